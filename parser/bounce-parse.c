@@ -1,0 +1,636 @@
+/* bounce-parse.c - the parse entry point: bytes in, a report out
+ *
+ * Implements the decision of what a message is (README "How a message is
+ * read"):
+ *   1. RFC 6522 multipart/report; report-type=delivery-status (or RFC 6533
+ *      global-delivery-status): a DSN, read by dsn-fields.c.  A status part
+ *      may be labelled text/plain, be base64 or quoted-printable, and need
+ *      not be the second part; a delivery-status part outside a report is
+ *      accepted too.
+ *   2. report-type=feedback-report (RFC 5965): a feedback report.
+ *   3. an RFC 3834 auto-reply that is not a mailer-daemon notice.
+ *   4. a mailer-daemon notice in plain text: a legacy bounce (legacy.c).
+ *   5. anything else: not a bounce.
+ *
+ * Invariants:
+ *  1. Nothing past settings->max_message_size is read; MIME nesting deeper
+ *     than settings->max_mime_depth is refused before GMime recurses into it
+ *     (GMime's parser is recursive: unbounded depth would exhaust the stack).
+ *  2. LF, CRLF and CR line ends give the same report: input is normalised to
+ *     LF before anything looks at it, and decoded parts are normalised again.
+ *  3. Malformed mail never fails the call: it yields a report (kind error
+ *     when nothing at all can be read).
+ */
+#include "bounce-private.h"
+
+#include <string.h>
+
+static GMimeParserOptions *parser_options;
+
+static gpointer
+gmime_setup (gpointer unused)
+{
+  /* Raw 8-bit headers of unknown charset: the charsets that bounces in the
+   * wild use most, tried in order (UTF-8 first, as RFC 6532 allows it). */
+  static const char *fallback[] = {
+    "UTF-8", "ISO-2022-JP", "Shift_JIS", "EUC-JP", "GB18030", "EUC-KR",
+    "KOI8-R", "windows-1252", NULL
+  };
+
+  g_mime_init ();
+  parser_options = g_mime_parser_options_new ();
+  g_mime_parser_options_set_fallback_charsets (parser_options, fallback);
+  g_mime_parser_options_set_rfc2047_compliance_mode (parser_options, GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_address_compliance_mode (parser_options, GMIME_RFC_COMPLIANCE_LOOSE);
+  g_mime_parser_options_set_parameter_compliance_mode (parser_options, GMIME_RFC_COMPLIANCE_LOOSE);
+  return NULL;
+}
+
+static void
+ensure_gmime (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  g_once (&once, gmime_setup, NULL);
+}
+
+/* Copies @data with every CRLF and lone CR turned into LF.  */
+static char *
+normalise_line_ends (const char *data, gsize len, gsize *len_out)
+{
+  char *out = g_malloc (len + 1);
+  gsize w = 0;
+
+  for (gsize r = 0; r < len; r++)
+    {
+      if (data[r] == '\r')
+        {
+          out[w++] = '\n';
+          if (r + 1 < len && data[r + 1] == '\n')
+            r++;
+        }
+      else
+        out[w++] = data[r];
+    }
+  out[w] = '\0';
+  *len_out = w;
+  return out;
+}
+
+/* ---- MIME depth, estimated before GMime sees the message ---------------- */
+
+#define DEPTH_STACK_MAX 1024
+
+/* An upper bound of the MIME nesting depth of @text, by a boundary stack:
+ * a multipart Content-Type pushes its boundary, a message/ Content-Type
+ * pushes a level that the enclosing boundary closes, and a boundary line
+ * pops down to its own level.  Cheap, and never below the real depth. */
+static guint
+estimate_depth (const char *text, gsize len, guint limit)
+{
+  g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func (g_free);
+  const char *line;
+  gsize line_len, pos = 0;
+  guint deepest = 0;
+
+  while (bounce_text_next_line (text, len, &pos, &line, &line_len))
+    {
+      if (line_len > 2 && line[0] == '-' && line[1] == '-')
+        {
+          for (guint i = stack->len; i-- > 0;)
+            {
+              const char *b = g_ptr_array_index (stack, i);
+              gsize blen = b ? strlen (b) : 0;
+
+              if (b && line_len >= blen + 2 && memcmp (line + 2, b, blen) == 0)
+                {
+                  gboolean closing = line_len >= blen + 4 && line[blen + 2] == '-'
+                                     && line[blen + 3] == '-';
+                  g_ptr_array_set_size (stack, closing ? i : i + 1);
+                  break;
+                }
+            }
+          continue;
+        }
+      if (line_len < 13 || g_ascii_strncasecmp (line, "content-type:", 13) != 0)
+        continue;
+      {
+        /* Unfold the header to find its type and boundary. */
+        gsize end = pos;
+        const char *l2;
+        gsize l2_len;
+        g_autofree char *header = NULL;
+        const char *b;
+
+        while (end < len && (text[end] == ' ' || text[end] == '\t'))
+          {
+            gsize p2 = end;
+            bounce_text_next_line (text, len, &p2, &l2, &l2_len);
+            end = p2;
+          }
+        header = g_strndup (line, (end > pos ? end : pos) - (gsize) (line - text));
+        if (bounce_text_find (header, -1, "multipart/") != NULL
+            && (b = bounce_text_find (header, -1, "boundary=")) != NULL)
+          {
+            const char *s = b + 9, *e;
+            if (*s == '"')
+              {
+                s++;
+                e = strchr (s, '"');
+              }
+            else
+              e = s + strcspn (s, " \t\n;");
+            if (e == NULL)
+              e = s + strlen (s);
+            g_ptr_array_add (stack, g_strndup (s, (gsize) (e - s)));
+          }
+        else if (bounce_text_find (header, -1, "message/rfc822") != NULL
+                 || bounce_text_find (header, -1, "message/global") != NULL
+                 || bounce_text_find (header, -1, "message/news") != NULL)
+          g_ptr_array_add (stack, NULL);
+      }
+      deepest = MAX (deepest, stack->len);
+      if (deepest > limit || stack->len >= DEPTH_STACK_MAX)
+        return deepest;
+    }
+  return deepest;
+}
+
+/* ---- walking the MIME tree ---------------------------------------------- */
+
+typedef struct {
+  BounceReport *report;
+  const BounceSettings *settings;
+  GMimeObject *status_part;     /* message/delivery-status or look-alike */
+  GMimeObject *feedback_part;   /* message/feedback-report */
+  GMimeMessage *returned;       /* message/rfc822 */
+  GMimeObject *returned_headers; /* text/rfc822-headers */
+  gboolean in_report;           /* a multipart/report was seen */
+  const char *report_type;
+  GString *body;                /* text parts of the notice */
+  GString *html;                /* html parts, when no text part */
+  GError **error;
+  gboolean failed;
+} Walk;
+
+/* Decoded content of a leaf part (transfer encoding removed), LF line ends. */
+static char *
+part_content (GMimeObject *object, gsize *len_out)
+{
+  GMimeDataWrapper *content;
+  g_autoptr(GMimeStream) mem = NULL;
+  GByteArray *bytes;
+  gsize len;
+  char *text;
+
+  if (!GMIME_IS_PART (object))
+    {
+      *len_out = 0;
+      return g_strdup ("");
+    }
+  content = g_mime_part_get_content (GMIME_PART (object));
+  mem = g_mime_stream_mem_new ();
+  if (content != NULL)
+    g_mime_data_wrapper_write_to_stream (content, mem);
+  bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  text = normalise_line_ends ((const char *) bytes->data, bytes->len, &len);
+  *len_out = len;
+  return text;
+}
+
+/* Text of a text part, converted to UTF-8 from its declared charset. */
+static char *
+part_text (GMimeObject *object, gsize *len_out)
+{
+  g_autofree char *text = NULL;
+
+  if (GMIME_IS_TEXT_PART (object))
+    text = g_mime_text_part_get_text (GMIME_TEXT_PART (object));
+  if (text == NULL)
+    return part_content (object, len_out);
+  return normalise_line_ends (text, strlen (text), len_out);
+}
+
+static void
+walk (Walk *w, GMimeObject *object, guint depth)
+{
+  GMimeContentType *ct = g_mime_object_get_content_type (object);
+  const char *type = ct ? g_mime_content_type_get_media_type (ct) : "text";
+  const char *subtype = ct ? g_mime_content_type_get_media_subtype (ct) : "plain";
+
+  if (w->failed)
+    return;
+  if (depth > w->settings->max_mime_depth)
+    {
+      g_set_error (w->error, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                   "MIME structure is nested deeper than %u levels",
+                   w->settings->max_mime_depth);
+      w->failed = TRUE;
+      return;
+    }
+
+  if (GMIME_IS_MULTIPART (object))
+    {
+      GMimeMultipart *mp = GMIME_MULTIPART (object);
+      int n = g_mime_multipart_get_count (mp);
+
+      if (g_ascii_strcasecmp (subtype, "report") == 0 && !w->in_report)
+        {
+          w->in_report = TRUE;
+          w->report_type = bounce_report_str (w->report,
+                                              g_mime_content_type_get_parameter (ct, "report-type"));
+        }
+      for (int i = 0; i < n; i++)
+        walk (w, g_mime_multipart_get_part (mp, i), depth + 1);
+      return;
+    }
+
+  if (GMIME_IS_MESSAGE_PART (object))
+    {
+      GMimeMessage *inner = g_mime_message_part_get_message (GMIME_MESSAGE_PART (object));
+
+      /* The first message/rfc822 is the returned message; we do not walk
+       * into it: its text is not the notice's. */
+      if (inner != NULL && w->returned == NULL)
+        w->returned = inner;
+      return;
+    }
+
+  if (g_ascii_strcasecmp (type, "message") == 0)
+    {
+      if (g_ascii_strcasecmp (subtype, "delivery-status") == 0
+          || g_ascii_strcasecmp (subtype, "global-delivery-status") == 0)
+        {
+          if (w->status_part == NULL)
+            w->status_part = object;
+          return;
+        }
+      if (g_ascii_strcasecmp (subtype, "feedback-report") == 0)
+        {
+          if (w->feedback_part == NULL)
+            w->feedback_part = object;
+          return;
+        }
+      if (g_ascii_strcasecmp (subtype, "rfc822-headers") == 0
+          || g_ascii_strcasecmp (subtype, "global-headers") == 0)
+        {
+          if (w->returned_headers == NULL)
+            w->returned_headers = object;
+          return;
+        }
+    }
+
+  if (g_ascii_strcasecmp (type, "text") == 0)
+    {
+      gsize len;
+      g_autofree char *text = NULL;
+
+      if (g_ascii_strcasecmp (subtype, "rfc822-headers") == 0)
+        {
+          if (w->returned_headers == NULL)
+            w->returned_headers = object;
+          return;
+        }
+      text = part_text (object, &len);
+      /* A status part mislabelled text/plain, inside a report (RFC 6522 says
+       * the second part; broken MTAs label it text/plain). */
+      if (w->status_part == NULL && w->in_report && w->body->len > 0
+          && dsn_fields_sniff (text, len))
+        {
+          w->status_part = object;
+          return;
+        }
+      if (g_ascii_strcasecmp (subtype, "html") == 0)
+        {
+          if (w->html->len > 0)
+            g_string_append_c (w->html, '\n');
+          g_string_append_len (w->html, text, (gssize) len);
+          return;
+        }
+      if (w->body->len > 0)
+        g_string_append_c (w->body, '\n');
+      g_string_append_len (w->body, text, (gssize) len);
+    }
+}
+
+/* A crude HTML to text: tags dropped, <br> and block ends become new lines,
+ * the common entities decoded.  Enough for providers that send HTML-only
+ * notices. */
+static void
+html_to_text (GString *out, const char *html, gsize len)
+{
+  static const struct { const char *entity; const char *text; } entities[] = {
+    { "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
+    { "&nbsp;", " " }, { "&#39;", "'" }, { "&apos;", "'" },
+  };
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (html[i] == '<')
+        {
+          const char *end = memchr (html + i, '>', len - i);
+          gsize tlen;
+
+          if (end == NULL)
+            break;
+          tlen = (gsize) (end - (html + i));
+          if ((tlen >= 3 && g_ascii_strncasecmp (html + i, "<br", 3) == 0)
+              || (tlen >= 3 && g_ascii_strncasecmp (html + i, "</p", 3) == 0)
+              || (tlen >= 4 && g_ascii_strncasecmp (html + i, "</tr", 4) == 0)
+              || (tlen >= 5 && g_ascii_strncasecmp (html + i, "</div", 5) == 0)
+              || (tlen >= 3 && g_ascii_strncasecmp (html + i, "<li", 3) == 0))
+            g_string_append_c (out, '\n');
+          else if (tlen >= 4 && g_ascii_strncasecmp (html + i, "</td", 4) == 0)
+            g_string_append_c (out, ' ');
+          if ((tlen >= 6 && g_ascii_strncasecmp (html + i, "<style", 6) == 0)
+              || (tlen >= 7 && g_ascii_strncasecmp (html + i, "<script", 7) == 0))
+            {
+              const char *close = bounce_text_find (end, (gssize) (len - (gsize) (end - html)),
+                                                    html[i + 2] == 't' || html[i + 2] == 'T'
+                                                    ? "</style" : "</script");
+              if (close == NULL)
+                break;
+              end = memchr (close, '>', len - (gsize) (close - html));
+              if (end == NULL)
+                break;
+            }
+          i = (gsize) (end - html);
+          continue;
+        }
+      if (html[i] == '&')
+        {
+          gboolean done = FALSE;
+          for (gsize e = 0; e < G_N_ELEMENTS (entities); e++)
+            {
+              gsize elen = strlen (entities[e].entity);
+              if (i + elen <= len && g_ascii_strncasecmp (html + i, entities[e].entity, elen) == 0)
+                {
+                  g_string_append (out, entities[e].text);
+                  i += elen - 1;
+                  done = TRUE;
+                  break;
+                }
+            }
+          if (done)
+            continue;
+        }
+      g_string_append_c (out, html[i]);
+    }
+}
+
+const char *
+bounce_view_header (const BounceView *view, const char *name)
+{
+  return g_mime_object_get_header (GMIME_OBJECT (view->message), name);
+}
+
+static char *
+decoded_header (GMimeObject *object, const char *name)
+{
+  const char *raw = g_mime_object_get_header (object, name);
+  g_autofree char *text = NULL;
+
+  if (raw == NULL)
+    return g_strdup ("");
+  text = g_mime_utils_header_decode_text (parser_options, raw);
+  return bounce_text_collapse (text, -1) ?: g_strdup ("");
+}
+
+/* ---- feedback reports (RFC 5965) ----------------------------------------- */
+
+/* RFC 5965 section 3.1/3.2 fields of message/feedback-report.  The reported
+ * recipient is Original-Rcpt-To (3.2, optional); without it, the To of the
+ * returned message. */
+static void
+read_feedback (Walk *w)
+{
+  BounceReport *report = w->report;
+  BounceRecipient *rcpt;
+  gsize len;
+  g_autofree char *text = part_content (w->feedback_part, &len);
+  g_autofree char *feedback_type = NULL;
+  g_autofree char *rcpt_to = NULL;
+  g_autofree char *source_ip = NULL;
+  g_autofree char *reporting = NULL;
+  const char *line;
+  gsize line_len, pos = 0;
+
+  while (bounce_text_next_line (text, len, &pos, &line, &line_len))
+    {
+      const char *colon = memchr (line, ':', line_len);
+      g_autofree char *value = NULL;
+      gsize name_len;
+
+      if (colon == NULL)
+        continue;
+      name_len = (gsize) (colon - line);
+      value = bounce_text_collapse (colon + 1, (gssize) (line_len - name_len - 1));
+      if (value == NULL)
+        continue;
+      if (name_len == 13 && g_ascii_strncasecmp (line, "Feedback-Type", 13) == 0 && !feedback_type)
+        feedback_type = g_ascii_strdown (value, -1);
+      else if (name_len == 16 && g_ascii_strncasecmp (line, "Original-Rcpt-To", 16) == 0 && !rcpt_to)
+        rcpt_to = bounce_text_address (value, -1);
+      else if (name_len == 14 && g_ascii_strncasecmp (line, "Reporting-MTA", 13) == 0 && !reporting)
+        reporting = g_strdup (value);
+      else if (name_len == 9 && g_ascii_strncasecmp (line, "Source-IP", 9) == 0 && !source_ip)
+        source_ip = g_strdup (value);
+      else if (name_len > 2 && (line[0] == 'X' || line[0] == 'x') && line[1] == '-')
+        {
+          g_autofree char *name = g_strndup (line, name_len);
+          bounce_report_add_field (report, report->extensions, name, value);
+        }
+    }
+
+  report->kind = BOUNCE_KIND_FEEDBACK;
+  report->format = "arf";
+  if (reporting != NULL)
+    {
+      const char *semi = strchr (reporting, ';');
+      report->reporting_mta = bounce_report_str (report, semi ? semi + 1 : reporting);
+    }
+  if (rcpt_to == NULL && report->original.to != NULL)
+    rcpt_to = bounce_text_address (report->original.to, -1);
+  if (rcpt_to == NULL)
+    return;
+  rcpt = bounce_report_add_recipient (report);
+  rcpt->recipient = bounce_report_str (report, rcpt_to);
+  rcpt->feedback_type = bounce_report_str (report, feedback_type ? feedback_type : "other");
+  rcpt->remote_mta = bounce_report_str (report, source_ip);
+  {
+    g_autofree char *body = bounce_text_collapse (w->body->str, (gssize) w->body->len);
+    if (body && strlen (body) > 1000)
+      body[1000] = '\0';
+    rcpt->diagnostic = bounce_report_str (report, body);
+  }
+}
+
+/* ---- the entry point ---------------------------------------------------- */
+
+static void
+read_returned (Walk *w)
+{
+  if (w->returned != NULL)
+    original_from_message (w->report, w->returned, w->settings);
+  if (w->returned_headers != NULL)
+    {
+      gsize len;
+      g_autofree char *text = part_content (w->returned_headers, &len);
+      original_from_text (w->report, text, len, w->settings);
+    }
+}
+
+BounceReport *
+bounce_report_parse (const char *data, gsize length,
+                     const BounceSettings *settings_in, GError **error_out)
+{
+  BounceSettings defaults;
+  const BounceSettings *settings = settings_in;
+  g_autoptr(BounceReport) report = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GString) body = NULL;
+  g_autoptr(GString) html = NULL;
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *returned_text = NULL;
+  gsize len;
+  Walk w = { 0 };
+  BounceView view = { 0 };
+
+  g_return_val_if_fail (data != NULL || length == 0, NULL);
+  g_return_val_if_fail (error_out == NULL || *error_out == NULL, NULL);
+
+  if (settings == NULL)
+    {
+      bounce_settings_init (&defaults);
+      settings = &defaults;
+    }
+  if (length > settings->max_message_size)
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                   "message of %" G_GSIZE_FORMAT " bytes exceeds the limit of %"
+                   G_GSIZE_FORMAT " bytes", length, settings->max_message_size);
+      return NULL;
+    }
+  ensure_gmime ();
+
+  text = normalise_line_ends (data ? data : "", length, &len);
+  if (estimate_depth (text, len, settings->max_mime_depth) > settings->max_mime_depth)
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                   "MIME structure is nested deeper than %u levels",
+                   settings->max_mime_depth);
+      return NULL;
+    }
+
+  report = bounce_report_new ();
+  stream = g_mime_stream_mem_new_with_buffer (text, len);
+  parser = g_mime_parser_new_with_stream (stream);
+  g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+  message = g_mime_parser_construct_message (parser, parser_options);
+  if (message == NULL || g_mime_header_list_get_count (GMIME_OBJECT (message)->headers) == 0)
+    {
+      report->kind = BOUNCE_KIND_ERROR;
+      report->error = bounce_report_str (report, "not a mail message: no header fields found");
+      return g_steal_pointer (&report);
+    }
+
+  from = decoded_header (GMIME_OBJECT (message), "From");
+  subject = decoded_header (GMIME_OBJECT (message), "Subject");
+  report->message_from = bounce_report_str (report, from);
+  report->message_subject = bounce_report_str (report, subject);
+  report->message_date = bounce_report_str (report, g_mime_object_get_header (GMIME_OBJECT (message), "Date"));
+
+  body = g_string_new (NULL);
+  html = g_string_new (NULL);
+  w = (Walk) { .report = report, .settings = settings, .body = body, .html = html,
+               .error = error_out };
+  if (g_mime_message_get_mime_part (message) != NULL)
+    walk (&w, g_mime_message_get_mime_part (message), 1);
+  if (w.failed)
+    return NULL;
+  if (body->len == 0 && html->len > 0)
+    html_to_text (body, html->str, html->len);
+
+  read_returned (&w);
+
+  /* 1. A DSN: its status part names the recipients. */
+  if (w.status_part != NULL)
+    {
+      gsize slen;
+      g_autofree char *status = part_content (w.status_part, &slen);
+      int n = dsn_fields_parse (report, status, slen, settings, error_out);
+
+      if (n < 0)
+        return NULL;
+      if (n > 0)
+        {
+          report->kind = BOUNCE_KIND_DSN;
+          report->format = "rfc3464";
+        }
+    }
+  else if (w.in_report && w.report_type != NULL
+           && g_ascii_strcasecmp (w.report_type, "feedback-report") == 0
+           && w.feedback_part != NULL)
+    read_feedback (&w);
+
+  if (report->kind == BOUNCE_KIND_NOT_BOUNCE)
+    {
+      view = (BounceView) {
+        .message = message,
+        .from = from,
+        .subject = subject,
+        .body = body->str,
+        .body_len = body->len,
+        .settings = settings,
+      };
+      if (w.returned != NULL)
+        {
+          returned_text = g_mime_object_to_string (GMIME_OBJECT (w.returned), NULL);
+          if (returned_text != NULL)
+            {
+              gsize rlen;
+              char *normal = normalise_line_ends (returned_text, strlen (returned_text), &rlen);
+              g_free (returned_text);
+              returned_text = normal;
+              view.returned = returned_text;
+              view.returned_len = rlen;
+            }
+        }
+
+      if (!legacy_is_daemon_notice (&view) && kinds_is_auto_reply (&view))
+        {
+          BounceRecipient *rcpt;
+          g_autofree char *addr = bounce_text_address (from, -1);
+
+          report->kind = BOUNCE_KIND_AUTO_REPLY;
+          report->format = "rfc3834";
+          if (addr != NULL)
+            {
+              g_autofree char *diag = bounce_text_collapse (subject, -1);
+              rcpt = bounce_report_add_recipient (report);
+              rcpt->recipient = bounce_report_str (report, addr);
+              rcpt->diagnostic = bounce_report_str (report, diag);
+            }
+        }
+      else if (legacy_recognise (report, &view))
+        {
+          if (report->recipients->len > settings->max_recipients)
+            {
+              g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                           "notice has more than %u recipients", settings->max_recipients);
+              return NULL;
+            }
+          report->kind = BOUNCE_KIND_LEGACY;
+        }
+    }
+
+  for (guint i = 0; i < report->recipients->len; i++)
+    dsn_status_complete (report, g_ptr_array_index (report->recipients, i));
+
+  classify_report (report, settings->rules);
+  return g_steal_pointer (&report);
+}

@@ -1,0 +1,154 @@
+/* bounce-private.h - internals shared by the files of parser/
+ *
+ * Nothing outside parser/ (and its tests) includes this header.
+ */
+#pragma once
+
+#include <gmime/gmime.h>
+#include "bounce.h"
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeParser, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeStream, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeMessage, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeObject, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GMimeContentType, g_object_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (InternetAddressList, g_object_unref)
+
+/* ---- bounce-report.c: building reports ---------------------------------- */
+
+BounceReport *bounce_report_new (void);
+
+/* Copies @s (or its first @n bytes) into the report's string chunk.  NULL,
+ * empty and all-blank strings give NULL (invariant 1 of bounce.h). */
+const char *bounce_report_str (BounceReport *report, const char *s);
+const char *bounce_report_strn (BounceReport *report, const char *s, gssize n);
+
+/* Appends a new, empty recipient and returns it (owned by @report). */
+BounceRecipient *bounce_report_add_recipient (BounceReport *report);
+
+/* Finds a recipient by address (case-insensitive), or NULL. */
+BounceRecipient *bounce_report_find_recipient (BounceReport *report,
+                                               const char *address);
+
+/* Appends an X- field to @fields (a report's or a recipient's extensions). */
+void bounce_report_add_field (BounceReport *report, GPtrArray *fields,
+                              const char *name, const char *value);
+
+/* ---- bounce-text.c: text helpers ---------------------------------------- */
+
+/* Unfolds and collapses whitespace runs to one space, trims both ends.
+ * Returns a newly allocated string, or NULL if nothing is left. */
+char *bounce_text_collapse (const char *s, gssize n);
+
+/* Extracts a bare mail address from @s ("<a@b>", "rfc822; a@b", "Name
+ * <a@b>", "a@b (comment)"); NULL if @s holds none.  Newly allocated. */
+char *bounce_text_address (const char *s, gssize n);
+
+/* Whether @s looks like a plausible mail address local@domain. */
+gboolean bounce_text_is_address (const char *s);
+
+/* Case-insensitive search of ASCII @needle in @hay (first @n bytes, or up to
+ * NUL with -1).  Returns a pointer into @hay or NULL. */
+const char *bounce_text_find (const char *hay, gssize n, const char *needle);
+
+/* Returns the next line of @text starting at *@pos, without its newline, and
+ * advances *@pos past it; NULL at the end.  @text uses LF line ends. */
+gboolean bounce_text_next_line (const char *text, gsize len, gsize *pos,
+                                const char **line_out, gsize *line_len_out);
+
+/* Whether the addresses are the same, case-insensitively. */
+gboolean bounce_text_address_equal (const char *a, const char *b);
+
+/* ---- dsn-status.c: RFC 3463 codes and diagnostic text ------------------- */
+
+/* Whether @s (first @n bytes) is a valid RFC 3463 status-code:
+ *   status-code = class "." subject "." detail
+ *   class = "2" / "4" / "5"; subject = 1*3digit; detail = 1*3digit */
+gboolean dsn_status_is_valid (const char *s, gssize n);
+
+/* Finds the first enhanced status code in @text that stands alone (not part
+ * of an IP address or version number).  Copies it to @code_out (at least
+ * 12 bytes) and returns TRUE, or returns FALSE. */
+gboolean dsn_status_find (const char *text, char *code_out);
+
+/* Finds an SMTP reply code in @text: at the start, or before an enhanced
+ * code, or after "said:"-like words.  Copies it to @code_out (4 bytes). */
+gboolean dsn_status_find_reply_code (const char *text, char *code_out);
+
+/* Whether @status is generic: its subject and detail are both 0 (x.0.0). */
+gboolean dsn_status_is_generic (const char *status);
+
+/* Fills status and reply_code of @rcpt from its diagnostic text where they
+ * are missing, malformed, or generic and the text is more specific. */
+void dsn_status_complete (BounceReport *report, BounceRecipient *rcpt);
+
+/* ---- dsn-fields.c: the message/delivery-status body --------------------- */
+
+/* Parses the fields of a delivery-status body (RFC 3464 section 2.1) into
+ * @report: per-message fields and one recipient per recipient block.
+ * Returns the number of recipients added, or -1 past settings->max_recipients
+ * (with @error_out set). */
+int dsn_fields_parse (BounceReport *report, const char *text, gsize len,
+                      const BounceSettings *settings, GError **error_out);
+
+/* Whether @text looks like a delivery-status body (a Final-Recipient or
+ * Original-Recipient field and an Action or Status field). */
+gboolean dsn_fields_sniff (const char *text, gsize len);
+
+/* ---- original.c: the returned message ----------------------------------- */
+
+/* Fills report->original from the headers of @message. */
+void original_from_message (BounceReport *report, GMimeMessage *message,
+                            const BounceSettings *settings);
+
+/* Fills report->original from a block of header text (text/rfc822-headers or
+ * a copy quoted in a legacy notice).  Returns TRUE if any header was found. */
+gboolean original_from_text (BounceReport *report, const char *text, gsize len,
+                             const BounceSettings *settings);
+
+/* ---- legacy.c: plain-text bounce notices -------------------------------- */
+
+/* What a legacy recogniser sees of a message. */
+typedef struct {
+  GMimeMessage *message;      /* the notice */
+  const char *from;           /* its From, decoded, or "" */
+  const char *subject;        /* its Subject, decoded, or "" */
+  const char *body;           /* UTF-8 text of its text parts, LF line ends,
+                               * NUL-terminated, never NULL */
+  gsize body_len;
+  const char *returned;       /* UTF-8 text of the returned message part when
+                               * it is a separate part, else NULL */
+  gsize returned_len;
+  const BounceSettings *settings;
+} BounceView;
+
+/* A decoded header of the notice, or NULL. */
+const char *bounce_view_header (const BounceView *view, const char *name);
+
+/* A recogniser: recognises its format in @view and adds every failed
+ * recipient to @report (status, reply code, diagnostic, remote MTA as far as
+ * the notice tells).  Returns TRUE if it recognised the format, even if it
+ * found no recipient; FALSE leaves @report untouched. */
+typedef gboolean (*LegacyRecogniser) (BounceReport *report,
+                                      const BounceView *view);
+
+/* Whether the notice comes from a mailer daemon (From, Subject, headers). */
+gboolean legacy_is_daemon_notice (const BounceView *view);
+
+/* Runs the recognisers in order; returns TRUE if one recognised the
+ * message, and sets report->format to its name. */
+gboolean legacy_recognise (BounceReport *report, const BounceView *view);
+
+/* ---- kinds.c: auto-replies and feedback reports ------------------------- */
+
+/* RFC 3834 auto-reply markers and the usual vacation headers/subjects. */
+gboolean kinds_is_auto_reply (const BounceView *view);
+
+/* ---- classify.c: reasons ------------------------------------------------ */
+
+/* Sets reason, hard_bounce and evidence of every recipient of @report. */
+void classify_report (BounceReport *report, const BounceRules *rules);
+
+G_END_DECLS

@@ -1,0 +1,152 @@
+/* bounce-report.c - the BounceReport value: allocation, strings, recipients
+ *
+ * All strings of a report live in one GStringChunk: a report is built by many
+ * small copies and freed at once, and one chunk makes both cheap (the parser
+ * runs tens of thousands of times per second).
+ *
+ * Invariants: see bounce.h.  bounce_report_str() is the only way a string
+ * enters a report, and it turns "" and blank strings into NULL.
+ */
+#include "bounce-private.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK (bounce-parse-error-quark, bounce_parse_error)
+
+void
+bounce_settings_init (BounceSettings *settings)
+{
+  g_return_if_fail (settings != NULL);
+
+  *settings = (BounceSettings) {
+    .max_message_size = BOUNCE_DEFAULT_MAX_MESSAGE_SIZE,
+    .max_mime_depth = BOUNCE_DEFAULT_MAX_MIME_DEPTH,
+    .max_recipients = BOUNCE_DEFAULT_MAX_RECIPIENTS,
+    .max_field_length = BOUNCE_DEFAULT_MAX_FIELD_LENGTH,
+    .campaign_header = BOUNCE_DEFAULT_CAMPAIGN_HEADER,
+    .rules = NULL,
+  };
+}
+
+static void
+recipient_free (gpointer data)
+{
+  BounceRecipient *rcpt = data;
+
+  g_ptr_array_unref (rcpt->extensions);
+  g_free (rcpt);
+}
+
+BounceReport *
+bounce_report_new (void)
+{
+  BounceReport *report = g_new0 (BounceReport, 1);
+
+  report->kind = BOUNCE_KIND_NOT_BOUNCE;
+  report->strings = g_string_chunk_new (1024);
+  report->recipients = g_ptr_array_new_with_free_func (recipient_free);
+  report->extensions = g_ptr_array_new_with_free_func (g_free);
+  return report;
+}
+
+BounceReport *
+bounce_report_new_error (const char *message)
+{
+  BounceReport *report = bounce_report_new ();
+
+  report->kind = BOUNCE_KIND_ERROR;
+  report->error = bounce_report_str (report, message ? message : "unknown error");
+  return report;
+}
+
+void
+bounce_report_free (BounceReport *report)
+{
+  if (report == NULL)
+    return;
+  g_ptr_array_unref (report->recipients);
+  g_ptr_array_unref (report->extensions);
+  g_string_chunk_free (report->strings);
+  g_free (report);
+}
+
+const char *
+bounce_report_strn (BounceReport *report, const char *s, gssize n)
+{
+  gsize len;
+
+  if (s == NULL)
+    return NULL;
+  len = n < 0 ? strlen (s) : (gsize) n;
+  /* Trim blanks at both ends: a value of spaces is an absent value. */
+  while (len > 0 && g_ascii_isspace (*s))
+    s++, len--;
+  while (len > 0 && g_ascii_isspace (s[len - 1]))
+    len--;
+  if (len == 0)
+    return NULL;
+  /* Reports are UTF-8 throughout (JSON and PostgreSQL need it); bytes of an
+   * undeclared charset become U+FFFD rather than corrupt output. */
+  if (!g_utf8_validate_len (s, len, NULL) || memchr (s, '\0', len) != NULL)
+    {
+      g_autofree char *valid = g_utf8_make_valid (s, (gssize) len);
+      g_strdelimit (valid, "\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f", ' ');
+      return g_string_chunk_insert (report->strings, valid);
+    }
+  return g_string_chunk_insert_len (report->strings, s, (gssize) len);
+}
+
+const char *
+bounce_report_str (BounceReport *report, const char *s)
+{
+  return bounce_report_strn (report, s, -1);
+}
+
+BounceRecipient *
+bounce_report_add_recipient (BounceReport *report)
+{
+  BounceRecipient *rcpt = g_new0 (BounceRecipient, 1);
+
+  rcpt->extensions = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (report->recipients, rcpt);
+  return rcpt;
+}
+
+BounceRecipient *
+bounce_report_find_recipient (BounceReport *report, const char *address)
+{
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
+
+      if (bounce_text_address_equal (rcpt->recipient, address))
+        return rcpt;
+    }
+  return NULL;
+}
+
+void
+bounce_report_add_field (BounceReport *report, GPtrArray *fields,
+                         const char *name, const char *value)
+{
+  BounceField *field = g_new0 (BounceField, 1);
+
+  field->name = bounce_report_str (report, name);
+  field->value = bounce_report_str (report, value);
+  g_ptr_array_add (fields, field);
+}
+
+const char *
+bounce_kind_to_string (BounceKind kind)
+{
+  switch (kind)
+    {
+    case BOUNCE_KIND_DSN: return "dsn";
+    case BOUNCE_KIND_LEGACY: return "legacy-bounce";
+    case BOUNCE_KIND_AUTO_REPLY: return "auto-reply";
+    case BOUNCE_KIND_FEEDBACK: return "feedback";
+    case BOUNCE_KIND_NOT_BOUNCE: return "not-bounce";
+    case BOUNCE_KIND_ERROR: return "error";
+    }
+  return "error";
+}

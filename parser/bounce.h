@@ -1,0 +1,235 @@
+/* bounce.h - public interface of the bounce parser library
+ *
+ * The parser turns the bytes of one mail message into a BounceReport: what
+ * kind of message it is (RFC 3464 DSN, legacy bounce, RFC 3834 auto-reply,
+ * RFC 5965 feedback report, ordinary mail), the per-message DSN fields, the
+ * headers of the returned message, and one BounceRecipient per recipient the
+ * report speaks of, each classified with a reason (see REASONS in README.md).
+ *
+ * The library is pure: bytes in, a report out.  It reads no files, no
+ * configuration and no environment; every limit comes from BounceSettings.
+ *
+ * Invariants of a report:
+ *  1. Absent values are NULL, never "".
+ *  2. Every string of a report lives in the report's own string chunk and
+ *     dies with bounce_report_free(); none is to be freed on its own.
+ *  3. recipients is never NULL (it may be empty).
+ *  4. kind is BOUNCE_KIND_ERROR if and only if error is non-NULL.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Defaults of the limits in BounceSettings. */
+#define BOUNCE_DEFAULT_MAX_MESSAGE_SIZE  (32u * 1024u * 1024u)
+#define BOUNCE_DEFAULT_MAX_MIME_DEPTH    32u
+#define BOUNCE_DEFAULT_MAX_RECIPIENTS    10000u
+#define BOUNCE_DEFAULT_MAX_FIELD_LENGTH  (64u * 1024u)
+#define BOUNCE_DEFAULT_CAMPAIGN_HEADER   "X-Campaign-ID"
+
+#define BOUNCE_PARSE_ERROR (bounce_parse_error_quark ())
+
+/**
+ * BounceParseError:
+ * @BOUNCE_PARSE_ERROR_TOO_LARGE: the input exceeds a configured limit
+ *   (size, MIME depth, recipients); the caller may raise the limit.
+ * @BOUNCE_PARSE_ERROR_MALFORMED: the input is not a mail message at all.
+ */
+typedef enum {
+  BOUNCE_PARSE_ERROR_TOO_LARGE,
+  BOUNCE_PARSE_ERROR_MALFORMED,
+} BounceParseError;
+
+typedef enum {
+  BOUNCE_KIND_DSN,
+  BOUNCE_KIND_LEGACY,
+  BOUNCE_KIND_AUTO_REPLY,
+  BOUNCE_KIND_FEEDBACK,
+  BOUNCE_KIND_NOT_BOUNCE,
+  BOUNCE_KIND_ERROR,
+} BounceKind;
+
+/* A field kept as it came (X- extension fields of a DSN). */
+typedef struct {
+  const char *name;
+  const char *value;
+} BounceField;
+
+/**
+ * BounceRecipient:
+ * One recipient of a report.  Strings are UTF-8, owned by the report.
+ * @recipient: the failed address, bare (no angle brackets, no type prefix).
+ * @original_recipient: Original-Recipient, bare, or NULL.
+ * @action: RFC 3464 Action in lower case ("failed", "delayed", ...) or NULL.
+ * @status: RFC 3463 enhanced code "c.sss.ddd", or NULL.
+ * @reply_code: SMTP reply code "550", or NULL.
+ * @diagnostic_type: "smtp", "x-unix", ... (lower case) or NULL.
+ * @diagnostic: the diagnostic text, unfolded, whitespace collapsed.
+ * @remote_mta: host name or address from Remote-MTA, or NULL.
+ * @last_attempt, @will_retry_until: ISO 8601 times, or NULL.
+ * @final_log_id: Final-Log-ID, or NULL.
+ * @feedback_type: ARF Feedback-Type for feedback reports, else NULL.
+ * @reason: a reason of the vocabulary (static string, never NULL once
+ *   classified).
+ * @hard_bounce: whether the address itself is dead.
+ * @evidence: what decided the reason ("diagnostic:rule-name", "status:5.1.1").
+ * @extensions: BounceField* of X- fields of the recipient block (never NULL).
+ */
+typedef struct {
+  const char *recipient;
+  const char *original_recipient;
+  const char *action;
+  const char *status;
+  const char *reply_code;
+  const char *diagnostic_type;
+  const char *diagnostic;
+  const char *remote_mta;
+  const char *last_attempt;
+  const char *will_retry_until;
+  const char *final_log_id;
+  const char *feedback_type;
+  const char *reason;
+  gboolean hard_bounce;
+  const char *evidence;
+  GPtrArray *extensions;
+} BounceRecipient;
+
+/* Headers of the returned (original) message; any may be NULL. */
+typedef struct {
+  const char *message_id;
+  const char *from;
+  const char *to;
+  const char *subject;
+  const char *date;
+  const char *list_id;
+  const char *campaign;
+} BounceOriginal;
+
+/**
+ * BounceReport:
+ * @kind: what the message is.
+ * @format: which decoder recognised it ("rfc3464", "postfix", "qmail", ...),
+ *   or NULL for not-bounce and error.
+ * @reporting_mta, @dsn_gateway, @received_from_mta: host names (type prefix
+ *   removed) or NULL.
+ * @original_envelope_id: Original-Envelope-Id or NULL.
+ * @arrival_date: ISO 8601 or NULL.
+ * @message_from, @message_subject, @message_date: headers of the report
+ *   itself (the bounce), decoded; NULL when absent.
+ * @original: headers of the returned message.
+ * @recipients: BounceRecipient*, in the order the report gives them.
+ * @extensions: BounceField* of per-message X- fields (never NULL).
+ * @error: why the message could not be parsed, or NULL.
+ */
+typedef struct {
+  BounceKind kind;
+  const char *format;
+  const char *reporting_mta;
+  const char *dsn_gateway;
+  const char *received_from_mta;
+  const char *original_envelope_id;
+  const char *arrival_date;
+  const char *message_from;
+  const char *message_subject;
+  const char *message_date;
+  BounceOriginal original;
+  GPtrArray *recipients;
+  GPtrArray *extensions;
+  const char *error;
+
+  /*< private >*/
+  GStringChunk *strings;
+} BounceReport;
+
+typedef struct _BounceRules BounceRules;
+
+/**
+ * BounceSettings:
+ * Limits and options of one parse.  Initialise with bounce_settings_init().
+ * @max_message_size: inputs larger than this are refused (bytes).
+ * @max_mime_depth: MIME nesting deeper than this is refused.
+ * @max_recipients: recipient blocks beyond this are refused.
+ * @max_field_length: longer field values are truncated to this many bytes.
+ * @campaign_header: name of the header of the returned message that carries
+ *   the campaign (borrowed; default BOUNCE_DEFAULT_CAMPAIGN_HEADER).
+ * @rules: local classification rules consulted before the built-in ones,
+ *   or NULL (borrowed).
+ */
+typedef struct {
+  gsize max_message_size;
+  guint max_mime_depth;
+  guint max_recipients;
+  gsize max_field_length;
+  const char *campaign_header;
+  const BounceRules *rules;
+} BounceSettings;
+
+GQuark bounce_parse_error_quark (void);
+
+/* Fills @settings with the defaults. */
+void bounce_settings_init (BounceSettings *settings);
+
+/**
+ * bounce_report_parse:
+ * @data: the raw message (any line endings: LF, CRLF or CR).
+ * @length: its size in bytes.
+ * @settings: (nullable): limits and options; NULL means the defaults.
+ *
+ * Parses one message.  Never fails on malformed mail: a report that cannot be
+ * understood comes back with kind BOUNCE_KIND_ERROR and @error set, so that
+ * the caller can keep and record it.  The only NULL return is for input past
+ * a limit, with @error_out set to BOUNCE_PARSE_ERROR_TOO_LARGE.
+ *
+ *   g_autoptr(BounceReport) r = bounce_report_parse (buf, len, NULL, &err);
+ *   for (guint i = 0; r && i < r->recipients->len; i++)
+ *     use (g_ptr_array_index (r->recipients, i));
+ *
+ * Returns: (transfer full) (nullable): the report; free with
+ *   bounce_report_free().
+ */
+BounceReport *bounce_report_parse (const char *data,
+                                   gsize length,
+                                   const BounceSettings *settings,
+                                   GError **error_out);
+
+/**
+ * bounce_report_new_error:
+ * Makes a report of kind BOUNCE_KIND_ERROR carrying @message (copied), for
+ * inputs that could not even be read.  Returns: (transfer full).
+ */
+BounceReport *bounce_report_new_error (const char *message);
+
+/* Frees @report and every string in it; NULL is accepted. */
+void bounce_report_free (BounceReport *report);
+
+/* "dsn", "legacy-bounce", "auto-reply", "feedback", "not-bounce", "error". */
+const char *bounce_kind_to_string (BounceKind kind);
+
+/* The version of the classifier (rules and decision order); it changes
+ * whenever a stored outcome could be classified differently. */
+const char *bounce_classifier_version (void);
+
+/**
+ * bounce_rules_load:
+ * @path: a local rules file (format in bounced(1), "RULES FILES").
+ *
+ * Loads local classification rules.  Rules of later loads on the same set
+ * are consulted after earlier ones.  On a bad file, fails with
+ * G_FILE_ERROR (unreadable) or BOUNCE_PARSE_ERROR_MALFORMED naming the file,
+ * the line and what is wrong.  Loading is the one place the library reads a
+ * file, because rules are data for the parser, not configuration of it.
+ *
+ * Returns: (transfer full) (nullable): the rules; free with bounce_rules_free().
+ */
+BounceRules *bounce_rules_new (void);
+gboolean bounce_rules_load (BounceRules *rules, const char *path,
+                            GError **error_out);
+guint bounce_rules_count (const BounceRules *rules);
+void bounce_rules_free (BounceRules *rules);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BounceReport, bounce_report_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BounceRules, bounce_rules_free)
+
+G_END_DECLS

@@ -1,0 +1,111 @@
+/* original.c - headers of the returned message
+ *
+ * The returned message comes as message/rfc822 (RFC 3462/6522 section 3, the
+ * third part of a report), as text/rfc822-headers or message/rfc822-headers
+ * (headers only), or, in legacy notices, quoted inline in the body text.
+ * Header values are decoded (RFC 2047 encoded words, RFC 2231 and declared
+ * or guessed charsets) to UTF-8.
+ */
+#include "bounce-private.h"
+
+#include <string.h>
+
+static const char *
+decoded (BounceReport *report, GMimeObject *object, const char *name)
+{
+  const char *raw = g_mime_object_get_header (object, name);
+  g_autofree char *text = NULL;
+  g_autofree char *collapsed = NULL;
+
+  if (raw == NULL)
+    return NULL;
+  text = g_mime_utils_header_decode_text (NULL, raw);
+  collapsed = bounce_text_collapse (text, -1);
+  return bounce_report_str (report, collapsed);
+}
+
+static const char *
+message_id (BounceReport *report, GMimeObject *object)
+{
+  const char *raw = g_mime_object_get_header (object, "Message-ID");
+  g_autofree char *id = NULL;
+
+  if (raw == NULL)
+    return NULL;
+  id = g_mime_utils_decode_message_id (raw);
+  if (id == NULL)
+    {
+      g_autofree char *collapsed = bounce_text_collapse (raw, -1);
+      return bounce_report_str (report, collapsed);
+    }
+  return bounce_report_str (report, id);
+}
+
+void
+original_from_message (BounceReport *report, GMimeMessage *message,
+                       const BounceSettings *settings)
+{
+  GMimeObject *object = GMIME_OBJECT (message);
+  BounceOriginal *o = &report->original;
+
+  if (o->message_id == NULL)
+    o->message_id = message_id (report, object);
+  if (o->from == NULL)
+    o->from = decoded (report, object, "From");
+  if (o->to == NULL)
+    o->to = decoded (report, object, "To");
+  if (o->subject == NULL)
+    o->subject = decoded (report, object, "Subject");
+  if (o->date == NULL)
+    o->date = decoded (report, object, "Date");
+  if (o->list_id == NULL)
+    o->list_id = decoded (report, object, "List-Id");
+  if (o->campaign == NULL && settings->campaign_header != NULL)
+    o->campaign = decoded (report, object, settings->campaign_header);
+}
+
+gboolean
+original_from_text (BounceReport *report, const char *text, gsize len,
+                    const BounceSettings *settings)
+{
+  g_autoptr(GString) headers = g_string_sized_new (len + 2);
+  g_autoptr(GMimeStream) stream = NULL;
+  g_autoptr(GMimeParser) parser = NULL;
+  g_autoptr(GMimeMessage) message = NULL;
+  const char *line;
+  gsize line_len, pos = 0;
+  gboolean started = FALSE;
+
+  /* Keep the header block only: from the first field line to the first blank
+   * line after it.  Leading indentation of quoted copies is removed. */
+  while (bounce_text_next_line (text, len, &pos, &line, &line_len))
+    {
+      gsize skip = 0;
+
+      if (!started)
+        {
+          while (skip < line_len && (line[skip] == ' ' || line[skip] == '>'))
+            skip++;
+          if (line_len - skip < 3 || memchr (line + skip, ':', line_len - skip) == NULL
+              || line[skip] == ' ')
+            continue;
+          started = TRUE;
+        }
+      else if (line_len == 0)
+        break;
+      g_string_append_len (headers, line + skip, (gssize) (line_len - skip));
+      g_string_append_c (headers, '\n');
+    }
+  if (!started)
+    return FALSE;
+  g_string_append_c (headers, '\n');
+
+  stream = g_mime_stream_mem_new_with_buffer (headers->str, headers->len);
+  parser = g_mime_parser_new_with_stream (stream);
+  message = g_mime_parser_construct_message (parser, NULL);
+  if (message == NULL)
+    return FALSE;
+  original_from_message (report, message, settings);
+  return report->original.message_id != NULL || report->original.subject != NULL
+         || report->original.from != NULL || report->original.to != NULL;
+}

@@ -1,0 +1,69 @@
+/* bounced.c - the bounced(1) program: global options and subcommands */
+#include "bounced-config.h"
+#include "commands.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run) (int argc, char **argv, const BounceSettings *settings);
+} Command;
+
+static const Command commands[] = {
+  { "parse", "print what bounce messages say, as JSON (no database)", cmd_parse },
+};
+
+static void
+usage (FILE *to)
+{
+  fprintf (to,
+           "Usage: bounced COMMAND [OPTION...] [ARG...]\n"
+           "\n"
+           "Turns a bounce mailbox into SQL.\n"
+           "\n"
+           "Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (to, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf (to,
+           "\n"
+           "Options:\n"
+           "  -h, --help     show this help (COMMAND --help for a command's)\n"
+           "  -V, --version  show the version of bounced and of its classifier\n"
+           "\n"
+           "See bounced(1) for details.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  BounceSettings settings;
+
+  setlocale (LC_ALL, "");
+  bounce_settings_init (&settings);
+
+  if (argc < 2)
+    {
+      usage (stderr);
+      return 2;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return 0;
+    }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0)
+    {
+      printf ("bounced %s (classifier %s)\n", BOUNCED_VERSION, bounce_classifier_version ());
+      return 0;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1, &settings);
+
+  fprintf (stderr, "bounced: unknown command \"%s\"\nTry \"bounced --help\".\n", argv[1]);
+  return 2;
+}

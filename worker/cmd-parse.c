@@ -1,0 +1,281 @@
+/* cmd-parse.c - `bounced parse`: messages in, JSON out, no database
+ *
+ * A pipeline over all cores: the main thread walks the inputs and cuts them
+ * into batches; worker threads read and parse a batch each and render its
+ * output; the main thread writes finished batches in input order.  At most
+ * PARSE_WINDOW_PER_THREAD batches per thread are in flight, so memory is flat
+ * in the number of inputs.
+ */
+#include "commands.h"
+#include "input-walk.h"
+#include "msgfile.h"
+#include "report-json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PARSE_BATCH_SIZE 32
+#define PARSE_WINDOW_PER_THREAD 4
+
+typedef enum { FORMAT_JSONL, FORMAT_JSON, FORMAT_TABLE } OutputFormat;
+
+typedef struct {
+  GPtrArray *paths;        /* char* */
+  GString *out;
+  guint failures;
+  gboolean done;
+} Batch;
+
+typedef struct {
+  const BounceSettings *settings;
+  OutputFormat format;
+  GMutex lock;
+  GCond cond;
+} Shared;
+
+static void
+batch_free (Batch *batch)
+{
+  g_ptr_array_unref (batch->paths);
+  g_string_free (batch->out, TRUE);
+  g_free (batch);
+}
+
+/* Parses one input and appends its output to @out; returns FALSE if the
+ * input could not be read or parsed. */
+static gboolean
+parse_one (const char *path, const BounceSettings *settings, OutputFormat format,
+           GByteArray *buffer, GString *out, gboolean first)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BounceReport) report = NULL;
+  char sha[65];
+  gboolean have_sha = FALSE;
+
+  if (msgfile_read (path, settings->max_message_size, buffer, &error))
+    {
+      msgfile_sha256 (buffer->data, buffer->len, sha);
+      have_sha = TRUE;
+      report = bounce_report_parse ((const char *) buffer->data, buffer->len, settings, &error);
+    }
+  if (report == NULL)
+    report = bounce_report_new_error (error ? error->message : "could not parse");
+
+  switch (format)
+    {
+    case FORMAT_JSONL:
+      report_json_append (out, path, have_sha ? sha : NULL, report);
+      g_string_append_c (out, '\n');
+      break;
+    case FORMAT_JSON:
+      g_string_append (out, first ? "\n  " : ",\n  ");
+      report_json_append (out, path, have_sha ? sha : NULL, report);
+      break;
+    case FORMAT_TABLE:
+      report_json_append_table_rows (out, path, report);
+      break;
+    }
+  return report->kind != BOUNCE_KIND_ERROR;
+}
+
+static void
+work (gpointer data, gpointer user_data)
+{
+  Batch *batch = data;
+  Shared *shared = user_data;
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+
+  for (guint i = 0; i < batch->paths->len; i++)
+    if (!parse_one (g_ptr_array_index (batch->paths, i), shared->settings,
+                    shared->format, buffer, batch->out, FALSE))
+      batch->failures++;
+
+  g_mutex_lock (&shared->lock);
+  batch->done = TRUE;
+  g_cond_broadcast (&shared->cond);
+  g_mutex_unlock (&shared->lock);
+}
+
+/* Writes and frees the finished batches at the head of @window; with @wait,
+ * waits for the head to finish first.  Returns the failures written. */
+static guint
+flush (GQueue *window, Shared *shared, gboolean wait, gboolean *first)
+{
+  guint failures = 0;
+
+  for (;;)
+    {
+      Batch *head = g_queue_peek_head (window);
+
+      if (head == NULL)
+        break;
+      g_mutex_lock (&shared->lock);
+      while (wait && !head->done)
+        g_cond_wait (&shared->cond, &shared->lock);
+      if (!head->done)
+        {
+          g_mutex_unlock (&shared->lock);
+          break;
+        }
+      g_mutex_unlock (&shared->lock);
+      g_queue_pop_head (window);
+      if (shared->format == FORMAT_JSON && *first && head->out->len > 0)
+        {
+          /* The first object of the array goes without a comma. */
+          g_string_erase (head->out, 0, 1);
+          *first = FALSE;
+        }
+      fwrite (head->out->str, 1, head->out->len, stdout);
+      failures += head->failures;
+      batch_free (head);
+      wait = FALSE;
+    }
+  return failures;
+}
+
+int
+cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
+{
+  g_autofree char *format_name = NULL;
+  g_autofree char *campaign = NULL;
+  g_autofree char *rules_path = NULL;
+  g_auto(GStrv) inputs = NULL;
+  gint64 max_size = -1, max_depth = -1, max_rcpts = -1, threads = 0;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
+      "Output format: jsonl (default), json or table", "FORMAT" },
+    { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &campaign,
+      "Header of the returned message that names the campaign (default X-Campaign-ID)", "NAME" },
+    { "rules", 0, 0, G_OPTION_ARG_FILENAME, &rules_path,
+      "Local classification rules, consulted before the built-in ones", "FILE" },
+    { "max-message-size", 0, 0, G_OPTION_ARG_INT64, &max_size,
+      "Largest message read, in bytes (default 33554432)", "BYTES" },
+    { "max-mime-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
+      "Deepest MIME nesting accepted (default 32)", "N" },
+    { "max-recipients", 0, 0, G_OPTION_ARG_INT64, &max_rcpts,
+      "Most recipients accepted in one report (default 10000)", "N" },
+    { "threads", 'j', 0, G_OPTION_ARG_INT64, &threads,
+      "Parsing threads (default: one per core)", "N" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, "FILE|DIR..." },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("FILE|DIR... - print what bounce messages say");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BounceRules) rules = NULL;
+  g_autoptr(InputWalk) walk = NULL;
+  g_autoptr(GQueue) window = g_queue_new ();
+  BounceSettings settings = *base_settings;
+  Shared shared = { 0 };
+  GThreadPool *pool;
+  Batch *batch = NULL;
+  guint failures = 0, window_max;
+  gboolean first = TRUE;
+  char *path;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Prints one JSON object per input file (see bounced(1), OUTPUT).\n"
+    "A directory is read recursively (Maildir cur/ and new/ included);\n"
+    "\"-\" reads standard input.");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("bounced parse: %s\n", error->message);
+      return 2;
+    }
+  if (inputs == NULL || inputs[0] == NULL)
+    {
+      g_printerr ("bounced parse: no input given\nTry \"bounced parse --help\".\n");
+      return 2;
+    }
+  if (format_name == NULL || strcmp (format_name, "jsonl") == 0)
+    shared.format = FORMAT_JSONL;
+  else if (strcmp (format_name, "json") == 0)
+    shared.format = FORMAT_JSON;
+  else if (strcmp (format_name, "table") == 0)
+    shared.format = FORMAT_TABLE;
+  else
+    {
+      g_printerr ("bounced parse: unknown format \"%s\" (use jsonl, json or table)\n", format_name);
+      return 2;
+    }
+  if (campaign != NULL)
+    settings.campaign_header = campaign;
+  if (max_size == 0 || max_depth == 0 || max_rcpts == 0 || threads < 0 || max_size < -1
+      || max_depth < -1 || max_rcpts < -1)
+    {
+      g_printerr ("bounced parse: limits must be positive numbers\n");
+      return 2;
+    }
+  if (max_size > 0)
+    settings.max_message_size = (gsize) max_size;
+  if (max_depth > 0)
+    settings.max_mime_depth = (guint) MIN (max_depth, 100000);
+  if (max_rcpts > 0)
+    settings.max_recipients = (guint) MIN (max_rcpts, G_MAXUINT);
+  if (rules_path != NULL)
+    {
+      rules = bounce_rules_new ();
+      if (!bounce_rules_load (rules, rules_path, &error))
+        {
+          g_printerr ("bounced parse: %s\n", error->message);
+          return 2;
+        }
+      settings.rules = rules;
+    }
+
+  if (threads == 0)
+    threads = g_get_num_processors ();
+  shared.settings = &settings;
+  g_mutex_init (&shared.lock);
+  g_cond_init (&shared.cond);
+  pool = g_thread_pool_new (work, &shared, (gint) threads, TRUE, NULL);
+  window_max = (guint) threads * PARSE_WINDOW_PER_THREAD;
+
+  if (shared.format == FORMAT_JSON)
+    fputs ("[", stdout);
+  else if (shared.format == FORMAT_TABLE)
+    {
+      g_autoptr(GString) header = g_string_new (NULL);
+      report_json_append_table_header (header);
+      fputs (header->str, stdout);
+    }
+
+  walk = input_walk_new (inputs);
+  while ((path = input_walk_next (walk)) != NULL)
+    {
+      if (batch == NULL)
+        {
+          batch = g_new0 (Batch, 1);
+          batch->paths = g_ptr_array_new_with_free_func (g_free);
+          batch->out = g_string_new (NULL);
+        }
+      g_ptr_array_add (batch->paths, path);
+      /* Standard input is read by its own batch at once, in order. */
+      if (batch->paths->len == PARSE_BATCH_SIZE || strcmp (path, "-") == 0)
+        {
+          g_queue_push_tail (window, batch);
+          g_thread_pool_push (pool, batch, NULL);
+          batch = NULL;
+          failures += flush (window, &shared, g_queue_get_length (window) >= window_max, &first);
+        }
+    }
+  if (batch != NULL)
+    {
+      g_queue_push_tail (window, batch);
+      g_thread_pool_push (pool, batch, NULL);
+    }
+  while (!g_queue_is_empty (window))
+    failures += flush (window, &shared, TRUE, &first);
+  g_thread_pool_free (pool, FALSE, TRUE);
+  g_mutex_clear (&shared.lock);
+  g_cond_clear (&shared.cond);
+
+  if (shared.format == FORMAT_JSON)
+    fputs (first ? "]\n" : "\n]\n", stdout);
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      g_printerr ("bounced parse: could not write output\n");
+      return 1;
+    }
+  return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,16 @@
+/* commands.h - the subcommands of bounced(1)
+ *
+ * Each takes the arguments after its name (argv[0] is the command name) and
+ * returns the process exit status: 0 success, 1 failure of some input or of
+ * the run, 2 bad usage.
+ */
+#pragma once
+
+#include <glib.h>
+#include "bounce.h"
+
+G_BEGIN_DECLS
+
+int cmd_parse (int argc, char **argv, const BounceSettings *settings);
+
+G_END_DECLS

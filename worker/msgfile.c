@@ -1,0 +1,99 @@
+/* msgfile.c - reading message files
+ *
+ * One read path for every command, so that size limits and error messages
+ * are the same everywhere.  The size is checked with fstat() on the open
+ * descriptor (no stat-then-open race), and nothing past the limit is read.
+ */
+#include "msgfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (msgfile-error-quark, msgfile_error)
+
+gboolean
+msgfile_read (const char *path, gsize max_size, GByteArray *buffer,
+              GError **error_out)
+{
+  gboolean is_stdin = strcmp (path, "-") == 0;
+  int fd = is_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  gsize want, got = 0;
+
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_UNREADABLE,
+                   "could not open \"%s\": %s", path, g_strerror (e));
+      return FALSE;
+    }
+  if (fstat (fd, &st) != 0 || (!is_stdin && !S_ISREG (st.st_mode)))
+    {
+      g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_UNREADABLE,
+                   "could not read \"%s\": not a regular file", path);
+      if (!is_stdin)
+        close (fd);
+      return FALSE;
+    }
+  if (S_ISREG (st.st_mode) && (guint64) st.st_size > max_size)
+    {
+      g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_TOO_LARGE,
+                   "message \"%s\" of %" G_GUINT64_FORMAT " bytes exceeds the limit of %"
+                   G_GSIZE_FORMAT " bytes", path, (guint64) st.st_size, max_size);
+      if (!is_stdin)
+        close (fd);
+      return FALSE;
+    }
+
+  /* Read one byte past the expected size to notice files that grew, and
+   * streams (stdin) in chunks up to the limit plus one byte. */
+  want = S_ISREG (st.st_mode) ? (gsize) st.st_size + 1 : 65536;
+  g_byte_array_set_size (buffer, want);
+  for (;;)
+    {
+      ssize_t n = read (fd, buffer->data + got, buffer->len - got);
+
+      if (n < 0)
+        {
+          int e = errno;
+          if (e == EINTR)
+            continue;
+          g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_UNREADABLE,
+                       "could not read \"%s\": %s", path, g_strerror (e));
+          if (!is_stdin)
+            close (fd);
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      got += (gsize) n;
+      if (got > max_size)
+        {
+          g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_TOO_LARGE,
+                       "message \"%s\" exceeds the limit of %" G_GSIZE_FORMAT " bytes",
+                       path, max_size);
+          if (!is_stdin)
+            close (fd);
+          return FALSE;
+        }
+      if (got == buffer->len)
+        g_byte_array_set_size (buffer, MIN (buffer->len * 2, max_size + 1));
+    }
+  if (!is_stdin)
+    close (fd);
+  g_byte_array_set_size (buffer, got);
+  return TRUE;
+}
+
+void
+msgfile_sha256 (const guint8 *data, gsize len, char *hex_out)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_checksum_update (sum, data, len);
+  memcpy (hex_out, g_checksum_get_string (sum), 64);
+  hex_out[64] = '\0';
+}

@@ -1,0 +1,30 @@
+/* report-json.h - a BounceReport as JSON (the contract of bounced(1),
+ * "OUTPUT"), and as a human table */
+#pragma once
+
+#include <glib.h>
+#include "bounce.h"
+
+G_BEGIN_DECLS
+
+/* Appends @s as a JSON string literal (or null for NULL) to @out. */
+void report_json_string (GString *out, const char *s);
+
+/**
+ * report_json_append:
+ * @out: where the object is appended, without a trailing newline.
+ * @source: the input as the user named it.
+ * @sha256: hex digest of the raw bytes, or NULL when they could not be read.
+ * @report: the report.
+ */
+void report_json_append (GString *out, const char *source, const char *sha256,
+                         const BounceReport *report);
+
+/* Appends the rows of @report to a human table (one row per recipient). */
+void report_json_append_table_rows (GString *out, const char *source,
+                                    const BounceReport *report);
+
+/* The header line of the human table. */
+void report_json_append_table_header (GString *out);
+
+G_END_DECLS

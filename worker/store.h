@@ -1,0 +1,84 @@
+/* store.h - the PostgreSQL store: the one module that calls libpq
+ *
+ * Everything bounced writes to or reads from PostgreSQL goes through here
+ * (STYLE.md 13).  libpq memory never leaves this module; errors come back as
+ * GError in STORE_ERROR, whose codes say what the caller can do.
+ */
+#pragma once
+
+#include <glib.h>
+#include "bounce.h"
+
+G_BEGIN_DECLS
+
+#define STORE_ERROR (store_error_quark ())
+
+typedef enum {
+  STORE_ERROR_UNAVAILABLE,  /* cannot connect / connection lost: retry later */
+  STORE_ERROR_FAILED,       /* a statement failed: a bug or a schema problem */
+  STORE_ERROR_CONFIG,       /* bad connection settings, private cluster
+                             * could not be set up */
+} StoreError;
+
+GQuark store_error_quark (void);
+
+typedef struct _Store Store;
+
+/**
+ * StoreItem:
+ * One ingested message, as the worker hands it to the store.
+ * @source: where it came from (path at claim time), borrowed.
+ * @sha256: hex SHA-256 of the raw bytes (the idempotency key), borrowed.
+ * @size: size in bytes.
+ * @report: the parse result (kind error for unparseable mail), borrowed.
+ */
+typedef struct {
+  const char *source;
+  const char *sha256;
+  gsize size;
+  const BounceReport *report;
+} StoreItem;
+
+/**
+ * store_resolve_conninfo:
+ * @db_option: (nullable): the --db value.
+ *
+ * Chooses the database: @db_option, else DATABASE_URL, else libpq's own
+ * environment (PGHOST, PGDATABASE, PGSERVICE, ... when any is set), else the
+ * private cluster under the user's data directory, which is created and
+ * started on demand (see pgcluster.h).  Returns: (transfer full) a libpq
+ * connection string, or NULL with @error_out set (STORE_ERROR_CONFIG).
+ */
+char *store_resolve_conninfo (const char *db_option, GError **error_out);
+
+/**
+ * store_open:
+ * Connects to @conninfo.  Returns: (transfer full) the store, or NULL with
+ * STORE_ERROR_UNAVAILABLE (server unreachable) or STORE_ERROR_CONFIG.
+ */
+Store *store_open (const char *conninfo, GError **error_out);
+
+/* Applies the pending migrations of sql/ (under an advisory lock, so that
+ * concurrent workers never race); returns how many were applied, or -1. */
+int store_migrate (Store *store, GError **error_out);
+
+/**
+ * store_write_batch:
+ * Writes @n items in one transaction: COPY into a staging table, then
+ * INSERT ... ON CONFLICT DO NOTHING on the content hash, so that an item
+ * already stored is a no-op (ingest is idempotent).  Recipient outcomes and
+ * the recipients table are updated for newly stored messages only.
+ * Returns TRUE once COMMIT succeeded; on FALSE nothing of the batch is
+ * stored and @error_out says whether to retry (STORE_ERROR_UNAVAILABLE).
+ */
+gboolean store_write_batch (Store *store, const StoreItem *items, guint n,
+                            GError **error_out);
+
+/* Whether the connection is usable; tries one reconnect if it is not. */
+gboolean store_check (Store *store, GError **error_out);
+
+void store_free (Store *store);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Store, store_free)
+
+G_END_DECLS
