@@ -26,6 +26,18 @@ const char *legacy_returned_start (const BounceView *view);
  * body of the notice, when there is one. */
 void legacy_original_from_body (BounceReport *report, const BounceView *view);
 
+/* A recogniser table entry; tables end with { NULL, NULL }. */
+typedef struct {
+  const char *name;            /* the report's format: "qmail", "exchange" */
+  LegacyRecogniser recognise;
+} LegacyEntry;
+
+/* Recognisers of providers' notices (legacy-provider.c), tried first. */
+extern const LegacyEntry legacy_provider_table[];
+
+/* Recognisers of MTA software notices (legacy-mta.c), tried next. */
+extern const LegacyEntry legacy_mta_table[];
+
 /* The fallback for mailer-daemon notices of unknown formats. */
 gboolean legacy_generic_recognise (BounceReport *report, const BounceView *view);
 

@@ -15,11 +15,15 @@
 
 #include <string.h>
 
-static const struct {
-  const char *name;
-  LegacyRecogniser recognise;
-} recognisers[] = {
+/* Tables tried in order: providers (most specific), MTAs, then the generic
+ * fallback. */
+static const LegacyEntry generic_table[] = {
   { "generic", legacy_generic_recognise },
+  { NULL, NULL },
+};
+
+static const LegacyEntry *const tables[] = {
+  legacy_provider_table, legacy_mta_table, generic_table,
 };
 
 /* Local parts and names of senders that are mailer daemons. */
@@ -58,11 +62,12 @@ legacy_is_daemon_notice (const BounceView *view)
 gboolean
 legacy_recognise (BounceReport *report, const BounceView *view)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (recognisers); i++)
+  for (gsize t = 0; t < G_N_ELEMENTS (tables); t++)
+    for (const LegacyEntry *e = tables[t]; e->name != NULL; e++)
     {
-      if (recognisers[i].recognise (report, view))
+      if (e->recognise (report, view))
         {
-          report->format = recognisers[i].name;
+          report->format = e->name;
           if (report->original.message_id == NULL && view->returned == NULL)
             legacy_original_from_body (report, view);
           return TRUE;
