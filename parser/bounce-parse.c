@@ -465,6 +465,94 @@ read_feedback (Walk *w)
   }
 }
 
+/* ---- diagnostics from the human-readable part --------------------------- */
+
+#define NOTICE_TEXT_MAX_LINES 6
+
+/* Whether @text says something a diagnostic would: a code or some words. */
+static gboolean
+has_codes (const char *text)
+{
+  char code[16];
+
+  return text != NULL && (dsn_status_find (text, code) || dsn_status_find_reply_code (text, code));
+}
+
+/* The text that a notice gives for @address: the rest of the line that names
+ * it or, when that is empty, the lines that follow up to a blank line. */
+static char *
+notice_text_for (const char *body, gsize len, const char *address)
+{
+  const char *p = body;
+  gsize alen = strlen (address);
+  g_autofree char *first = NULL;
+
+  while ((p = bounce_text_find (p, (gssize) (len - (gsize) (p - body)), address)) != NULL)
+    {
+      const char *rest = p + alen;
+      const char *eol = memchr (rest, '\n', len - (gsize) (rest - body));
+      g_autoptr(GString) text = g_string_new (NULL);
+
+      if (eol == NULL)
+        eol = body + len;
+      while (rest < eol && strchr (">]):;,. \t\"'", *rest) != NULL)
+        rest++;
+      g_string_append_len (text, rest, eol - rest);
+      if (text->len < 4)
+        {
+          gsize pos = eol < body + len ? (gsize) (eol - body) + 1 : len;
+          const char *line;
+          gsize line_len;
+
+          g_string_truncate (text, 0);
+          for (int n = 0; n < NOTICE_TEXT_MAX_LINES
+               && bounce_text_next_line (body, len, &pos, &line, &line_len); n++)
+            {
+              g_autofree char *collapsed = bounce_text_collapse (line, (gssize) line_len);
+              if (collapsed == NULL)
+                break;
+              /* Another recipient's line ends this one's text. */
+              if (n > 0 && memchr (line, '@', line_len) != NULL && !has_codes (collapsed))
+                break;
+              g_string_append (text, collapsed);
+              g_string_append_c (text, ' ');
+            }
+        }
+      {
+        char *collapsed = bounce_text_collapse (text->str, (gssize) text->len);
+        if (collapsed != NULL && has_codes (collapsed))
+          return collapsed;
+        if (first == NULL)
+          first = collapsed;
+        else
+          g_free (collapsed);
+      }
+      p = eol;
+    }
+  return g_steal_pointer (&first);
+}
+
+/* Many MTAs leave Diagnostic-Code out of the DSN and say in the
+ * human-readable part what the remote server answered (RFC 6522 section 3
+ * makes that part the place for it).  Fill missing or code-less diagnostics
+ * from there. */
+static void
+diagnostics_from_notice (BounceReport *report, const char *body, gsize len)
+{
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
+      g_autofree char *text = NULL;
+
+      if (rcpt->recipient == NULL || has_codes (rcpt->diagnostic))
+        continue;
+      text = notice_text_for (body, len, rcpt->recipient);
+      if (text == NULL || (rcpt->diagnostic != NULL && !has_codes (text)))
+        continue;
+      rcpt->diagnostic = bounce_report_str (report, text);
+    }
+}
+
 /* ---- the entry point ---------------------------------------------------- */
 
 static void
@@ -570,6 +658,7 @@ bounce_report_parse (const char *data, gsize length,
         {
           report->kind = BOUNCE_KIND_DSN;
           report->format = "rfc3464";
+          diagnostics_from_notice (report, body->str, body->len);
         }
     }
   else if (w.in_report && w.report_type != NULL

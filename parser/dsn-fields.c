@@ -256,13 +256,21 @@ apply_field (Reader *reader, FieldId id, const char *name, char *value)
         report->arrival_date = iso_date (report, value);
       return;
     case FIELD_ORIGINAL_RECIPIENT:
-      /* Original-Recipient comes first in a block (RFC 3464 2.3): after a
-       * Final-Recipient it opens the next recipient. */
-      rcpt = reader->current;
-      if (rcpt == NULL || rcpt->original_recipient != NULL || rcpt->recipient != NULL)
-        rcpt = open_recipient (reader);
-      if (rcpt != NULL)
-        rcpt->original_recipient = address_value (report, value);
+      /* Original-Recipient comes first in a block (RFC 3464 2.3), but MTAs
+       * also put it after Final-Recipient; it opens the next recipient only
+       * when the current block is over: a blank line, or it already has one,
+       * or (blocks run together) a complete block for another address. */
+      {
+        const char *addr = address_value (report, value);
+
+        rcpt = reader->current;
+        if (rcpt == NULL || rcpt->original_recipient != NULL || reader->blank_since_current
+            || (rcpt->recipient != NULL && rcpt->action != NULL && rcpt->status != NULL
+                && !bounce_text_address_equal (addr, rcpt->recipient)))
+          rcpt = open_recipient (reader);
+        if (rcpt != NULL)
+          rcpt->original_recipient = addr;
+      }
       return;
     case FIELD_FINAL_RECIPIENT:
       rcpt = reader->current;

@@ -116,7 +116,7 @@ reply_code_at (const char *p, const char *start, const char *end)
 static const char *const reply_code_cues[] = {
   "said:", "said", "says:", "responded:", "replied:", "response:",
   "reply:", "error:", "error", "returned:", "answered:", "smtp;",
-  "code:", "message:",
+  "code:", "message:", "deferred:",
 };
 
 gboolean
@@ -145,6 +145,12 @@ dsn_status_find_reply_code (const char *text, char *code_out)
         goto found;
     }
 
+  /* The SMTP multi-line form "550-'text" or "550-Text" anywhere. */
+  for (p = text; p + 4 < end; p++)
+    if (reply_code_at (p, text, end) && p[3] == '-'
+        && (g_ascii_isalpha (p[4]) || p[4] == '\'' || p[4] == '"'))
+      goto found;
+
   /* A code after a cue word ("host x said: 550 ..."). */
   for (gsize i = 0; i < G_N_ELEMENTS (reply_code_cues); i++)
     {
@@ -168,6 +174,26 @@ found:
   return TRUE;
 }
 
+/* Whether @text opens with the remote server's own answer "NNN c.s.d"
+ * carrying @code: then the code is the receiving system's, and more precise
+ * than a Status the reporting MTA derived (Sendmail, for one, reports 5.1.1
+ * for many RCPT rejections whatever the server said). */
+static gboolean
+answer_code (const char *text, const char *code)
+{
+  const char *p = text;
+
+  while (*p == ' ' || *p == '"' || *p == '(' || *p == '<' || *p == '[')
+    p++;
+  if (!(g_ascii_isdigit (p[0]) && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2])
+        && (p[3] == ' ' || p[3] == '-')))
+    return FALSE;
+  p += 4;
+  while (*p == ' ' || *p == '#')
+    p++;
+  return strncmp (p, code, strlen (code)) == 0;
+}
+
 void
 dsn_status_complete (BounceReport *report, BounceRecipient *rcpt)
 {
@@ -183,6 +209,9 @@ dsn_status_complete (BounceReport *report, BounceRecipient *rcpt)
         take = TRUE;
       else if (dsn_status_is_generic (rcpt->status) && code[0] == rcpt->status[0]
                && !dsn_status_is_generic (code))
+        take = TRUE;
+      else if (code[0] == rcpt->status[0] && strcmp (code, rcpt->status) != 0
+               && !dsn_status_is_generic (code) && answer_code (text, code))
         take = TRUE;
       if (take)
         rcpt->status = bounce_report_str (report, code);
