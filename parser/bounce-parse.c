@@ -54,14 +54,25 @@ ensure_gmime (void)
   g_once (&once, gmime_setup, NULL);
 }
 
-/* Copies @data with every CRLF and lone CR turned into LF.  */
+/* Copies @data with every CRLF and lone CR turned into LF.  Most mail on
+ * disk already has LF ends: then it is one memchr() and one memcpy(). */
 static char *
 normalise_line_ends (const char *data, gsize len, gsize *len_out)
 {
   char *out = g_malloc (len + 1);
-  gsize w = 0;
+  const char *cr = memchr (data, '\r', len);
+  gsize w, r;
 
-  for (gsize r = 0; r < len; r++)
+  if (cr == NULL)
+    {
+      memcpy (out, data, len);
+      out[len] = '\0';
+      *len_out = len;
+      return out;
+    }
+  w = r = (gsize) (cr - data);
+  memcpy (out, data, w);
+  for (; r < len; r++)
     {
       if (data[r] == '\r')
         {
@@ -578,6 +589,7 @@ bounce_report_parse (const char *data, gsize length,
   g_autofree char *text = NULL;
   g_autoptr(GString) body = NULL;
   g_autoptr(GString) html = NULL;
+  g_autoptr(GByteArray) source = NULL;
   g_autoptr(GMimeStream) stream = NULL;
   g_autoptr(GMimeParser) parser = NULL;
   g_autoptr(GMimeMessage) message = NULL;
@@ -615,7 +627,10 @@ bounce_report_parse (const char *data, gsize length,
     }
 
   report = bounce_report_new ();
-  stream = g_mime_stream_mem_new_with_buffer (text, len);
+  /* The stream reads our buffer in place (no copy); it does not own it. */
+  source = g_byte_array_new_take ((guint8 *) g_steal_pointer (&text), len);
+  stream = g_mime_stream_mem_new_with_byte_array (source);
+  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (stream), FALSE);
   parser = g_mime_parser_new_with_stream (stream);
   g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
   message = g_mime_parser_construct_message (parser, parser_options);

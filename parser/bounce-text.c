@@ -177,11 +177,27 @@ bounce_text_address_equal (const char *a, const char *b)
   return g_ascii_strcasecmp (a, b) == 0;
 }
 
+/* ASCII lower case by table: this search runs over every notice body for
+ * every marker phrase, and g_ascii_tolower() calls dominated the profile. */
+static const unsigned char lower[256] = {
+#define L(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define R4(b) L (b), L (b + 1), L (b + 2), L (b + 3)
+#define R16(b) R4 (b), R4 (b + 4), R4 (b + 8), R4 (b + 12)
+#define R64(b) R16 (b), R16 (b + 16), R16 (b + 32), R16 (b + 48)
+  R64 (0), R64 (64), R64 (128), R64 (192)
+#undef R64
+#undef R16
+#undef R4
+#undef L
+};
+
 const char *
 bounce_text_find (const char *hay, gssize n, const char *needle)
 {
+  const unsigned char *h = (const unsigned char *) hay;
+  const unsigned char *nd = (const unsigned char *) needle;
   gsize len, nlen;
-  char first;
+  unsigned char lo, up;
 
   if (hay == NULL || needle == NULL)
     return NULL;
@@ -191,12 +207,28 @@ bounce_text_find (const char *hay, gssize n, const char *needle)
     return hay;
   if (nlen > len)
     return NULL;
-  first = g_ascii_tolower (needle[0]);
+  lo = lower[nd[0]];
+  up = (lo >= 'a' && lo <= 'z') ? (unsigned char) (lo - 32) : lo;
   for (gsize i = 0; i + nlen <= len; i++)
     {
-      if (g_ascii_tolower (hay[i]) != first)
-        continue;
-      if (g_ascii_strncasecmp (hay + i, needle, nlen) == 0)
+      const unsigned char *p;
+      gsize k;
+
+      /* Jump to the next byte that can start a match. */
+      if (lo == up)
+        p = memchr (h + i, lo, len - nlen + 1 - i);
+      else
+        {
+          const unsigned char *a = memchr (h + i, lo, len - nlen + 1 - i);
+          const unsigned char *b = memchr (h + i, up, (a ? (gsize) (a - h) : len - nlen + 1) - i);
+          p = b ? b : a;
+        }
+      if (p == NULL)
+        return NULL;
+      i = (gsize) (p - h);
+      for (k = 1; k < nlen && lower[h[i + k]] == lower[nd[k]]; k++)
+        ;
+      if (k == nlen)
         return hay + i;
     }
   return NULL;

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 G_DEFINE_QUARK (msgfile-error-quark, msgfile_error)
 
 gboolean
@@ -88,12 +90,28 @@ msgfile_read (const char *path, gsize max_size, GByteArray *buffer,
   return TRUE;
 }
 
+/* SHA-256 through libcrypto (already loaded by libpq): it uses the CPU's
+ * SHA extensions, about ten times GLib's portable GChecksum, which took a
+ * fifth of the parse time. */
 void
 msgfile_sha256 (const guint8 *data, gsize len, char *hex_out)
 {
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  static const char hex[] = "0123456789abcdef";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
 
-  g_checksum_update (sum, data, len);
-  memcpy (hex_out, g_checksum_get_string (sum), 64);
+  if (!EVP_Digest (data, len, md, &md_len, EVP_sha256 (), NULL) || md_len != 32)
+    {
+      g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+      g_checksum_update (sum, data, len);
+      memcpy (hex_out, g_checksum_get_string (sum), 64);
+      hex_out[64] = '\0';
+      return;
+    }
+  for (unsigned int i = 0; i < 32; i++)
+    {
+      hex_out[2 * i] = hex[md[i] >> 4];
+      hex_out[2 * i + 1] = hex[md[i] & 15];
+    }
   hex_out[64] = '\0';
 }
