@@ -71,9 +71,14 @@ dsn_status_find (const char *text, char *code_out)
 
       if (*p != '2' && *p != '4' && *p != '5')
         continue;
-      /* Must stand alone: not inside a number, an IP address, a version. */
+      /* Must stand alone: not inside a number, an IP address, a version.
+       * A '-' is allowed after a reply code: RFC 5321 4.2.1 multiline
+       * replies read "550-5.7.1 ...". */
       if (p > text && (g_ascii_isalnum (p[-1]) || p[-1] == '.' || p[-1] == '-'
-                       || p[-1] == '/' || p[-1] == '_'))
+                       || p[-1] == '/' || p[-1] == '_')
+          && !(p[-1] == '-' && p - text >= 4 && g_ascii_isdigit (p[-4])
+               && g_ascii_isdigit (p[-3]) && g_ascii_isdigit (p[-2])
+               && (p - text == 4 || !g_ascii_isalnum (p[-5]))))
         continue;
       span = status_span (p, end);
       if (span == 0)
