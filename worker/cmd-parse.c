@@ -140,7 +140,7 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
   g_autofree char *campaign = NULL;
   g_autofree char *rules_path = NULL;
   g_auto(GStrv) inputs = NULL;
-  gint64 max_size = -1, max_depth = -1, max_rcpts = -1, threads = 0;
+  gint64 max_size = -1, max_depth = -1, max_rcpts = -1, max_field = -1, threads = 0;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
       "Output format: jsonl (default), json or table", "FORMAT" },
@@ -154,6 +154,8 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
       "Deepest MIME nesting accepted (default 32)", "N" },
     { "max-recipients", 0, 0, G_OPTION_ARG_INT64, &max_rcpts,
       "Most recipients accepted in one report (default 10000)", "N" },
+    { "max-field-length", 0, 0, G_OPTION_ARG_INT64, &max_field,
+      "Longest field value kept, in bytes; longer ones are truncated (default 65536)", "BYTES" },
     { "threads", 'j', 0, G_OPTION_ARG_INT64, &threads,
       "Parsing threads (default: one per core)", "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, "FILE|DIR..." },
@@ -200,8 +202,8 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
     }
   if (campaign != NULL)
     settings.campaign_header = campaign;
-  if (max_size == 0 || max_depth == 0 || max_rcpts == 0 || threads < 0 || max_size < -1
-      || max_depth < -1 || max_rcpts < -1)
+  if (max_size == 0 || max_depth == 0 || max_rcpts == 0 || max_field == 0 || threads < 0
+      || max_size < -1 || max_depth < -1 || max_rcpts < -1 || max_field < -1)
     {
       g_printerr ("bounced parse: limits must be positive numbers\n");
       return 2;
@@ -210,6 +212,8 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
     settings.max_message_size = (gsize) max_size;
   if (max_depth > 0)
     settings.max_mime_depth = (guint) MIN (max_depth, 100000);
+  if (max_field > 0)
+    settings.max_field_length = (gsize) max_field;
   if (max_rcpts > 0)
     settings.max_recipients = (guint) MIN (max_rcpts, G_MAXUINT);
   if (rules_path != NULL)
