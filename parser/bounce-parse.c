@@ -178,8 +178,10 @@ typedef struct {
   GMimeObject *returned_headers; /* text/rfc822-headers */
   gboolean in_report;           /* a multipart/report was seen */
   const char *report_type;
-  GString *body;                /* text parts of the notice */
-  GString *html;                /* html parts, when no text part */
+  GPtrArray *texts;             /* text parts of the notice (borrowed) */
+  GPtrArray *htmls;             /* its html parts, used when no text part */
+  GString *body;                /* their text, built on demand (ensure_body) */
+  gboolean body_built;
   GError **error;
   gboolean failed;
 } Walk;
@@ -302,25 +304,18 @@ walk (Walk *w, GMimeObject *object, guint depth)
             w->returned_headers = object;
           return;
         }
-      text = part_text (object, &len);
       /* A status part mislabelled text/plain, inside a report (RFC 6522 says
        * the second part; broken MTAs label it text/plain). */
-      if (w->status_part == NULL && w->in_report && w->body->len > 0
-          && dsn_fields_sniff (text, len))
+      if (w->status_part == NULL && w->in_report && w->texts->len > 0)
         {
-          w->status_part = object;
-          return;
+          text = part_content (object, &len);
+          if (dsn_fields_sniff (text, len))
+            {
+              w->status_part = object;
+              return;
+            }
         }
-      if (g_ascii_strcasecmp (subtype, "html") == 0)
-        {
-          if (w->html->len > 0)
-            g_string_append_c (w->html, '\n');
-          g_string_append_len (w->html, text, (gssize) len);
-          return;
-        }
-      if (w->body->len > 0)
-        g_string_append_c (w->body, '\n');
-      g_string_append_len (w->body, text, (gssize) len);
+      g_ptr_array_add (g_ascii_strcasecmp (subtype, "html") == 0 ? w->htmls : w->texts, object);
     }
 }
 
@@ -386,6 +381,38 @@ html_to_text (GString *out, const char *html, gsize len)
             continue;
         }
       g_string_append_c (out, html[i]);
+    }
+}
+
+/* The text of the notice: its text parts converted to UTF-8 from their
+ * charsets, or its HTML parts as text when it has no text part.  Built only
+ * when a decision needs it: most DSNs are read from their status part alone,
+ * and charset conversion is a good part of the cost of a message. */
+static void
+ensure_body (Walk *w)
+{
+  if (w->body_built)
+    return;
+  w->body_built = TRUE;
+  for (guint i = 0; i < w->texts->len; i++)
+    {
+      gsize len;
+      g_autofree char *text = part_text (g_ptr_array_index (w->texts, i), &len);
+
+      if (w->body->len > 0)
+        g_string_append_c (w->body, '\n');
+      g_string_append_len (w->body, text, (gssize) len);
+    }
+  if (w->body->len > 0)
+    return;
+  for (guint i = 0; i < w->htmls->len; i++)
+    {
+      gsize len;
+      g_autofree char *html = part_text (g_ptr_array_index (w->htmls, i), &len);
+
+      if (w->body->len > 0)
+        g_string_append_c (w->body, '\n');
+      html_to_text (w->body, html, len);
     }
 }
 
@@ -469,7 +496,10 @@ read_feedback (Walk *w)
   rcpt->feedback_type = bounce_report_str (report, feedback_type ? feedback_type : "other");
   rcpt->remote_mta = bounce_report_str (report, source_ip);
   {
-    g_autofree char *body = bounce_text_collapse (w->body->str, (gssize) w->body->len);
+    g_autofree char *body = NULL;
+
+    ensure_body (w);
+    body = bounce_text_collapse (w->body->str, (gssize) w->body->len);
     if (body && strlen (body) > 1000)
       body[1000] = '\0';
     rcpt->diagnostic = bounce_report_str (report, body);
@@ -548,7 +578,7 @@ notice_text_for (const char *body, gsize len, const char *address)
  * makes that part the place for it).  Fill missing or code-less diagnostics
  * from there. */
 static void
-diagnostics_from_notice (BounceReport *report, const char *body, gsize len)
+diagnostics_from_notice (BounceReport *report, Walk *w)
 {
   for (guint i = 0; i < report->recipients->len; i++)
     {
@@ -557,7 +587,8 @@ diagnostics_from_notice (BounceReport *report, const char *body, gsize len)
 
       if (rcpt->recipient == NULL || has_codes (rcpt->diagnostic))
         continue;
-      text = notice_text_for (body, len, rcpt->recipient);
+      ensure_body (w);
+      text = notice_text_for (w->body->str, w->body->len, rcpt->recipient);
       if (text == NULL || (rcpt->diagnostic != NULL && !has_codes (text)))
         continue;
       rcpt->diagnostic = bounce_report_str (report, text);
@@ -588,7 +619,8 @@ bounce_report_parse (const char *data, gsize length,
   g_autoptr(BounceReport) report = NULL;
   g_autofree char *text = NULL;
   g_autoptr(GString) body = NULL;
-  g_autoptr(GString) html = NULL;
+  g_autoptr(GPtrArray) texts = NULL;
+  g_autoptr(GPtrArray) htmls = NULL;
   g_autoptr(GByteArray) source = NULL;
   g_autoptr(GMimeStream) stream = NULL;
   g_autoptr(GMimeParser) parser = NULL;
@@ -648,15 +680,15 @@ bounce_report_parse (const char *data, gsize length,
   report->message_date = bounce_report_str (report, g_mime_object_get_header (GMIME_OBJECT (message), "Date"));
 
   body = g_string_new (NULL);
-  html = g_string_new (NULL);
-  w = (Walk) { .report = report, .settings = settings, .body = body, .html = html,
+  texts = g_ptr_array_new ();
+  htmls = g_ptr_array_new ();
+  w = (Walk) { .report = report, .settings = settings, .body = body, .texts = texts,
+               .htmls = htmls,
                .error = error_out };
   if (g_mime_message_get_mime_part (message) != NULL)
     walk (&w, g_mime_message_get_mime_part (message), 1);
   if (w.failed)
     return NULL;
-  if (body->len == 0 && html->len > 0)
-    html_to_text (body, html->str, html->len);
 
   read_returned (&w);
 
@@ -673,7 +705,7 @@ bounce_report_parse (const char *data, gsize length,
         {
           report->kind = BOUNCE_KIND_DSN;
           report->format = "rfc3464";
-          diagnostics_from_notice (report, body->str, body->len);
+          diagnostics_from_notice (report, &w);
         }
     }
   else if (w.in_report && w.report_type != NULL
@@ -683,6 +715,7 @@ bounce_report_parse (const char *data, gsize length,
 
   if (report->kind == BOUNCE_KIND_NOT_BOUNCE)
     {
+      ensure_body (&w);
       view = (BounceView) {
         .message = message,
         .from = from,
