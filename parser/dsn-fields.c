@@ -358,6 +358,9 @@ take_field (Reader *reader, GString *field)
     return;
   field->str[name_len] = '\0';
   value = colon + 1;
+  /* The limit is on the value, not on the blanks before it. */
+  while (*value == ' ' || *value == '\t')
+    value++;
   if (strlen (value) > reader->settings->max_field_length)
     {
       gsize cut = reader->settings->max_field_length;
