@@ -1,0 +1,697 @@
+/* maildir.c - the Maildir protocol of the worker
+ *
+ * Implements the reader's side of the Maildir format (D. J. Bernstein,
+ * "Using maildir format", cr.yp.to/proto/maildir.html) and of Maildir++
+ * subfolders (Courier, Dovecot): messages are read from new/ and from the
+ * unflagged leftovers of cur/, never from tmp/; file names are never parsed
+ * beyond the ":2," info part, whose flags are kept in ASCII order.
+ *
+ * Life cycle of one message (every arrow is one rename(2), atomic within the
+ * Maildir's file system; nothing is ever deleted):
+ *
+ *                 delivery (tmp/ -> new/, by the MTA)
+ *                          |
+ *                          v
+ *   +------------------> new/NAME            cur/NAME:2,FLAGS  (no S, no T)
+ *   |  recover            |                        |
+ *   |  (owner dead)       +-------- claim ---------+
+ *   |  or release         |   (ENOENT: another worker won; skip)
+ *   |                     v
+ *   +------------ bounced-claims/ID/{new,cur}/NAME   <-- flock on ID/lock
+ *                         |
+ *                  read, parse, COPY ... COMMIT
+ *                         |
+ *            +------------+----------------+--------------------+
+ *            | bounce, auto-reply,         | not a bounce       | unparseable
+ *            | feedback report             |                    | (+ messages row
+ *            v                             v                    v   with the error)
+ *   cur/NAME:2,FLAGS+S           .NotBounce/new/NAME      .Failed/new/NAME
+ *   (or DONE/cur/NAME:2,...S)    (cur/ if NAME has info)  (cur/ if NAME has info)
+ *
+ * Invariants:
+ *  1. A message is in exactly one place at every instant: its Maildir
+ *     directory, one worker's claim directory, or its final folder.  Every
+ *     move is a rename() that never replaces an existing file (RENAME_NOREPLACE;
+ *     a taken name gets a fresh unique name), so no move can destroy a file.
+ *  2. Claim by rename: of several workers renaming the same file, exactly one
+ *     succeeds; the others get ENOENT, which means "taken", not an error.
+ *  3. A message leaves the claim directory for its final place only after
+ *     the database has committed it.  A crash before that leaves it in the
+ *     claim directory, and recovery returns it to where it was claimed from;
+ *     a crash after COMMIT but before the final rename re-ingests it, which
+ *     the content hash in the database makes a no-op.
+ *  4. A claim directory is live exactly while its worker holds flock() on
+ *     ID/lock.  The kernel drops the lock when the process dies, however it
+ *     dies (SIGKILL included), so no claim is judged stale by its age or by a
+ *     process id that may have been reused.  The lock is taken before the
+ *     first claim, so a claim directory without a lock file holds nothing.
+ *  5. The directory is streamed (readdir), never listed: memory is flat in
+ *     the number of messages.
+ *
+ * Deliberate deviation: the brief form of Maildir++ delivery writes into a
+ * folder's tmp/ and renames into new/.  Our files are complete before they
+ * move, so they are renamed straight into the folder's new/ or cur/: going
+ * through tmp/ would open a window in which a committed message sits in a
+ * directory that no reader looks at.
+ */
+#include "maildir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (maildir-error-quark, maildir_error)
+
+/* The Maildir "info" separator of version 2 (flags follow, in ASCII order). */
+#define INFO_SEPARATOR ":2,"
+#define DIR_MODE 0700
+
+typedef enum { SUB_NEW, SUB_CUR, N_SUBS } Sub;
+static const char *const sub_names[N_SUBS] = { "new", "cur" };
+
+typedef struct {
+  int fd[N_SUBS];   /* the folder's new/ and cur/, or -1 */
+} Folder;
+
+struct _Maildir {
+  char *path;
+  char *done_folder, *other_folder, *failed_folder;
+  gboolean include_cur;
+
+  DIR *dir[N_SUBS];         /* the Maildir's new/ and cur/ (streamed) */
+  int claims_fd;            /* MAILDIR_CLAIM_DIR */
+  char *id;                 /* this worker's claim directory name */
+  int lock_fd;              /* ID/lock, flock()ed while we live */
+  int claim_fd[N_SUBS];     /* ID/new, ID/cur */
+  Folder done, other, failed;
+
+  int pass;                 /* the Sub being read, N_SUBS when the pass is over */
+  guint unique_counter;
+};
+
+void
+maildir_settings_init (MaildirSettings *settings)
+{
+  settings->done_folder = NULL;
+  settings->other_folder = MAILDIR_DEFAULT_OTHER_FOLDER;
+  settings->failed_folder = MAILDIR_DEFAULT_FAILED_FOLDER;
+  settings->include_cur = TRUE;
+}
+
+static gboolean
+set_io_error (GError **error_out, int e, const char *what, const char *path)
+{
+  g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_IO, "could not %s \"%s\": %s",
+               what, path, g_strerror (e));
+  return FALSE;
+}
+
+/* The flags of a name's info part ("" when it has none), or NULL. */
+static const char *
+name_flags (const char *name)
+{
+  const char *info = strstr (name, INFO_SEPARATOR);
+
+  return info ? info + strlen (INFO_SEPARATOR) : NULL;
+}
+
+static gboolean
+name_has_flag (const char *name, char flag)
+{
+  const char *flags = name_flags (name);
+
+  return flags != NULL && strchr (flags, flag) != NULL;
+}
+
+/* NAME with the S flag added to its info part, flags kept in ASCII order as
+ * the Maildir specification asks.  Returns: (transfer full). */
+static char *
+name_with_seen (const char *name)
+{
+  const char *flags = name_flags (name);
+  GString *out;
+
+  if (flags == NULL)
+    return g_strconcat (name, INFO_SEPARATOR "S", NULL);
+  if (strchr (flags, 'S') != NULL)
+    return g_strdup (name);
+  out = g_string_new_len (name, flags - name);
+  for (; *flags != '\0' && *flags < 'S'; flags++)
+    g_string_append_c (out, *flags);
+  g_string_append_c (out, 'S');
+  g_string_append (out, flags);
+  return g_string_free (out, FALSE);
+}
+
+/* A fresh unique name in the form the Maildir specification recommends
+ * (seconds.MmicrosecondsPpidQcounter.host), keeping @name's info part. */
+static char *
+name_unique (Maildir *md, const char *name)
+{
+  const char *info = strstr (name, INFO_SEPARATOR);
+  struct timeval tv;
+  char host[256];
+
+  gettimeofday (&tv, NULL);
+  if (gethostname (host, sizeof host) != 0)
+    g_strlcpy (host, "localhost", sizeof host);
+  host[sizeof host - 1] = '\0';
+  /* '/' and ':' may not appear in the host part (the specification's
+   * escapes are \057 and \072); replace them. */
+  for (char *p = host; *p; p++)
+    if (*p == '/' || *p == ':')
+      *p = '_';
+  return g_strdup_printf ("%lld.M%ldP%dQ%u.%s%s", (long long) tv.tv_sec, (long) tv.tv_usec,
+                          (int) getpid (), ++md->unique_counter, host, info ? info : "");
+}
+
+/* rename() that never replaces an existing file: EEXIST instead. */
+static int
+rename_noreplace (int from_fd, const char *from, int to_fd, const char *to)
+{
+  if (renameat2 (from_fd, from, to_fd, to, RENAME_NOREPLACE) == 0)
+    return 0;
+  if (errno != EINVAL && errno != ENOSYS)
+    return -1;
+  /* A file system without RENAME_NOREPLACE: link() refuses to replace too. */
+  if (linkat (from_fd, from, to_fd, to, 0) == 0)
+    {
+      unlinkat (from_fd, from, 0);
+      return 0;
+    }
+  return -1;
+}
+
+/* Moves @from (in @from_fd) to @to_fd under @to, or under a fresh unique
+ * name if @to is taken.  Returns 0, or -1 with errno set (ENOENT: @from is
+ * gone). */
+static int
+move_keeping_all (Maildir *md, int from_fd, const char *from, int to_fd, const char *to)
+{
+  for (int attempt = 0; attempt < 8; attempt++)
+    {
+      g_autofree char *fresh = NULL;
+
+      if (attempt > 0)
+        to = fresh = name_unique (md, to);
+      if (rename_noreplace (from_fd, from, to_fd, to) == 0)
+        return 0;
+      if (errno != EEXIST)
+        return -1;
+    }
+  errno = EEXIST;
+  return -1;
+}
+
+static int
+open_dir (int at_fd, const char *name)
+{
+  return openat (at_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int
+mkdir_open (int at_fd, const char *name)
+{
+  if (mkdirat (at_fd, name, DIR_MODE) != 0 && errno != EEXIST)
+    return -1;
+  return open_dir (at_fd, name);
+}
+
+static gboolean
+folder_name_valid (const char *name)
+{
+  return name[0] == '.' && name[1] != '\0' && strchr (name, '/') == NULL
+         && strcmp (name, "..") != 0;
+}
+
+/* Opens (creating it if needed) the Maildir++ folder @name of @root_fd. */
+static gboolean
+folder_open (Maildir *md, int root_fd, const char *name, Folder *folder, GError **error_out)
+{
+  g_autofree char *where = g_build_filename (md->path, name, NULL);
+  int fd;
+
+  if (!folder_name_valid (name))
+    {
+      g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR,
+                   "invalid folder name \"%s\": a Maildir++ folder starts with a dot "
+                   "and contains no slash", name);
+      return FALSE;
+    }
+  fd = mkdir_open (root_fd, name);
+  if (fd < 0)
+    return set_io_error (error_out, errno, "create folder", where);
+  for (int s = 0; s < N_SUBS; s++)
+    if ((folder->fd[s] = mkdir_open (fd, sub_names[s])) < 0)
+      {
+        int e = errno;
+        close (fd);
+        return set_io_error (error_out, e, "create folder", where);
+      }
+  if (mkdirat (fd, "tmp", DIR_MODE) != 0 && errno != EEXIST)
+    {
+      int e = errno;
+      close (fd);
+      return set_io_error (error_out, e, "create folder", where);
+    }
+  /* The marker file by which Courier and Dovecot know a Maildir++ folder. */
+  {
+    int marker = openat (fd, "maildirfolder", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (marker >= 0)
+      close (marker);
+  }
+  close (fd);
+  return TRUE;
+}
+
+static void
+folder_close (Folder *folder)
+{
+  for (int s = 0; s < N_SUBS; s++)
+    if (folder->fd[s] >= 0)
+      {
+        close (folder->fd[s]);
+        folder->fd[s] = -1;
+      }
+}
+
+/* Returns every file of the claim directory @id_fd to the Maildir's new/
+ * and cur/; counts them into @returned.  A file already gone was taken by
+ * another recoverer. */
+static gboolean
+claims_return (Maildir *md, int id_fd, const char *id, int *returned, GError **error_out)
+{
+  for (int s = 0; s < N_SUBS; s++)
+    {
+      int fd = open_dir (id_fd, sub_names[s]);
+      DIR *dir;
+      struct dirent *entry;
+
+      if (fd < 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          return set_io_error (error_out, errno, "open claim directory", id);
+        }
+      dir = fdopendir (fd);
+      if (dir == NULL)
+        {
+          close (fd);
+          return set_io_error (error_out, errno, "open claim directory", id);
+        }
+      while ((entry = readdir (dir)) != NULL)
+        {
+          if (entry->d_name[0] == '.')
+            continue;
+          if (move_keeping_all (md, fd, entry->d_name, dirfd (md->dir[s]), entry->d_name) == 0)
+            (*returned)++;
+          else if (errno != ENOENT)
+            {
+              int e = errno;
+              closedir (dir);
+              return set_io_error (error_out, e, "return claimed message", entry->d_name);
+            }
+        }
+      closedir (dir);
+      unlinkat (id_fd, sub_names[s], AT_REMOVEDIR);
+    }
+  return TRUE;
+}
+
+/* Recovers the claim directory @id if its worker is dead. */
+static gboolean
+recover_one (Maildir *md, const char *id, int *returned, GError **error_out)
+{
+  int id_fd = open_dir (md->claims_fd, id);
+  int lock_fd;
+  gboolean ok;
+
+  if (id_fd < 0)
+    return TRUE;   /* removed by another recoverer meanwhile */
+  lock_fd = openat (id_fd, "lock", O_RDWR | O_CLOEXEC);
+  if (lock_fd < 0)
+    {
+      /* No lock file: a worker setting itself up (it claims nothing before
+       * it holds the lock), or one that died doing so with nothing claimed. */
+      close (id_fd);
+      return TRUE;
+    }
+  if (flock (lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      /* EWOULDBLOCK: alive. */
+      close (lock_fd);
+      close (id_fd);
+      return TRUE;
+    }
+  ok = claims_return (md, id_fd, id, returned, error_out);
+  if (ok)
+    {
+      unlinkat (id_fd, "lock", 0);
+      unlinkat (md->claims_fd, id, AT_REMOVEDIR);
+    }
+  close (lock_fd);
+  close (id_fd);
+  return ok;
+}
+
+int
+maildir_recover (Maildir *md, GError **error_out)
+{
+  int fd = dup (md->claims_fd);
+  DIR *dir = fd >= 0 ? fdopendir (fd) : NULL;
+  struct dirent *entry;
+  int returned = 0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (md != NULL, -1);
+  if (dir == NULL)
+    {
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      set_io_error (error_out, e, "read", MAILDIR_CLAIM_DIR);
+      return -1;
+    }
+  rewinddir (dir);
+  while (ok && (entry = readdir (dir)) != NULL)
+    {
+      if (entry->d_name[0] == '.' || strcmp (entry->d_name, md->id) == 0)
+        continue;
+      ok = recover_one (md, entry->d_name, &returned, error_out);
+    }
+  closedir (dir);
+  if (returned > 0)
+    g_message ("returned %d message%s claimed by stopped workers in \"%s\"", returned,
+               returned == 1 ? "" : "s", md->path);
+  return ok ? returned : -1;
+}
+
+/* Creates and locks this worker's claim directory. */
+static gboolean
+claims_setup (Maildir *md, int root_fd, GError **error_out)
+{
+  g_autofree char *where = g_build_filename (md->path, MAILDIR_CLAIM_DIR, NULL);
+  char host[256];
+  int id_fd;
+
+  md->claims_fd = mkdir_open (root_fd, MAILDIR_CLAIM_DIR);
+  if (md->claims_fd < 0)
+    return set_io_error (error_out, errno, "create", where);
+
+  if (gethostname (host, sizeof host) != 0)
+    g_strlcpy (host, "localhost", sizeof host);
+  host[sizeof host - 1] = '\0';
+  for (char *p = host; *p; p++)
+    if (*p == '/')
+      *p = '_';
+  md->id = g_strdup_printf ("%s.%d.%08x", host, (int) getpid (), g_random_int ());
+  if (mkdirat (md->claims_fd, md->id, DIR_MODE) != 0)
+    return set_io_error (error_out, errno, "create claim directory in", where);
+  id_fd = open_dir (md->claims_fd, md->id);
+  if (id_fd < 0)
+    return set_io_error (error_out, errno, "open claim directory in", where);
+  md->lock_fd = openat (id_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (md->lock_fd < 0 || flock (md->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int e = errno;
+      close (id_fd);
+      return set_io_error (error_out, e, "lock claim directory in", where);
+    }
+  for (int s = 0; s < N_SUBS; s++)
+    if ((md->claim_fd[s] = mkdir_open (id_fd, sub_names[s])) < 0)
+      {
+        int e = errno;
+        close (id_fd);
+        return set_io_error (error_out, e, "create claim directory in", where);
+      }
+  close (id_fd);
+  return TRUE;
+}
+
+Maildir *
+maildir_open (const char *path, const MaildirSettings *settings, GError **error_out)
+{
+  g_autoptr(Maildir) md = g_new0 (Maildir, 1);
+  MaildirSettings defaults;
+  int root_fd;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if (settings == NULL)
+    {
+      maildir_settings_init (&defaults);
+      settings = &defaults;
+    }
+  md->path = g_strdup (path);
+  md->done_folder = g_strdup (settings->done_folder);
+  md->other_folder = g_strdup (settings->other_folder ? settings->other_folder
+                                                      : MAILDIR_DEFAULT_OTHER_FOLDER);
+  md->failed_folder = g_strdup (settings->failed_folder ? settings->failed_folder
+                                                        : MAILDIR_DEFAULT_FAILED_FOLDER);
+  md->include_cur = settings->include_cur;
+  md->claims_fd = md->lock_fd = -1;
+  for (int s = 0; s < N_SUBS; s++)
+    md->claim_fd[s] = md->done.fd[s] = md->other.fd[s] = md->failed.fd[s] = -1;
+  md->pass = 0;
+
+  root_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    {
+      set_io_error (error_out, errno, "open Maildir", path);
+      return NULL;
+    }
+  for (int s = 0; s < N_SUBS; s++)
+    {
+      int fd = open_dir (root_fd, sub_names[s]);
+
+      if (fd < 0 || (md->dir[s] = fdopendir (fd)) == NULL)
+        {
+          if (fd >= 0)
+            close (fd);
+          g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR,
+                       "\"%s\" is not a Maildir: could not open %s/: %s", path,
+                       sub_names[s], g_strerror (errno));
+          close (root_fd);
+          return NULL;
+        }
+    }
+  if (faccessat (root_fd, "tmp", F_OK, 0) != 0)
+    {
+      g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR,
+                   "\"%s\" is not a Maildir: it has no tmp/", path);
+      close (root_fd);
+      return NULL;
+    }
+  if ((md->done_folder != NULL
+       && !folder_open (md, root_fd, md->done_folder, &md->done, error_out))
+      || !folder_open (md, root_fd, md->other_folder, &md->other, error_out)
+      || !folder_open (md, root_fd, md->failed_folder, &md->failed, error_out)
+      || !claims_setup (md, root_fd, error_out))
+    {
+      close (root_fd);
+      return NULL;
+    }
+  close (root_fd);
+  if (maildir_recover (md, error_out) < 0)
+    return NULL;
+  return g_steal_pointer (&md);
+}
+
+const char *
+maildir_get_path (const Maildir *md)
+{
+  return md->path;
+}
+
+void
+maildir_rewind (Maildir *md)
+{
+  g_return_if_fail (md != NULL);
+  md->pass = 0;
+  rewinddir (md->dir[SUB_NEW]);
+}
+
+/* Whether the entry is a message this pass should claim. */
+static gboolean
+entry_wanted (Maildir *md, Sub sub, const struct dirent *entry)
+{
+  struct stat st;
+
+  if (entry->d_name[0] == '.')
+    return FALSE;
+  /* Seen or trashed mail in cur/ belongs to a human or to an earlier run. */
+  if (sub == SUB_CUR && (name_has_flag (entry->d_name, 'S') || name_has_flag (entry->d_name, 'T')))
+    return FALSE;
+  if (entry->d_type == DT_REG)
+    return TRUE;
+  if (entry->d_type != DT_UNKNOWN)
+    return FALSE;
+  return fstatat (dirfd (md->dir[sub]), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+         && S_ISREG (st.st_mode);
+}
+
+MaildirClaim *
+maildir_claim_next (Maildir *md, GError **error_out)
+{
+  g_return_val_if_fail (md != NULL, NULL);
+
+  while (md->pass < N_SUBS)
+    {
+      Sub sub = (Sub) md->pass;
+      struct dirent *entry;
+
+      errno = 0;
+      entry = readdir (md->dir[sub]);
+      if (entry == NULL)
+        {
+          if (errno != 0)
+            {
+              set_io_error (error_out, errno, "read directory", sub_names[sub]);
+              return NULL;
+            }
+          md->pass++;
+          if (md->pass == SUB_CUR && !md->include_cur)
+            md->pass++;
+          if (md->pass < N_SUBS)
+            rewinddir (md->dir[md->pass]);
+          continue;
+        }
+      if (!entry_wanted (md, sub, entry))
+        continue;
+      if (rename_noreplace (dirfd (md->dir[sub]), entry->d_name,
+                            md->claim_fd[sub], entry->d_name) != 0)
+        {
+          g_autofree char *where = NULL;
+          int e = errno;
+
+          if (e == ENOENT)
+            continue;   /* another worker claimed it first (invariant 2) */
+          where = g_build_filename (md->path, sub_names[sub], entry->d_name, NULL);
+          set_io_error (error_out, e, "claim", where);
+          return NULL;
+        }
+      {
+        MaildirClaim *claim = g_new0 (MaildirClaim, 1);
+
+        claim->name = g_strdup (entry->d_name);
+        claim->from_cur = sub == SUB_CUR;
+        claim->source = g_build_filename (md->path, sub_names[sub], entry->d_name, NULL);
+        claim->path = g_build_filename (md->path, MAILDIR_CLAIM_DIR, md->id, sub_names[sub],
+                                        entry->d_name, NULL);
+        return claim;
+      }
+    }
+  return NULL;
+}
+
+gboolean
+maildir_acknowledge (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
+                     GError **error_out)
+{
+  int from_fd;
+  g_autofree char *to_name = NULL;
+  int to_fd;
+
+  g_return_val_if_fail (md != NULL && claim != NULL, FALSE);
+  from_fd = md->claim_fd[claim->from_cur ? SUB_CUR : SUB_NEW];
+  switch (dest)
+    {
+    case MAILDIR_DEST_DONE:
+      to_name = name_with_seen (claim->name);
+      to_fd = md->done_folder != NULL ? md->done.fd[SUB_CUR] : dirfd (md->dir[SUB_CUR]);
+      break;
+    case MAILDIR_DEST_OTHER:
+    case MAILDIR_DEST_FAILED:
+      {
+        const Folder *folder = dest == MAILDIR_DEST_OTHER ? &md->other : &md->failed;
+
+        /* Unread, so that a human sees it; a name with an info part belongs
+         * in cur/ (the specification keeps new/ for names without one). */
+        to_name = g_strdup (claim->name);
+        to_fd = folder->fd[name_flags (claim->name) != NULL ? SUB_CUR : SUB_NEW];
+      }
+      break;
+    default:
+      g_return_val_if_reached (FALSE);
+    }
+  if (move_keeping_all (md, from_fd, claim->name, to_fd, to_name) != 0)
+    return set_io_error (error_out, errno, "acknowledge", claim->source);
+  return TRUE;
+}
+
+gboolean
+maildir_release (Maildir *md, const MaildirClaim *claim, GError **error_out)
+{
+  Sub sub;
+
+  g_return_val_if_fail (md != NULL && claim != NULL, FALSE);
+  sub = claim->from_cur ? SUB_CUR : SUB_NEW;
+  if (move_keeping_all (md, md->claim_fd[sub], claim->name, dirfd (md->dir[sub]),
+                        claim->name) != 0)
+    return set_io_error (error_out, errno, "release", claim->source);
+  return TRUE;
+}
+
+void
+maildir_claim_free (MaildirClaim *claim)
+{
+  if (claim == NULL)
+    return;
+  g_free (claim->path);
+  g_free (claim->source);
+  g_free (claim->name);
+  g_free (claim);
+}
+
+void
+maildir_close (Maildir *md)
+{
+  if (md == NULL)
+    return;
+  if (md->lock_fd >= 0 && md->claims_fd >= 0)
+    {
+      int id_fd = open_dir (md->claims_fd, md->id);
+      int returned = 0;
+      g_autoptr(GError) error = NULL;
+
+      for (int s = 0; s < N_SUBS; s++)
+        if (md->claim_fd[s] >= 0)
+          close (md->claim_fd[s]);
+      if (id_fd >= 0)
+        {
+          if (claims_return (md, id_fd, md->id, &returned, &error))
+            {
+              unlinkat (id_fd, "lock", 0);
+              unlinkat (md->claims_fd, md->id, AT_REMOVEDIR);
+            }
+          else
+            g_warning ("%s", error->message);
+          close (id_fd);
+        }
+    }
+  else
+    for (int s = 0; s < N_SUBS; s++)
+      if (md->claim_fd[s] >= 0)
+        close (md->claim_fd[s]);
+  if (md->lock_fd >= 0)
+    close (md->lock_fd);
+  if (md->claims_fd >= 0)
+    close (md->claims_fd);
+  for (int s = 0; s < N_SUBS; s++)
+    if (md->dir[s] != NULL)
+      closedir (md->dir[s]);
+  folder_close (&md->done);
+  folder_close (&md->other);
+  folder_close (&md->failed);
+  g_free (md->path);
+  g_free (md->done_folder);
+  g_free (md->other_folder);
+  g_free (md->failed_folder);
+  g_free (md->id);
+  g_free (md);
+}
