@@ -448,6 +448,7 @@ read_feedback (Walk *w)
   g_autofree char *text = part_content (w->feedback_part, &len);
   g_autofree char *feedback_type = NULL;
   g_autofree char *rcpt_to = NULL;
+  g_autoptr(GPtrArray) rcpts = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *source_ip = NULL;
   g_autofree char *reporting = NULL;
   const char *line;
@@ -467,9 +468,19 @@ read_feedback (Walk *w)
         continue;
       if (name_len == 13 && g_ascii_strncasecmp (line, "Feedback-Type", 13) == 0 && !feedback_type)
         feedback_type = g_ascii_strdown (value, -1);
-      else if (name_len == 16 && g_ascii_strncasecmp (line, "Original-Rcpt-To", 16) == 0 && !rcpt_to)
+      /* RFC 5965 3.2: Original-Rcpt-To may appear more than once, one
+       * reported recipient each. */
+      else if (name_len == 16 && g_ascii_strncasecmp (line, "Original-Rcpt-To", 16) == 0)
+        {
+          char *addr = bounce_text_address (value, -1);
+          if (addr != NULL)
+            g_ptr_array_add (rcpts, addr);
+        }
+      /* Removal-Recipient: the recipient field of the ARF drafts (version
+       * 0.1) that some feedback loops still send. */
+      else if (name_len == 17 && g_ascii_strncasecmp (line, "Removal-Recipient", 17) == 0 && !rcpt_to)
         rcpt_to = bounce_text_address (value, -1);
-      else if (name_len == 14 && g_ascii_strncasecmp (line, "Reporting-MTA", 13) == 0 && !reporting)
+      else if (name_len == 13 && g_ascii_strncasecmp (line, "Reporting-MTA", 13) == 0 && !reporting)
         reporting = g_strdup (value);
       else if (name_len == 9 && g_ascii_strncasecmp (line, "Source-IP", 9) == 0 && !source_ip)
         source_ip = g_strdup (value);
@@ -489,21 +500,24 @@ read_feedback (Walk *w)
     }
   if (rcpt_to == NULL && report->original.to != NULL)
     rcpt_to = bounce_text_address (report->original.to, -1);
-  if (rcpt_to == NULL)
-    return;
-  rcpt = bounce_report_add_recipient (report);
-  rcpt->recipient = bounce_report_str (report, rcpt_to);
-  rcpt->feedback_type = bounce_report_str (report, feedback_type ? feedback_type : "other");
-  rcpt->remote_mta = bounce_report_str (report, source_ip);
-  {
-    g_autofree char *body = NULL;
+  if (rcpts->len == 0 && rcpt_to != NULL)
+    g_ptr_array_add (rcpts, g_steal_pointer (&rcpt_to));
+  for (guint i = 0; i < rcpts->len; i++)
+    {
+      g_autofree char *body = NULL;
 
-    ensure_body (w);
-    body = bounce_text_collapse (w->body->str, (gssize) w->body->len);
-    if (body && strlen (body) > 1000)
-      body[1000] = '\0';
-    rcpt->diagnostic = bounce_report_str (report, body);
-  }
+      if (bounce_report_find_recipient (report, g_ptr_array_index (rcpts, i)) != NULL)
+        continue;
+      rcpt = bounce_report_add_recipient (report);
+      rcpt->recipient = bounce_report_str (report, g_ptr_array_index (rcpts, i));
+      rcpt->feedback_type = bounce_report_str (report, feedback_type ? feedback_type : "other");
+      rcpt->remote_mta = bounce_report_str (report, source_ip);
+      ensure_body (w);
+      body = bounce_text_collapse (w->body->str, (gssize) w->body->len);
+      if (body && strlen (body) > 1000)
+        body[1000] = '\0';
+      rcpt->diagnostic = bounce_report_str (report, body);
+    }
 }
 
 /* ---- diagnostics from the human-readable part --------------------------- */
