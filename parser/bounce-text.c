@@ -110,6 +110,10 @@ address_around (const char *start, const char *end, const char *at)
         break;
       r--;
     }
+  /* 'a@b' in single quotes: the quotes belong to the sentence, although
+   * RFC 5322 3.2.3 allows an apostrophe in a local part (o'neil@...). */
+  if (*l == '\'' && r < end && *r == '\'')
+    l++;
   while (l < at && (*l == '.'))
     l++;
   if (l == at || r == at + 1)

@@ -75,9 +75,12 @@ original_from_text (BounceReport *report, const char *text, gsize len,
   const char *line;
   gsize line_len, pos = 0;
   gboolean started = FALSE;
+  const char *prefix = NULL;
+  gsize prefix_len = 0;
 
   /* Keep the header block only: from the first field line to the first blank
-   * line after it.  Leading indentation of quoted copies is removed. */
+   * line after it.  Leading indentation of quoted copies is removed: the
+   * first field line's, from every line that carries the same. */
   while (bounce_text_next_line (text, len, &pos, &line, &line_len))
     {
       gsize skip = 0;
@@ -90,9 +93,20 @@ original_from_text (BounceReport *report, const char *text, gsize len,
               || line[skip] == ' ')
             continue;
           started = TRUE;
+          prefix = line;
+          prefix_len = skip;
         }
-      else if (line_len == 0)
-        break;
+      else
+        {
+          gsize quoting = 0;
+
+          if (line_len >= prefix_len && memcmp (line, prefix, prefix_len) == 0)
+            skip = prefix_len;
+          while (quoting < line_len && (line[quoting] == ' ' || line[quoting] == '>'))
+            quoting++;
+          if (quoting == line_len)
+            break;
+        }
       g_string_append_len (headers, line + skip, (gssize) (line_len - skip));
       g_string_append_c (headers, '\n');
     }
