@@ -166,13 +166,48 @@ iso_date (BounceReport *report, const char *v)
   return bounce_report_str (report, iso);
 }
 
+/* RFC 6533 section 3: a "utf-8" address may be written in 7-bit form,
+ * each non-ASCII character as EmbeddedUnicodeChar "\x{" 2*6HEXDIG "}".
+ * Returns the address with those decoded (newly allocated); a sequence that
+ * is not a valid Unicode scalar value is kept as written. */
+static char *
+utf8_addr_xtext_decode (const char *s)
+{
+  GString *out = g_string_sized_new (strlen (s));
+
+  while (*s)
+    {
+      if (s[0] == '\\' && s[1] == 'x' && s[2] == '{')
+        {
+          const char *p = s + 3;
+          gunichar c = 0;
+          int digits = 0;
+
+          while (g_ascii_isxdigit (*p) && digits < 7)
+            c = c * 16 + (gunichar) g_ascii_xdigit_value (*p++), digits++;
+          if (*p == '}' && digits >= 2 && digits <= 6 && g_unichar_validate (c) && c != 0)
+            {
+              g_string_append_unichar (out, c);
+              s = p + 1;
+              continue;
+            }
+        }
+      g_string_append_c (out, *s++);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static const char *
 address_value (BounceReport *report, const char *v)
 {
   g_autofree char *type = NULL;
   const char *value = split_type (v, &type);
-  g_autofree char *addr = bounce_text_address (value, -1);
+  g_autofree char *decoded = NULL;
+  g_autofree char *addr = NULL;
 
+  if (type != NULL && strcmp (type, "utf-8") == 0 && strstr (value, "\\x{") != NULL)
+    value = decoded = utf8_addr_xtext_decode (value);
+  addr = bounce_text_address (value, -1);
   return bounce_report_str (report, addr);
 }
 
