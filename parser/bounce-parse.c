@@ -620,6 +620,24 @@ read_returned (Walk *w)
     {
       gsize len;
       g_autofree char *text = part_content (w->returned_headers, &len);
+      const char *charset = g_mime_object_get_content_type_parameter (w->returned_headers,
+                                                                      "charset");
+
+      /* Raw 8-bit headers in the charset the part declares (RFC 6522
+       * text/rfc822-headers may carry one): to UTF-8 before parsing. */
+      if (charset != NULL && !g_utf8_validate (text, (gssize) len, NULL))
+        {
+          gsize converted_len;
+          char *converted = g_convert (text, (gssize) len, "UTF-8",
+                                       g_mime_charset_iconv_name (charset),
+                                       NULL, &converted_len, NULL);
+          if (converted != NULL)
+            {
+              g_free (text);
+              text = converted;
+              len = converted_len;
+            }
+        }
       original_from_text (w->report, text, len, w->settings);
     }
 }

@@ -10,16 +10,42 @@
 
 #include <string.h>
 
+/* Header bytes in a charset of their own, which GMime's guess would garble:
+ * raw ISO-2022-JP (7-bit with escape sequences, RFC 1468), as Japanese
+ * mailers wrote it before RFC 2047 was common, and raw 8-bit text that is
+ * not UTF-8 (RFC 6532) in the charset the message's Content-Type declares.
+ * Returns the raw value converted to UTF-8, or NULL when it needs no
+ * conversion or cannot be converted. */
+static char *
+raw_value_to_utf8 (GMimeObject *object, const char *name, const char *charset)
+{
+  GMimeHeader *header = g_mime_header_list_get_header (g_mime_object_get_header_list (object),
+                                                       name);
+  const char *raw = header ? g_mime_header_get_raw_value (header) : NULL;
+
+  if (raw == NULL)
+    return NULL;
+  if (strstr (raw, "\033$B") != NULL || strstr (raw, "\033$@") != NULL
+      || strstr (raw, "\033(J") != NULL)
+    return g_convert (raw, -1, "UTF-8", "ISO-2022-JP", NULL, NULL, NULL);
+  if (charset != NULL && !g_utf8_validate (raw, -1, NULL))
+    return g_convert (raw, -1, "UTF-8", g_mime_charset_iconv_name (charset), NULL, NULL, NULL);
+  return NULL;
+}
+
 static const char *
-decoded (BounceReport *report, GMimeObject *object, const char *name)
+decoded (BounceReport *report, GMimeObject *object, const char *name,
+         const char *charset)
 {
   const char *raw = g_mime_object_get_header (object, name);
+  g_autofree char *converted = NULL;
   g_autofree char *text = NULL;
   g_autofree char *collapsed = NULL;
 
   if (raw == NULL)
     return NULL;
-  text = g_mime_utils_header_decode_text (NULL, raw);
+  converted = raw_value_to_utf8 (object, name, charset);
+  text = g_mime_utils_header_decode_text (NULL, converted ? converted : raw);
   collapsed = bounce_text_collapse (text, -1);
   return bounce_report_str (report, collapsed);
 }
@@ -46,22 +72,24 @@ original_from_message (BounceReport *report, GMimeMessage *message,
                        const BounceSettings *settings)
 {
   GMimeObject *object = GMIME_OBJECT (message);
+  GMimeObject *body = g_mime_message_get_mime_part (message);
+  const char *charset = body ? g_mime_object_get_content_type_parameter (body, "charset") : NULL;
   BounceOriginal *o = &report->original;
 
   if (o->message_id == NULL)
     o->message_id = message_id (report, object);
   if (o->from == NULL)
-    o->from = decoded (report, object, "From");
+    o->from = decoded (report, object, "From", charset);
   if (o->to == NULL)
-    o->to = decoded (report, object, "To");
+    o->to = decoded (report, object, "To", charset);
   if (o->subject == NULL)
-    o->subject = decoded (report, object, "Subject");
+    o->subject = decoded (report, object, "Subject", charset);
   if (o->date == NULL)
-    o->date = decoded (report, object, "Date");
+    o->date = decoded (report, object, "Date", charset);
   if (o->list_id == NULL)
-    o->list_id = decoded (report, object, "List-Id");
+    o->list_id = decoded (report, object, "List-Id", charset);
   if (o->campaign == NULL && settings->campaign_header != NULL)
-    o->campaign = decoded (report, object, settings->campaign_header);
+    o->campaign = decoded (report, object, settings->campaign_header, charset);
 }
 
 gboolean

@@ -124,12 +124,32 @@ parse_to_json (const char *data, gsize len, const BounceSettings *settings,
 
 /* ---- comparing an expected subset with the output ----------------------- */
 
+/* @node as JSON text with non-ASCII characters as \\uXXXX escapes: test
+ * messages pass through the locale's charset, and in the C locale UTF-8
+ * text would print as question marks. */
 static char *
 node_text (JsonNode *node)
 {
+  g_autofree char *json = NULL;
+  GString *out;
+
   if (node == NULL)
     return g_strdup ("(missing)");
-  return json_to_string (node, FALSE);
+  json = json_to_string (node, FALSE);
+  out = g_string_sized_new (strlen (json));
+  for (const char *p = json; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x80)
+        g_string_append_c (out, (char) c);
+      else if (c < 0x10000)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_printf (out, "\\u%04x\\u%04x", 0xd800 + ((c - 0x10000) >> 10),
+                                0xdc00 + ((c - 0x10000) & 0x3ff));
+    }
+  return g_string_free (out, FALSE);
 }
 
 /* Compares @expected with @actual at @path; on the first difference, writes
