@@ -12,5 +12,7 @@
 G_BEGIN_DECLS
 
 int cmd_parse (int argc, char **argv, const BounceSettings *settings);
+int cmd_ingest (int argc, char **argv, const BounceSettings *settings);
+int cmd_watch (int argc, char **argv, const BounceSettings *settings);
 
 G_END_DECLS

@@ -1,0 +1,579 @@
+/* cmd-ingest.c - `bounced ingest` and `bounced watch`
+ *
+ * ingest: one pass over each Maildir (what is there now), then a summary and
+ *   exit.  Status 0 when every message was stored and acknowledged, 1 when
+ *   some message could not be parsed (it went to the failed folder), the
+ *   database stayed unavailable longer than --max-wait, or a Maildir
+ *   operation failed; 2 on bad usage or configuration.
+ * watch: runs until SIGTERM or SIGINT.  New mail is noticed through
+ *   GFileMonitor (inotify) on each new/, plus a full rescan every
+ *   --rescan-interval seconds in case an event was lost.  Work happens one
+ *   batch per main-loop iteration, so a signal is handled between batches:
+ *   the batch in hand is committed and acknowledged, then the worker exits.
+ *
+ * Database down (both commands): claims are released, the worker retries
+ * with exponential backoff and logs once when the database goes away and
+ * once when it comes back.
+ */
+#include "commands.h"
+#include "config.h"
+#include "ingest.h"
+#include "maildir.h"
+#include "store.h"
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Backoff while the database is unavailable: from the first to the last
+ * delay, doubling. */
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 5000
+
+typedef enum { MODE_INGEST, MODE_WATCH } Mode;
+
+typedef struct {
+  Mode mode;
+  const char *name;
+  Ingest *ingest;
+  GMainLoop *loop;
+  gboolean stop;            /* SIGTERM/SIGINT seen */
+  gboolean unavailable;     /* the database is (believed) down */
+  gint64 unavailable_since;
+  guint backoff_ms;
+  guint work_source;        /* idle source doing batches (watch) */
+  gboolean event_pending;   /* mail arrived during a pass (watch) */
+  int status;
+} Run;
+
+static gboolean log_verbose;
+
+/* Log writer: journald when stderr is connected to the journal (a systemd
+ * service), otherwise "bounced: message" lines on stderr.  Info messages (one
+ * per batch) are shown in watch mode or with --verbose. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  const char *message = NULL;
+  const char *prefix = "";
+
+  if ((level & G_LOG_LEVEL_DEBUG) != 0)
+    return g_log_writer_default (level, fields, n_fields, data);
+  if ((level & G_LOG_LEVEL_INFO) != 0 && !log_verbose)
+    return G_LOG_WRITER_HANDLED;
+  if (g_log_writer_is_journald (fileno (stderr))
+      && g_log_writer_journald (level, fields, n_fields, data) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (fields[i].key, "MESSAGE") == 0)
+      message = fields[i].value;
+  if ((level & G_LOG_LEVEL_WARNING) != 0)
+    prefix = "warning: ";
+  else if ((level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) != 0)
+    prefix = "error: ";
+  fprintf (stderr, "bounced: %s%s\n", prefix, message ? message : "");
+  return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  Run *run = data;
+
+  run->stop = TRUE;
+  if (run->loop != NULL)
+    g_main_loop_quit (run->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Records a database state change; logs only when the state changes. */
+static void
+note_unavailable (Run *run, const GError *error)
+{
+  if (!run->unavailable)
+    {
+      g_warning ("database unavailable, will retry: %s", error->message);
+      run->unavailable = TRUE;
+      run->unavailable_since = g_get_monotonic_time ();
+      run->backoff_ms = BACKOFF_FIRST_MS;
+    }
+  else
+    run->backoff_ms = MIN (run->backoff_ms * 2, BACKOFF_MAX_MS);
+}
+
+static void
+note_available (Run *run)
+{
+  if (run->unavailable)
+    {
+      g_message ("database available again");
+      run->unavailable = FALSE;
+    }
+}
+
+static gboolean
+timeout_done (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits @ms milliseconds, or less if a stop signal comes. */
+static void
+wait_interruptible (Run *run, guint ms)
+{
+  gboolean done = FALSE;
+  guint id = g_timeout_add (ms, timeout_done, &done);
+
+  while (!done && !run->stop)
+    g_main_context_iteration (NULL, TRUE);
+  if (!done)
+    g_source_remove (id);
+}
+
+/* `bounced ingest`: passes until nothing is left, retrying while the
+ * database is down for at most @max_wait seconds. */
+static void
+run_ingest (Run *run, guint max_wait)
+{
+  while (!run->stop)
+    {
+      g_autoptr(GError) error = NULL;
+      IngestStep step = ingest_step (run->ingest, &error);
+
+      /* Deliver pending signals between batches. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      if (step == INGEST_STEP_WORKED)
+        {
+          note_available (run);
+          continue;
+        }
+      if (step == INGEST_STEP_IDLE)
+        {
+          note_available (run);
+          return;
+        }
+      if (!g_error_matches (error, INGEST_ERROR, INGEST_ERROR_UNAVAILABLE))
+        {
+          g_critical ("%s", error->message);
+          run->status = 1;
+          return;
+        }
+      note_unavailable (run, error);
+      if (g_get_monotonic_time () - run->unavailable_since > (gint64) max_wait * G_USEC_PER_SEC)
+        {
+          g_critical ("database unavailable for %u s, giving up: %s", max_wait, error->message);
+          run->status = 1;
+          return;
+        }
+      wait_interruptible (run, run->backoff_ms);
+      /* Released claims are back in new/, behind the pass: start again. */
+      ingest_rewind (run->ingest);
+    }
+}
+
+static void schedule_work (Run *run);
+
+static gboolean
+retry_after_backoff (gpointer data)
+{
+  Run *run = data;
+
+  run->event_pending = TRUE;
+  schedule_work (run);
+  return G_SOURCE_REMOVE;
+}
+
+/* One batch per call (watch mode), so that signals are handled between. */
+static gboolean
+work (gpointer data)
+{
+  Run *run = data;
+  g_autoptr(GError) error = NULL;
+  IngestStep step;
+
+  if (run->stop)
+    {
+      run->work_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+  step = ingest_step (run->ingest, &error);
+  switch (step)
+    {
+    case INGEST_STEP_WORKED:
+      note_available (run);
+      return G_SOURCE_CONTINUE;
+    case INGEST_STEP_IDLE:
+      note_available (run);
+      if (run->event_pending)
+        {
+          /* Mail came in while the pass ran: it may be behind the cursor. */
+          run->event_pending = FALSE;
+          ingest_rewind (run->ingest);
+          return G_SOURCE_CONTINUE;
+        }
+      run->work_source = 0;
+      return G_SOURCE_REMOVE;
+    case INGEST_STEP_FAILED:
+    default:
+      if (!g_error_matches (error, INGEST_ERROR, INGEST_ERROR_UNAVAILABLE))
+        {
+          g_critical ("%s", error->message);
+          run->status = 1;
+          g_main_loop_quit (run->loop);
+          run->work_source = 0;
+          return G_SOURCE_REMOVE;
+        }
+      note_unavailable (run, error);
+      run->work_source = 0;
+      g_timeout_add (run->backoff_ms, retry_after_backoff, run);
+      return G_SOURCE_REMOVE;
+    }
+}
+
+static void
+schedule_work (Run *run)
+{
+  if (run->work_source != 0 || run->stop)
+    return;
+  /* A fresh pass: mail that arrived, or that was released while the
+   * database was down, may be behind the previous pass's cursor. */
+  run->event_pending = FALSE;
+  ingest_rewind (run->ingest);
+  run->work_source = g_idle_add (work, run);
+}
+
+static void
+on_changed (GFileMonitor *monitor, GFile *file, GFile *other, GFileMonitorEvent event,
+            gpointer data)
+{
+  Run *run = data;
+
+  if (event != G_FILE_MONITOR_EVENT_CREATED && event != G_FILE_MONITOR_EVENT_MOVED_IN
+      && event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT)
+    return;
+  if (run->unavailable)
+    return;   /* the backoff timer will rescan */
+  run->event_pending = TRUE;
+  if (run->work_source == 0)
+    schedule_work (run);
+}
+
+static gboolean
+on_rescan (gpointer data)
+{
+  Run *run = data;
+
+  if (!run->unavailable)
+    {
+      run->event_pending = TRUE;
+      if (run->work_source == 0)
+        schedule_work (run);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+run_watch (Run *run, char **maildirs, guint rescan_interval)
+{
+  g_autoptr(GPtrArray) monitors = g_ptr_array_new_with_free_func (g_object_unref);
+  guint rescan;
+
+  for (guint i = 0; maildirs[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (maildirs[i], "new", NULL);
+      g_autoptr(GFile) dir = g_file_new_for_path (path);
+      g_autoptr(GError) error = NULL;
+      GFileMonitor *monitor = g_file_monitor_directory (dir, G_FILE_MONITOR_WATCH_MOVES,
+                                                        NULL, &error);
+
+      if (monitor == NULL)
+        {
+          /* The periodic rescan still finds the mail, only later. */
+          g_warning ("could not watch \"%s\": %s", path, error->message);
+          continue;
+        }
+      g_signal_connect (monitor, "changed", G_CALLBACK (on_changed), run);
+      g_ptr_array_add (monitors, monitor);
+    }
+  rescan = g_timeout_add_seconds (rescan_interval, on_rescan, run);
+  g_message ("watching %u Maildir%s", g_strv_length (maildirs),
+             g_strv_length (maildirs) == 1 ? "" : "s");
+  schedule_work (run);
+  g_main_loop_run (run->loop);
+  g_source_remove (rescan);
+  if (run->work_source != 0)
+    g_source_remove (run->work_source);
+  for (guint i = 0; i < monitors->len; i++)
+    g_file_monitor_cancel (g_ptr_array_index (monitors, i));
+  g_message ("stopped");
+}
+
+static gint
+compare_counts (gconstpointer a, gconstpointer b, gpointer data)
+{
+  GHashTable *table = data;
+  guint ca = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(const char *const *) a));
+  guint cb = GPOINTER_TO_UINT (g_hash_table_lookup (table, *(const char *const *) b));
+
+  if (ca != cb)
+    return ca > cb ? -1 : 1;
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The summary of `bounced ingest`: messages by kind, outcomes by reason. */
+static void
+print_summary (const IngestCounts *counts, double seconds)
+{
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+
+  printf ("%" G_GUINT64_FORMAT " message%s ingested in %.2f s\n", counts->messages,
+          counts->messages == 1 ? "" : "s", seconds);
+  if (counts->messages == 0)
+    return;
+  printf ("\nmessages by kind:\n");
+  for (int k = 0; k <= BOUNCE_KIND_ERROR; k++)
+    if (counts->by_kind[k] > 0)
+      printf ("  %-16s %8" G_GUINT64_FORMAT "\n", bounce_kind_to_string ((BounceKind) k),
+              counts->by_kind[k]);
+  g_hash_table_iter_init (&iter, counts->reasons);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (reasons, key);
+  if (reasons->len == 0)
+    return;
+  g_ptr_array_sort_with_data (reasons, compare_counts, counts->reasons);
+  printf ("\nrecipient outcomes by reason:\n");
+  for (guint i = 0; i < reasons->len; i++)
+    {
+      const char *reason = g_ptr_array_index (reasons, i);
+      printf ("  %-16s %8u\n", reason,
+              GPOINTER_TO_UINT (g_hash_table_lookup (counts->reasons, reason)));
+    }
+}
+
+static int
+cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *base_settings)
+{
+  const char *name = mode == MODE_INGEST ? "ingest" : "watch";
+  g_autofree char *config_path = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *done_folder = NULL;
+  g_autofree char *other_folder = NULL;
+  g_autofree char *failed_folder = NULL;
+  g_autofree char *campaign = NULL;
+  g_auto(GStrv) rules_files = NULL;
+  g_auto(GStrv) maildirs = NULL;
+  gint64 batch_size = -1, max_size = -1, max_depth = -1, max_rcpts = -1, threads = -1;
+  gint64 max_wait = -1, rescan_interval = -1;
+  gboolean quiet = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Configuration file (default $BOUNCED_CONFIG, else " "the system bounced.conf, if it exists)", "FILE" },
+    { "db", 'd', 0, G_OPTION_ARG_STRING, &db,
+      "PostgreSQL connection string or URI (default: $BOUNCED_DB, $DATABASE_URL, PG* variables, "
+      "else a private cluster)", "CONNINFO" },
+    { "done-folder", 0, 0, G_OPTION_ARG_STRING, &done_folder,
+      "Maildir++ folder for processed bounces (default: cur/ with the S flag)", ".FOLDER" },
+    { "other-folder", 0, 0, G_OPTION_ARG_STRING, &other_folder,
+      "Folder for mail that is not a bounce (default .NotBounce)", ".FOLDER" },
+    { "failed-folder", 0, 0, G_OPTION_ARG_STRING, &failed_folder,
+      "Folder for mail that cannot be parsed (default .Failed)", ".FOLDER" },
+    { "batch-size", 'b', 0, G_OPTION_ARG_INT64, &batch_size,
+      "Messages per database transaction (default 1000)", "N" },
+    { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &campaign,
+      "Header of the returned message that names the campaign (default X-Campaign-ID)", "NAME" },
+    { "rules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_files,
+      "Local classification rules (repeatable), consulted before the built-in ones", "FILE" },
+    { "max-message-size", 0, 0, G_OPTION_ARG_INT64, &max_size,
+      "Largest message read, in bytes (default 33554432)", "BYTES" },
+    { "max-mime-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
+      "Deepest MIME nesting accepted (default 32)", "N" },
+    { "max-recipients", 0, 0, G_OPTION_ARG_INT64, &max_rcpts,
+      "Most recipients accepted in one report (default 10000)", "N" },
+    { "threads", 'j', 0, G_OPTION_ARG_INT64, &threads,
+      "Parsing threads (default: one per core)", "N" },
+    { "max-wait", 0, 0, G_OPTION_ARG_INT64, &max_wait,
+      "ingest: seconds to wait for an unavailable database before giving up (default 60)", "SECONDS" },
+    { "rescan-interval", 0, 0, G_OPTION_ARG_INT64, &rescan_interval,
+      "watch: seconds between full rescans of the Maildirs (default 10)", "SECONDS" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &log_verbose,
+      "Log one line per batch (always on in watch mode)", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+      "ingest: print no summary", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &maildirs, NULL, "MAILDIR..." },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) config = config_new ();
+  g_autoptr(BounceRules) rules = NULL;
+  g_autoptr(Ingest) ingest = NULL;
+  g_autofree char *conninfo = NULL;
+  BounceSettings settings = *base_settings;
+  MaildirSettings md_settings;
+  IngestSettings in_settings = { 0 };
+  Run run = { 0 };
+  guint sig_term, sig_int;
+  gint64 start;
+
+  context = g_option_context_new (mode == MODE_INGEST
+                                  ? "MAILDIR... - store the bounces of Maildirs in PostgreSQL, then exit"
+                                  : "MAILDIR... - store bounces as they arrive, until stopped");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context, mode == MODE_INGEST
+    ? "Reads new/ and the unflagged messages of cur/ of each MAILDIR, stores what\n"
+      "they say in PostgreSQL, then moves each message: bounces to cur/ with the S\n"
+      "flag, other mail to the other folder, unparseable mail to the failed folder.\n"
+      "Prints a summary.  See bounced(1), MAILDIR PROTOCOL and CONFIGURATION."
+    : "Like ingest, but keeps running: new mail is stored within a second.\n"
+      "Stops on SIGTERM or SIGINT after the batch in hand.  See bounced(1).");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("bounced %s: %s\n", name, error->message);
+      return 2;
+    }
+  if (maildirs == NULL || maildirs[0] == NULL)
+    {
+      g_printerr ("bounced %s: no Maildir given\nTry \"bounced %s --help\".\n", name, name);
+      return 2;
+    }
+  if (mode == MODE_WATCH)
+    log_verbose = TRUE;
+  g_log_set_writer_func (log_writer, NULL, NULL);
+
+  /* Configuration: file, then environment, then command line. */
+  {
+    const char *env = g_getenv ("BOUNCED_CONFIG");
+    gboolean explicit = config_path != NULL || (env != NULL && *env != '\0');
+    g_autofree char *path = config_path ? g_strdup (config_path) : config_default_file ();
+
+    if (!config_load_file (config, path, explicit, &error))
+      {
+        g_printerr ("bounced %s: %s\n", name, error->message);
+        return 2;
+      }
+  }
+  config_apply_environment (config);
+#define OVERRIDE_STRING(field, value) \
+  if ((value) != NULL) { g_free (config->field); config->field = g_strdup (value); }
+  OVERRIDE_STRING (db, db);
+  OVERRIDE_STRING (done_folder, done_folder);
+  OVERRIDE_STRING (other_folder, other_folder);
+  OVERRIDE_STRING (failed_folder, failed_folder);
+  OVERRIDE_STRING (campaign_header, campaign);
+#undef OVERRIDE_STRING
+  if (rules_files != NULL)
+    for (guint i = 0; rules_files[i] != NULL; i++)
+      g_ptr_array_add (config->rules_files, g_strdup (rules_files[i]));
+  if (batch_size == 0 || max_size == 0 || max_depth == 0 || max_rcpts == 0
+      || rescan_interval == 0 || batch_size > CONFIG_MAX_BATCH_SIZE || batch_size < -1
+      || max_size < -1 || max_depth < -1 || max_rcpts < -1 || threads < -1 || max_wait < -1
+      || rescan_interval < -1)
+    {
+      g_printerr ("bounced %s: limits must be positive numbers (batch size at most %d)\n",
+                  name, CONFIG_MAX_BATCH_SIZE);
+      return 2;
+    }
+  if (batch_size > 0)
+    config->batch_size = (guint) batch_size;
+  if (max_size > 0)
+    config->max_message_size = (gsize) max_size;
+  if (max_depth > 0)
+    config->max_mime_depth = (guint) MIN (max_depth, G_MAXUINT32);
+  if (max_rcpts > 0)
+    config->max_recipients = (guint) MIN (max_rcpts, G_MAXUINT32);
+  if (threads >= 0)
+    config->threads = (guint) MIN (threads, 1024);
+  if (max_wait >= 0)
+    config->max_wait = (guint) MIN (max_wait, G_MAXUINT32);
+  if (rescan_interval > 0)
+    config->rescan_interval = (guint) MIN (rescan_interval, G_MAXUINT32);
+  config->batch_size = MIN (config->batch_size, CONFIG_MAX_BATCH_SIZE);
+
+  if (!config_parse_settings (config, &settings, &rules, &error))
+    {
+      g_printerr ("bounced %s: %s\n", name, error->message);
+      return 2;
+    }
+  conninfo = store_resolve_conninfo (config->db, &error);
+  if (conninfo == NULL)
+    {
+      g_printerr ("bounced %s: %s\n", name, error->message);
+      return 2;
+    }
+
+  maildir_settings_init (&md_settings);
+  md_settings.done_folder = config->done_folder;
+  if (config->other_folder != NULL)
+    md_settings.other_folder = config->other_folder;
+  if (config->failed_folder != NULL)
+    md_settings.failed_folder = config->failed_folder;
+  in_settings.conninfo = conninfo;
+  in_settings.batch_size = config->batch_size;
+  in_settings.threads = config->threads;
+  in_settings.parse = &settings;
+  ingest = ingest_new (&in_settings);
+  for (guint i = 0; maildirs[i] != NULL; i++)
+    {
+      Maildir *md = maildir_open (maildirs[i], &md_settings, &error);
+
+      if (md == NULL)
+        {
+          g_printerr ("bounced %s: %s\n", name, error->message);
+          return g_error_matches (error, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR) ? 2 : 1;
+        }
+      ingest_add_maildir (ingest, md);
+    }
+
+  run.mode = mode;
+  run.name = name;
+  run.ingest = ingest;
+  sig_term = g_unix_signal_add (SIGTERM, on_signal, &run);
+  sig_int = g_unix_signal_add (SIGINT, on_signal, &run);
+  start = g_get_monotonic_time ();
+  if (mode == MODE_INGEST)
+    run_ingest (&run, config->max_wait);
+  else
+    {
+      run.loop = g_main_loop_new (NULL, FALSE);
+      run_watch (&run, maildirs, config->rescan_interval);
+      g_main_loop_unref (run.loop);
+    }
+  g_source_remove (sig_term);
+  g_source_remove (sig_int);
+  /* Whatever was claimed ahead goes back before the Maildirs close. */
+  ingest_release (ingest);
+
+  if (mode == MODE_INGEST)
+    {
+      const IngestCounts *counts = ingest_get_counts (ingest);
+
+      if (!quiet)
+        print_summary (counts, (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC);
+      if (counts->by_kind[BOUNCE_KIND_ERROR] > 0 || counts->ack_failures > 0)
+        run.status = MAX (run.status, 1);
+      if (run.stop)
+        run.status = MAX (run.status, 1);
+    }
+  if (fflush (stdout) != 0)
+    run.status = 1;
+  return run.status;
+}
+
+int
+cmd_ingest (int argc, char **argv, const BounceSettings *settings)
+{
+  return cmd_ingest_or_watch (MODE_INGEST, argc, argv, settings);
+}
+
+int
+cmd_watch (int argc, char **argv, const BounceSettings *settings)
+{
+  return cmd_ingest_or_watch (MODE_WATCH, argc, argv, settings);
+}

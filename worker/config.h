@@ -1,0 +1,103 @@
+/* config.h - configuration of the worker commands (ingest, watch)
+ *
+ * Three sources, each overriding the one before: the configuration file
+ * (GKeyFile, group [bounced]), the environment, the command line.  The parser
+ * library never reads any of it (STYLE.md 1): this module turns it into
+ * BounceSettings, MaildirSettings and the rest.
+ */
+#pragma once
+
+#include <glib.h>
+#include "bounce.h"
+
+G_BEGIN_DECLS
+
+#define CONFIG_ERROR (config_error_quark ())
+
+typedef enum {
+  CONFIG_ERROR_INVALID,   /* a bad file, key or value: the message names it */
+} ConfigError;
+
+GQuark config_error_quark (void);
+
+/* The group of the configuration file. */
+#define CONFIG_GROUP "bounced"
+/* Messages per database transaction. */
+#define CONFIG_DEFAULT_BATCH_SIZE 1000
+#define CONFIG_MAX_BATCH_SIZE 100000
+/* Seconds `bounced ingest` waits for an unavailable database before it gives
+ * up with status 1 (watch waits forever). */
+#define CONFIG_DEFAULT_MAX_WAIT 60
+/* Seconds between the full rescans of watch mode, in case an inotify event
+ * was lost (queue overflow, a Maildir on NFS). */
+#define CONFIG_DEFAULT_RESCAN_INTERVAL 10
+
+/**
+ * Config:
+ * Every setting of `bounced ingest` and `bounced watch`.  Strings are owned;
+ * NULL means "not set" (the default applies).
+ * @file: the configuration file that was read, or NULL.
+ * @db: connection string or URI.
+ * @rules_files: (element-type filename): local rules files, in order.
+ * @rules_dir: directory whose *.rules files are loaded after @rules_files.
+ */
+typedef struct {
+  char *file;
+  char *db;
+  char *done_folder;
+  char *other_folder;
+  char *failed_folder;
+  guint batch_size;
+  char *campaign_header;
+  GPtrArray *rules_files;
+  char *rules_dir;
+  gsize max_message_size;
+  guint max_mime_depth;
+  guint max_recipients;
+  guint threads;          /* 0: one per core */
+  guint max_wait;
+  guint rescan_interval;
+} Config;
+
+/* Returns: (transfer full) the defaults. */
+Config *config_new (void);
+
+/* The configuration file used when --config is not given: $BOUNCED_CONFIG,
+ * else SYSCONFDIR/bounced/bounced.conf.  Returns: (transfer full). */
+char *config_default_file (void);
+
+/**
+ * config_load_file:
+ * @path: the file.
+ * @must_exist: whether a missing file is an error (--config) or is silently
+ *   skipped (the default file).
+ *
+ * Reads @path (GKeyFile syntax, group [bounced]) into @config.  Unknown keys
+ * are errors, so that a typo does not silently fall back to a default.
+ * Sets @rules_dir to "rules.d" beside the file.
+ * Returns: TRUE, or FALSE with @error_out set (CONFIG_ERROR_INVALID, or
+ *   G_FILE_ERROR / G_KEY_FILE_ERROR naming the file).
+ */
+gboolean config_load_file (Config *config, const char *path, gboolean must_exist,
+                           GError **error_out);
+
+/* Applies BOUNCED_DB, then DATABASE_URL if BOUNCED_DB is unset, over the
+ * file's db (the libpq PG* variables are left to libpq). */
+void config_apply_environment (Config *config);
+
+/**
+ * config_parse_settings:
+ * Fills @settings (initialised by the caller) from @config and loads the
+ * rules: @rules_files in order, then every *.rules file of @rules_dir in name
+ * order.  @rules_out receives the rules (NULL when there are none); it must
+ * outlive @settings.
+ * Returns: TRUE, or FALSE with @error_out set (the rules loader's error).
+ */
+gboolean config_parse_settings (const Config *config, BounceSettings *settings,
+                                BounceRules **rules_out, GError **error_out);
+
+void config_free (Config *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Config, config_free)
+
+G_END_DECLS

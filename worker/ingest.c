@@ -1,0 +1,485 @@
+/* ingest.c - the ingest pipeline
+ *
+ * One step:
+ *
+ *    claim batch k+1 (main thread, rename)      read + hash + parse batch k+1
+ *          |                                    (thread pool, all cores)
+ *          v                                               ^
+ *    store_write_batch (batch k) -- COMMIT --> acknowledge batch k (rename)
+ *
+ * Batch k+1 is claimed and handed to the pool before batch k is written, so
+ * that parsing overlaps the database round trip.
+ *
+ * Invariants:
+ *  1. A message is acknowledged (leaves the claim directory) only after the
+ *     transaction holding it committed (DESIGN.md, "Maildir protocol").
+ *  2. When the database is unavailable or refuses a batch, every claim in
+ *     hand is released: messages stay where they were, nothing is parsed
+ *     twice into the database, and the next pass retries them.
+ *  3. At most two batches are in memory: memory is flat in the number of
+ *     messages.
+ *  4. Every claimed message gets a messages row, unreadable and oversized
+ *     ones included (kind "error" with the reason), so that what lands in
+ *     the failed folder can be found in SQL.
+ */
+#include "ingest.h"
+
+#include "msgfile.h"
+#include "store.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+G_DEFINE_QUARK (ingest-error-quark, ingest_error)
+
+/* Messages per parse task: big enough to amortise the hand-off, small
+ * enough to spread a batch over every core. */
+#define INGEST_CHUNK 32
+/* Read size when hashing a message too large to read whole. */
+#define INGEST_HASH_BLOCK 65536
+
+typedef struct {
+  Maildir *md;
+  MaildirClaim *claim;
+  BounceReport *report;
+  gsize size;
+  char sha256[65];
+} Item;
+
+typedef struct {
+  GArray *items;          /* Item */
+  guint pending;          /* parse tasks not yet finished (under lock) */
+} Batch;
+
+typedef struct {
+  Batch *batch;
+  guint first, last;      /* [first, last) */
+} Task;
+
+struct _Ingest {
+  IngestSettings settings;
+  GPtrArray *maildirs;    /* Maildir* (owned) */
+  guint current;          /* index of the Maildir being read */
+  Store *store;
+  gboolean migrated;
+  gboolean check_store;   /* the last step lost the connection */
+
+  GThreadPool *pool;
+  GMutex lock;
+  GCond done;
+  Batch *ahead;           /* claimed and being parsed, not yet written */
+  IngestCounts counts;
+};
+
+static GPrivate buffer_key = G_PRIVATE_INIT ((GDestroyNotify) g_byte_array_unref);
+
+/* Hex SHA-256 of a file read block by block, for messages over the size
+ * limit, which msgfile_read() refuses to load. */
+static gboolean
+hash_file (const char *path, char *hex_out, gsize *size_out)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 *block = g_malloc (INGEST_HASH_BLOCK);
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  gsize total = 0;
+  ssize_t n = 0;
+
+  if (fd >= 0)
+    {
+      while ((n = read (fd, block, INGEST_HASH_BLOCK)) > 0)
+        {
+          g_checksum_update (sum, block, n);
+          total += (gsize) n;
+        }
+      close (fd);
+    }
+  g_free (block);
+  if (fd < 0 || n < 0)
+    return FALSE;
+  g_strlcpy (hex_out, g_checksum_get_string (sum), 65);
+  *size_out = total;
+  return TRUE;
+}
+
+/* Reads, hashes and parses one claimed message; never fails: what cannot be
+ * read or parsed becomes a report of kind error (invariant 4). */
+static void
+item_parse (Item *item, const BounceSettings *settings)
+{
+  GByteArray *buffer = g_private_get (&buffer_key);
+  g_autoptr(GError) error = NULL;
+
+  if (buffer == NULL)
+    {
+      buffer = g_byte_array_new ();
+      g_private_set (&buffer_key, buffer);
+    }
+  if (msgfile_read (item->claim->path, settings->max_message_size, buffer, &error))
+    {
+      msgfile_sha256 (buffer->data, buffer->len, item->sha256);
+      item->size = buffer->len;
+      item->report = bounce_report_parse ((const char *) buffer->data, buffer->len,
+                                          settings, &error);
+      if (item->report == NULL)
+        item->report = bounce_report_new_error (error->message);
+      /* Do not keep a huge buffer alive for the rest of the run. */
+      if (buffer->len > 4 * 1024 * 1024)
+        g_byte_array_set_size (buffer, 0);
+      return;
+    }
+  if (!hash_file (item->claim->path, item->sha256, &item->size))
+    {
+      /* Unreadable: the hash of its name stands in for the hash of its
+       * content, so that the messages row is still unique per file. */
+      g_autofree char *key = g_strconcat ("unreadable\n", item->claim->source, NULL);
+      msgfile_sha256 ((const guint8 *) key, strlen (key), item->sha256);
+      item->size = 0;
+    }
+  item->report = bounce_report_new_error (error->message);
+}
+
+static void
+task_run (gpointer data, gpointer user_data)
+{
+  Task *task = data;
+  Ingest *ingest = user_data;
+
+  for (guint i = task->first; i < task->last; i++)
+    item_parse (&g_array_index (task->batch->items, Item, i), ingest->settings.parse);
+  g_mutex_lock (&ingest->lock);
+  if (--task->batch->pending == 0)
+    g_cond_broadcast (&ingest->done);
+  g_mutex_unlock (&ingest->lock);
+  g_free (task);
+}
+
+static void
+item_clear (Item *item)
+{
+  maildir_claim_free (item->claim);
+  g_clear_pointer (&item->report, bounce_report_free);
+}
+
+static Batch *
+batch_new (guint size)
+{
+  Batch *batch = g_new0 (Batch, 1);
+
+  batch->items = g_array_sized_new (FALSE, TRUE, sizeof (Item), size);
+  g_array_set_clear_func (batch->items, (GDestroyNotify) item_clear);
+  return batch;
+}
+
+static void
+batch_free (Batch *batch)
+{
+  if (batch == NULL)
+    return;
+  g_array_unref (batch->items);
+  g_free (batch);
+}
+
+Ingest *
+ingest_new (const IngestSettings *settings)
+{
+  Ingest *ingest = g_new0 (Ingest, 1);
+  guint threads;
+
+  g_return_val_if_fail (settings != NULL && settings->parse != NULL, NULL);
+  ingest->settings = *settings;
+  if (ingest->settings.batch_size == 0)
+    ingest->settings.batch_size = 1000;
+  threads = settings->threads > 0 ? settings->threads : g_get_num_processors ();
+  ingest->maildirs = g_ptr_array_new_with_free_func ((GDestroyNotify) maildir_close);
+  g_mutex_init (&ingest->lock);
+  g_cond_init (&ingest->done);
+  ingest->pool = g_thread_pool_new (task_run, ingest, (gint) threads, TRUE, NULL);
+  ingest->counts.reasons = g_hash_table_new (g_str_hash, g_str_equal);
+  return ingest;
+}
+
+void
+ingest_add_maildir (Ingest *ingest, Maildir *md)
+{
+  g_ptr_array_add (ingest->maildirs, md);
+}
+
+void
+ingest_rewind (Ingest *ingest)
+{
+  for (guint i = 0; i < ingest->maildirs->len; i++)
+    maildir_rewind (g_ptr_array_index (ingest->maildirs, i));
+  ingest->current = 0;
+}
+
+/* Claims up to a batch and hands it to the pool; NULL when the pass is over
+ * (or on error, with @error_out set). */
+static Batch *
+batch_claim (Ingest *ingest, GError **error_out)
+{
+  Batch *batch = batch_new (ingest->settings.batch_size);
+
+  while (batch->items->len < ingest->settings.batch_size
+         && ingest->current < ingest->maildirs->len)
+    {
+      Maildir *md = g_ptr_array_index (ingest->maildirs, ingest->current);
+      g_autoptr(GError) error = NULL;
+      MaildirClaim *claim = maildir_claim_next (md, &error);
+      Item item = { 0 };
+
+      if (claim == NULL)
+        {
+          if (error != NULL)
+            {
+              g_set_error (error_out, INGEST_ERROR, INGEST_ERROR_FAILED, "%s", error->message);
+              /* Claims already taken go back at once. */
+              for (guint i = 0; i < batch->items->len; i++)
+                {
+                  Item *taken = &g_array_index (batch->items, Item, i);
+                  maildir_release (taken->md, taken->claim, NULL);
+                }
+              batch_free (batch);
+              return NULL;
+            }
+          ingest->current++;
+          continue;
+        }
+      item.md = md;
+      item.claim = claim;
+      g_array_append_val (batch->items, item);
+    }
+  if (batch->items->len == 0)
+    {
+      batch_free (batch);
+      return NULL;
+    }
+
+  /* Hand the batch to the pool in chunks. */
+  batch->pending = (batch->items->len + INGEST_CHUNK - 1) / INGEST_CHUNK;
+  for (guint first = 0; first < batch->items->len; first += INGEST_CHUNK)
+    {
+      Task *task = g_new (Task, 1);
+
+      task->batch = batch;
+      task->first = first;
+      task->last = MIN (first + INGEST_CHUNK, batch->items->len);
+      g_thread_pool_push (ingest->pool, task, NULL);
+    }
+  return batch;
+}
+
+static void
+batch_wait (Ingest *ingest, Batch *batch)
+{
+  g_mutex_lock (&ingest->lock);
+  while (batch->pending > 0)
+    g_cond_wait (&ingest->done, &ingest->lock);
+  g_mutex_unlock (&ingest->lock);
+}
+
+/* Releases every claim of @batch (waiting for its parse first). */
+static void
+batch_release (Ingest *ingest, Batch *batch)
+{
+  batch_wait (ingest, batch);
+  for (guint i = 0; i < batch->items->len; i++)
+    {
+      Item *item = &g_array_index (batch->items, Item, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!maildir_release (item->md, item->claim, &error))
+        g_warning ("%s", error->message);
+    }
+  batch_free (batch);
+}
+
+void
+ingest_release (Ingest *ingest)
+{
+  if (ingest->ahead != NULL)
+    {
+      batch_release (ingest, ingest->ahead);
+      ingest->ahead = NULL;
+    }
+}
+
+/* Connects (and migrates) or checks the connection. */
+static gboolean
+store_ready (Ingest *ingest, GError **error_out)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (ingest->store == NULL)
+    ingest->store = store_open (ingest->settings.conninfo, &error);
+  else if (ingest->check_store)
+    store_check (ingest->store, &error);
+  if (error == NULL && !ingest->migrated)
+    {
+      if (store_migrate (ingest->store, &error) >= 0)
+        ingest->migrated = TRUE;
+    }
+  if (error != NULL)
+    {
+      gboolean unavailable = g_error_matches (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE);
+
+      g_set_error (error_out, INGEST_ERROR,
+                   unavailable ? INGEST_ERROR_UNAVAILABLE : INGEST_ERROR_FAILED,
+                   "%s", error->message);
+      ingest->check_store = TRUE;
+      return FALSE;
+    }
+  ingest->check_store = FALSE;
+  return TRUE;
+}
+
+static MaildirDest
+dest_of (const BounceReport *report)
+{
+  switch (report->kind)
+    {
+    case BOUNCE_KIND_ERROR:
+      return MAILDIR_DEST_FAILED;
+    case BOUNCE_KIND_NOT_BOUNCE:
+      return MAILDIR_DEST_OTHER;
+    case BOUNCE_KIND_DSN:
+    case BOUNCE_KIND_LEGACY:
+    case BOUNCE_KIND_AUTO_REPLY:
+    case BOUNCE_KIND_FEEDBACK:
+    default:
+      return MAILDIR_DEST_DONE;
+    }
+}
+
+IngestStep
+ingest_step (Ingest *ingest, GError **error_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree StoreItem *items = NULL;
+  Batch *batch;
+  guint64 kinds[BOUNCE_KIND_ERROR + 1] = { 0 };
+  gint64 start = g_get_monotonic_time ();
+  double seconds;
+
+  g_return_val_if_fail (ingest != NULL, INGEST_STEP_FAILED);
+
+  if (!store_ready (ingest, error_out))
+    {
+      ingest_release (ingest);
+      return INGEST_STEP_FAILED;
+    }
+  batch = ingest->ahead;
+  ingest->ahead = NULL;
+  if (batch == NULL)
+    {
+      batch = batch_claim (ingest, &error);
+      if (batch == NULL)
+        {
+          if (error != NULL)
+            {
+              g_propagate_error (error_out, g_steal_pointer (&error));
+              return INGEST_STEP_FAILED;
+            }
+          return INGEST_STEP_IDLE;
+        }
+    }
+  batch_wait (ingest, batch);
+  /* Parse the next batch while this one is written. */
+  ingest->ahead = batch_claim (ingest, &error);
+  if (error != NULL)
+    {
+      batch_release (ingest, batch);
+      g_propagate_error (error_out, g_steal_pointer (&error));
+      return INGEST_STEP_FAILED;
+    }
+
+  items = g_new (StoreItem, batch->items->len);
+  for (guint i = 0; i < batch->items->len; i++)
+    {
+      const Item *item = &g_array_index (batch->items, Item, i);
+
+      items[i].source = item->claim->source;
+      items[i].sha256 = item->sha256;
+      items[i].size = item->size;
+      items[i].report = item->report;
+    }
+  if (!store_write_batch (ingest->store, items, batch->items->len, &error))
+    {
+      gboolean unavailable = g_error_matches (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE);
+
+      /* Invariant 2: nothing was committed; everything goes back. */
+      batch_release (ingest, batch);
+      ingest_release (ingest);
+      ingest->check_store = TRUE;
+      g_set_error (error_out, INGEST_ERROR,
+                   unavailable ? INGEST_ERROR_UNAVAILABLE : INGEST_ERROR_FAILED,
+                   "%s", error->message);
+      return INGEST_STEP_FAILED;
+    }
+
+  /* Invariant 1: committed; now acknowledge. */
+  for (guint i = 0; i < batch->items->len; i++)
+    {
+      Item *item = &g_array_index (batch->items, Item, i);
+      g_autoptr(GError) ack_error = NULL;
+      const BounceReport *report = item->report;
+
+      kinds[report->kind]++;
+      for (guint r = 0; r < report->recipients->len; r++)
+        {
+          const BounceRecipient *rcpt = g_ptr_array_index (report->recipients, r);
+          const char *reason = rcpt->reason ? rcpt->reason : "unknown";
+          gpointer count = g_hash_table_lookup (ingest->counts.reasons, reason);
+
+          g_hash_table_insert (ingest->counts.reasons, (gpointer) reason,
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
+        }
+      if (!maildir_acknowledge (item->md, item->claim, dest_of (report), &ack_error))
+        {
+          /* Committed already: the next recovery re-ingests it, a no-op. */
+          g_warning ("%s", ack_error->message);
+          ingest->counts.ack_failures++;
+        }
+    }
+  for (guint k = 0; k <= BOUNCE_KIND_ERROR; k++)
+    ingest->counts.by_kind[k] += kinds[k];
+  ingest->counts.messages += batch->items->len;
+  ingest->counts.batches++;
+  seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  g_info ("stored %u messages (%" G_GUINT64_FORMAT " bounces, %" G_GUINT64_FORMAT
+          " not bounces, %" G_GUINT64_FORMAT " unparseable) in %.3f s",
+          batch->items->len,
+          kinds[BOUNCE_KIND_DSN] + kinds[BOUNCE_KIND_LEGACY] + kinds[BOUNCE_KIND_AUTO_REPLY]
+            + kinds[BOUNCE_KIND_FEEDBACK],
+          kinds[BOUNCE_KIND_NOT_BOUNCE], kinds[BOUNCE_KIND_ERROR], seconds);
+  batch_free (batch);
+  return INGEST_STEP_WORKED;
+}
+
+const IngestCounts *
+ingest_get_counts (const Ingest *ingest)
+{
+  return &ingest->counts;
+}
+
+Store *
+ingest_get_store (Ingest *ingest)
+{
+  return ingest->store;
+}
+
+void
+ingest_free (Ingest *ingest)
+{
+  if (ingest == NULL)
+    return;
+  ingest_release (ingest);
+  g_thread_pool_free (ingest->pool, FALSE, TRUE);
+  g_mutex_clear (&ingest->lock);
+  g_cond_clear (&ingest->done);
+  g_ptr_array_unref (ingest->maildirs);
+  g_clear_pointer (&ingest->store, store_free);
+  g_hash_table_unref (ingest->counts.reasons);
+  g_free (ingest);
+}

@@ -1,0 +1,102 @@
+/* ingest.h - the ingest pipeline: Maildir -> parser -> PostgreSQL -> Maildir
+ *
+ * scan -> claim -> read -> parse (all cores) -> batch -> store_write_batch
+ * (one transaction) -> acknowledge.  The Maildir side is worker/maildir.h,
+ * the database side worker/store.h; this module only moves work between
+ * them, one batch per ingest_step(), so that the caller (bounced ingest, a
+ * loop; bounced watch, a main loop) decides when to stop and how to wait.
+ */
+#pragma once
+
+#include <glib.h>
+#include "bounce.h"
+#include "maildir.h"
+#include "store.h"
+
+G_BEGIN_DECLS
+
+#define INGEST_ERROR (ingest_error_quark ())
+
+typedef enum {
+  INGEST_ERROR_UNAVAILABLE,   /* the database is unreachable: retry later */
+  INGEST_ERROR_FAILED,        /* the database refused a batch, or a Maildir
+                               * operation failed: stop */
+} IngestError;
+
+GQuark ingest_error_quark (void);
+
+/**
+ * IngestSettings:
+ * @conninfo: libpq connection string (borrowed).
+ * @batch_size: messages per transaction.
+ * @threads: parsing threads (0: one per core).
+ * @parse: parser settings (borrowed; must outlive the Ingest).
+ */
+typedef struct {
+  const char *conninfo;
+  guint batch_size;
+  guint threads;
+  const BounceSettings *parse;
+} IngestSettings;
+
+/* What a run has done so far.  by_kind is indexed by BounceKind; reasons maps
+ * a reason name (static string) to a count (GUINT_TO_POINTER) of recipient
+ * outcomes. */
+typedef struct {
+  guint64 messages;       /* committed and acknowledged (or attempted) */
+  guint64 batches;
+  guint64 by_kind[BOUNCE_KIND_ERROR + 1];
+  guint64 ack_failures;   /* committed, but left in the claim directory */
+  GHashTable *reasons;
+} IngestCounts;
+
+typedef enum {
+  INGEST_STEP_WORKED,      /* a batch was committed and acknowledged */
+  INGEST_STEP_IDLE,        /* the pass is over: nothing left to claim */
+  INGEST_STEP_FAILED,      /* see the error: INGEST_ERROR_UNAVAILABLE means
+                            * nothing was lost and the caller may retry */
+} IngestStep;
+
+typedef struct _Ingest Ingest;
+
+/**
+ * ingest_new:
+ * Returns: (transfer full) a pipeline with no Maildir yet and no database
+ * connection (the first step connects and applies pending migrations).
+ *
+ *   g_autoptr(Ingest) in = ingest_new (&settings);
+ *   ingest_add_maildir (in, g_steal_pointer (&md));
+ *   while ((step = ingest_step (in, &error)) == INGEST_STEP_WORKED) ;
+ */
+Ingest *ingest_new (const IngestSettings *settings);
+
+/* Adds a Maildir to the pipeline (transfer full). */
+void ingest_add_maildir (Ingest *ingest, Maildir *md);
+
+/* Starts a new pass over every Maildir (new mail, released claims). */
+void ingest_rewind (Ingest *ingest);
+
+/**
+ * ingest_step:
+ * Claims, parses, stores and acknowledges one batch.  While the database
+ * writes one batch, the next is already being parsed.  On
+ * INGEST_STEP_FAILED every claim in hand has been released: the messages
+ * are back where they were.
+ * Returns: the outcome; on INGEST_STEP_FAILED @error_out is set.
+ */
+IngestStep ingest_step (Ingest *ingest, GError **error_out);
+
+/* Releases the claims in hand (a batch parsed ahead), e.g. at shutdown. */
+void ingest_release (Ingest *ingest);
+
+const IngestCounts *ingest_get_counts (const Ingest *ingest);
+
+/* The connected store, for a summary query; NULL before the first
+ * successful step.  (borrowed) */
+Store *ingest_get_store (Ingest *ingest);
+
+void ingest_free (Ingest *ingest);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ingest, ingest_free)
+
+G_END_DECLS
