@@ -15,7 +15,8 @@
  *     and <name>.cr.eml sharing <name>.json (RFC 5322 2.3 prescribes CRLF;
  *     mail stores use LF, and old Mac tools CR: all must read the same).
  *  3. An optional <name>.settings (a GKeyFile, group [settings], keys
- *     campaign_header, max_recipients, max_mime_depth, max_message_size)
+ *     campaign_header, max_recipients, max_mime_depth, max_message_size,
+ *     max_field_length)
  *     changes the parse settings of that fixture, as the command's options
  *     would.
  *  4. The expected JSON never names "source", "sha256", "classifier_version"
@@ -93,6 +94,9 @@ load_settings (const char *path, BounceSettings *settings, char **campaign_out,
   g_clear_error (&error);
   if ((n = g_key_file_get_int64 (kf, "settings", "max_message_size", &error)) > 0)
     settings->max_message_size = (gsize) n;
+  g_clear_error (&error);
+  if ((n = g_key_file_get_int64 (kf, "settings", "max_field_length", &error)) > 0)
+    settings->max_field_length = (gsize) n;
   return TRUE;
 }
 
