@@ -233,6 +233,9 @@ all_delayed (BounceReport *report)
 
 /* ---- Microsoft Exchange 2007 and later, Office 365, Outlook.com --------- */
 
+/* Longest "Display Name (address)" line taken for a recipient. */
+#define EXCHANGE_MAX_NAME_LINE 200
+
 static const char *const exchange_delayed_intros[] = {
   "Delivery is delayed to these recipients or groups",
   "Delivery to these recipients or groups is delayed",
@@ -264,8 +267,20 @@ exchange_diagnostic (BounceReport *report, BounceRecipient *rcpt, const char *te
   if (ret != NULL)
     {
       const char *at = bounce_text_find (text, ret - text, "Remote Server at ");
+      const char *nl = strchr (text, '\n');
+
       if (at != NULL)
         remote_after (report, rcpt, at, "Remote Server at ");
+      else if (nl != NULL && nl < ret)
+        {
+          /* Exchange 2013 and later name the server on the line before:
+           *   mx.example.org
+           *   Remote Server returned '550 5.1.1 ...'  */
+          g_autofree char *first = g_strstrip (g_strndup (text, (gsize) (nl - text)));
+          if (strchr (first, ' ') == NULL && strchr (first, '.') != NULL
+              && strchr (first, '@') == NULL && strchr (first, '\'') == NULL)
+            rcpt->remote_mta = bounce_report_str (report, first);
+        }
       q = ret + strlen (" returned '");
       {
         const char *end = strrchr (q, '\'');
@@ -309,6 +324,7 @@ exchange_parse (BounceReport *report, const BounceView *view)
   BounceRecipient *current = NULL;
   g_autoptr(GString) diag = g_string_new (NULL);
   g_autofree char *generating = NULL;
+  gsize limit;
   gboolean delayed = FALSE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (exchange_delayed_intros); i++)
@@ -371,23 +387,37 @@ exchange_parse (BounceReport *report, const BounceView *view)
       if (intro == NULL)
         return FALSE;
       pos = after_line (view, intro);
+      limit = view->body_len;
+      {
+        const char *end = legacy_returned_start (view);
+        if (end != NULL && end > intro)
+          limit = body_offset (view, end);
+        end = body_find (view, "Original message headers:");
+        if (end != NULL && end > intro && body_offset (view, end) < limit)
+          limit = body_offset (view, end);
+      }
       g_string_truncate (diag, 0);
-      while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len))
+      for (;;)
         {
-          g_autofree char *addr = line_address (line, line_len);
+          gboolean more = bounce_text_next_line (view->body, limit, &pos, &line, &line_len);
+          g_autofree char *addr = more ? line_address (line, line_len) : NULL;
 
-          if (addr != NULL)
+          /* Exchange 2007 writes "Display Name (addr@example.org)". */
+          if (more && addr == NULL && line_len > 0 && line_len < EXCHANGE_MAX_NAME_LINE
+              && (line[line_len - 1] == ')' || line[line_len - 1] == '>'))
+            addr = bounce_text_address (line, (gssize) line_len);
+          if (!more || addr != NULL || line_blank (line, line_len))
             {
+              /* The explanation of a recipient ends at a blank line. */
               if (current != NULL && diag->len > 0)
                 set_diagnostic (report, current, diag->str, -1);
               g_string_truncate (diag, 0);
-              current = legacy_add (report, view, addr, -1, NULL, 0);
-              continue;
-            }
-          if (line_blank (line, line_len))
-            {
-              if (current != NULL && diag->len > 0)
+              if (!more)
                 break;
+              if (addr != NULL)
+                current = legacy_add (report, view, addr, -1, NULL, 0);
+              else if (current != NULL && current->diagnostic != NULL)
+                current = NULL;
               continue;
             }
           if (current == NULL)
@@ -395,8 +425,6 @@ exchange_parse (BounceReport *report, const BounceView *view)
           g_string_append_len (diag, line, (gssize) line_len);
           g_string_append_c (diag, ' ');
         }
-      if (current != NULL && diag->len > 0 && current->diagnostic == NULL)
-        set_diagnostic (report, current, diag->str, -1);
     }
   if (report->recipients->len == 0)
     return FALSE;
@@ -724,11 +752,12 @@ legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
         {
           if (current != NULL && diag->len > 0)
             {
+              /* "Remote host said:" introduces the server's own answer. */
               const char *said = bounce_text_find (diag->str, -1, "Remote host said:");
               const char *t = said ? said + 17 : diag->str;
               char code[4];
 
-              set_diagnostic (report, current, diag->str, -1);
+              set_diagnostic (report, current, t, -1);
               if (leading_reply_code (t, strlen (t), code))
                 current->reply_code = bounce_report_str (report, code);
             }

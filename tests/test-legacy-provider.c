@@ -121,6 +121,49 @@ static const Case cases[] = {
     },
   },
   {
+    "exchange2013-host-line", "Exchange 2013+: the answering server on its own line",
+    "exchange2007",
+    "From: Microsoft Outlook <postmaster@example.net>\n"
+    "Subject: Undeliverable: minutes\n"
+    "\n"
+    "Delivery has failed to these recipients or groups:\n"
+    "\n"
+    "Xena Example (xena@example.org)\n"
+    "Your message wasn't delivered because the recipient's email provider rejected it.\n"
+    "\n"
+    "Diagnostic information for administrators:\n"
+    "\n"
+    "Generating server: EX01.example.net\n"
+    "\n"
+    "xena@example.org\n"
+    "mx.example.org\n"
+    "Remote Server returned '554 5.7.1 <xena@example.org>: Relay access denied'\n"
+    "\n"
+    "Original message headers:\n",
+    1, {
+      { "xena@example.org", "failed", "5.7.1", "554", "mx.example.org", "Relay access denied" },
+    },
+  },
+  {
+    "exchange2007-display-names", "Exchange 2007 without the administrators' section",
+    "exchange2007",
+    "From: Microsoft Exchange <postmaster@example.net>\n"
+    "Subject: Undeliverable: minutes\n"
+    "\n"
+    "Delivery has failed to these recipients or groups:\n"
+    "\n"
+    "Yves Example (yves@example.org)\n"
+    "The e-mail address you entered couldn't be found.\n"
+    "\n"
+    "Zoe Example (zoe@example.org)\n"
+    "The recipient's mailbox is full.\n"
+    "\n",
+    2, {
+      { "yves@example.org", "failed", NULL, NULL, NULL, "couldn't be found" },
+      { "zoe@example.org", "failed", NULL, NULL, NULL, "mailbox is full" },
+    },
+  },
+  {
     "exchange2003-ims", "Exchange 2000/2003 Internet Mail Service NDR",
     "exchange2003",
     "From: System Administrator <postmaster@example.net>\n"
