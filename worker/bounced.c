@@ -14,6 +14,8 @@ typedef struct {
 
 static const Command commands[] = {
   { "parse", "print what bounce messages say, as JSON (no database)", cmd_parse },
+  { "migrate", "apply pending database schema migrations", cmd_migrate },
+  { "db", "start, stop or show the private PostgreSQL cluster", cmd_db },
 };
 
 static void

@@ -77,6 +77,22 @@ gboolean store_write_batch (Store *store, const StoreItem *items, guint n,
 /* Whether the connection is usable; tries one reconnect if it is not. */
 gboolean store_check (Store *store, GError **error_out);
 
+/**
+ * store_run_sql:
+ * Runs @sql (one or more statements without parameters, outside of any
+ * batch), for administration and tests.  Returns FALSE with @error_out set
+ * (STORE_ERROR_FAILED or STORE_ERROR_UNAVAILABLE) when a statement fails.
+ */
+gboolean store_run_sql (Store *store, const char *sql, GError **error_out);
+
+/**
+ * store_query_value:
+ * Runs the query @sql and returns the first column of its first row as text.
+ * Returns: (transfer full) (nullable): the value; NULL with @error_out set on
+ *   failure, NULL without an error for SQL NULL or no row.
+ */
+char *store_query_value (Store *store, const char *sql, GError **error_out);
+
 void store_free (Store *store);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Store, store_free)

@@ -1,0 +1,126 @@
+/* cmd-db.c - `bounced migrate` and `bounced db start|stop|status`
+ *
+ * migrate applies the pending schema migrations to the configured database
+ * (--db, DATABASE_URL, PG* variables, else the private cluster); db manages
+ * the private cluster of pgcluster.h.
+ */
+#include "commands.h"
+#include "pgcluster.h"
+#include "store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+cmd_migrate (int argc, char **argv, const BounceSettings *settings)
+{
+  g_autofree char *db = NULL;
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_STRING, &db,
+      "PostgreSQL connection string or URL (default: DATABASE_URL, PG* variables, "
+      "else the private cluster)", "URL" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- apply pending schema migrations");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autoptr(Store) store = NULL;
+  int applied;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("bounced migrate: %s\n", error->message);
+      return 2;
+    }
+  if (argc > 1)
+    {
+      g_printerr ("bounced migrate: unexpected argument \"%s\"\n", argv[1]);
+      return 2;
+    }
+  conninfo = store_resolve_conninfo (db, &error);
+  if (conninfo != NULL)
+    store = store_open (conninfo, &error);
+  if (store == NULL || (applied = store_migrate (store, &error)) < 0)
+    {
+      g_printerr ("bounced migrate: %s\n", error->message);
+      return 1;
+    }
+  if (applied == 0)
+    printf ("database schema is up to date\n");
+  else
+    printf ("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
+  return 0;
+}
+
+static int
+db_usage (FILE *to)
+{
+  fprintf (to,
+           "Usage: bounced db start|stop|status\n"
+           "\n"
+           "Manages the private PostgreSQL cluster that bounced uses when no\n"
+           "database is configured (no --db, DATABASE_URL or PG* variables).\n"
+           "\n"
+           "  start   create it if needed and start it (it is left running)\n"
+           "  stop    stop it\n"
+           "  status  show where it is, whether it runs, and how to connect\n");
+  return to == stdout ? 0 : 2;
+}
+
+int
+cmd_db (int argc, char **argv, const BounceSettings *settings)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data_dir = pgcluster_data_dir ();
+  g_autofree char *conninfo = pgcluster_conninfo ();
+
+  if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
+    return db_usage (stdout);
+  if (argc != 2)
+    return db_usage (stderr);
+
+  if (strcmp (argv[1], "start") == 0)
+    {
+      g_autofree char *started = pgcluster_ensure (&error);
+
+      if (started == NULL)
+        {
+          g_printerr ("bounced db start: %s\n", error->message);
+          return 1;
+        }
+      printf ("private cluster running in %s\nconnect with: psql \"%s\"\n", data_dir, started);
+      return 0;
+    }
+  if (strcmp (argv[1], "stop") == 0)
+    {
+      gboolean was_running = FALSE;
+
+      if (!pgcluster_stop (&was_running, &error))
+        {
+          g_printerr ("bounced db stop: %s\n", error->message);
+          return 1;
+        }
+      printf (was_running ? "private cluster in %s stopped\n"
+                          : "private cluster in %s was not running\n", data_dir);
+      return 0;
+    }
+  if (strcmp (argv[1], "status") == 0)
+    {
+      PgclusterState state;
+
+      if (!pgcluster_status (&state, &error))
+        {
+          g_printerr ("bounced db status: %s\n", error->message);
+          return 1;
+        }
+      printf ("data directory: %s\n", data_dir);
+      printf ("state: %s\n", state == PGCLUSTER_RUNNING ? "running"
+                             : state == PGCLUSTER_STOPPED ? "stopped" : "not created");
+      printf ("connection: %s\n", conninfo);
+      /* Like pg_ctl status: 3 means not running. */
+      return state == PGCLUSTER_RUNNING ? 0 : 3;
+    }
+  g_printerr ("bounced db: unknown action \"%s\"\n", argv[1]);
+  return db_usage (stderr);
+}

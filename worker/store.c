@@ -1,0 +1,954 @@
+/* store.c - the PostgreSQL store: the one module that calls libpq
+ *
+ * Everything bounced writes to PostgreSQL passes through store_exec() (one
+ * statement, exact expected result status, failures named after the
+ * statement) or store_copy() (COPY FROM STDIN: send, end, then read results
+ * until none are left).  No result is ever left unread on the connection.
+ *
+ * Writing a batch (store_write_batch), in one transaction:
+ *
+ *   BEGIN
+ *   COPY pg_temp.bounced_stage_messages  FROM STDIN   one row per item
+ *   COPY pg_temp.bounced_stage_outcomes  FROM STDIN   one row per recipient
+ *   WITH new_messages AS (INSERT INTO bounce.messages ... ON CONFLICT
+ *                         (sha256) DO NOTHING RETURNING ...),
+ *        new_outcomes AS (INSERT INTO bounce.recipient_outcomes
+ *                         ... only for new_messages ... RETURNING ...)
+ *   INSERT INTO bounce.recipients ... aggregated from new_outcomes
+ *     ON CONFLICT (address) DO UPDATE (add counters, keep the latest)
+ *   COMMIT
+ *
+ * Invariants:
+ *  1. Outcomes and recipient counters change only for messages that this
+ *     transaction inserted, so the same file written twice, in one batch or
+ *     in two, by one worker or by two at once, counts once: a concurrent
+ *     insert of the same sha256 waits for the other transaction and then
+ *     does nothing (or inserts, if the other rolled back).
+ *  2. Rows are inserted in key order (sha256, address), so that two writers
+ *     with overlapping batches wait for each other instead of deadlocking.
+ *  3. The staging tables are temporary (per connection), ON COMMIT DELETE
+ *     ROWS, created once per connection before the first batch; after a
+ *     reconnect they are created again.
+ *  4. Errors come back as STORE_ERROR_UNAVAILABLE when retrying later can
+ *     succeed (connection lost, server shutting down or starting, deadlock,
+ *     serialization failure, out of connections), STORE_ERROR_FAILED for a
+ *     statement that failed (a bug or a schema problem), STORE_ERROR_CONFIG
+ *     for connection settings that cannot work.
+ *
+ * Every string is passed through COPY's text format (tab-separated,
+ * backslash escapes, \N for NULL) after checking it is UTF-8 (the client
+ * encoding); file names that are not are repaired rather than failing the
+ * batch.
+ */
+#include "bounced-config.h"
+#include "store.h"
+#include "pgcluster.h"
+#include "pq-autoptr.h"
+#include "report-json.h"
+
+#include <gmime/gmime.h>
+#include <string.h>
+
+/* The migrations of sql/, embedded at build time by
+ * sql/embed-migrations.py (which writes the same struct). */
+struct sql_migration { int version; const char *name; const char *sql; };
+extern const struct sql_migration sql_migrations[];
+extern const unsigned sql_migrations_count;
+
+/* Key of the transaction advisory lock that serialises migrations
+ * ("bounced" in ASCII, so that it is recognisable in pg_locks). */
+#define STORE_MIGRATE_LOCK_KEY "27707097871508836"
+
+/* COPY data is sent in pieces of at most this size. */
+#define STORE_COPY_CHUNK (256u * 1024u)
+
+/* A batch is sent to the server in one COPY; past this buffer size the
+ * buffer is flushed early so that memory stays bounded for huge reports. */
+#define STORE_COPY_FLUSH (4u * 1024u * 1024u)
+
+struct _Store {
+  PGconn *conn;
+  gboolean staged;           /* staging tables exist on this connection */
+};
+
+G_DEFINE_QUARK (store-error-quark, store_error)
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* libpq messages end with a newline and may span lines; one line each. */
+static char *
+one_line (const char *message)
+{
+  char *s = g_strdup (message ? message : "unknown error");
+
+  g_strstrip (s);
+  for (char *p = s; *p; p++)
+    if (*p == '\n' || *p == '\t')
+      *p = ' ';
+  return s;
+}
+
+/* SQLSTATEs after which a retry can succeed (PostgreSQL Appendix A):
+ * connection exceptions (class 08), serialization failure and deadlock
+ * (class 40), insufficient resources (class 53, e.g. too many
+ * connections), operator intervention (57P01 admin shutdown, 57P02 crash
+ * shutdown, 57P03 cannot connect now). */
+static gboolean
+sqlstate_is_transient (const char *sqlstate)
+{
+  if (sqlstate == NULL || strlen (sqlstate) != 5)
+    return FALSE;
+  return g_str_has_prefix (sqlstate, "08") || g_str_has_prefix (sqlstate, "40")
+         || g_str_has_prefix (sqlstate, "53") || strcmp (sqlstate, "57P01") == 0
+         || strcmp (sqlstate, "57P02") == 0 || strcmp (sqlstate, "57P03") == 0;
+}
+
+/* Sets @error_out for statement @name that failed with @res (nullable). */
+static void
+store_set_error (Store *store, GError **error_out, const char *name, const PGresult *res)
+{
+  const char *sqlstate = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+  const char *primary = res ? PQresultErrorField (res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+  const char *detail = res ? PQresultErrorField (res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+  g_autofree char *text = NULL;
+  StoreError code = STORE_ERROR_FAILED;
+
+  if (PQstatus (store->conn) == CONNECTION_BAD || sqlstate_is_transient (sqlstate))
+    code = STORE_ERROR_UNAVAILABLE;
+  if (primary != NULL)
+    text = detail ? g_strdup_printf ("%s (%s)", primary, detail) : g_strdup (primary);
+  else if (res != NULL && PQresultErrorMessage (res)[0] != '\0')
+    text = one_line (PQresultErrorMessage (res));
+  else
+    text = one_line (PQerrorMessage (store->conn));
+  if (sqlstate != NULL)
+    g_set_error (error_out, STORE_ERROR, code, "could not run statement \"%s\": %s (SQLSTATE %s)",
+                 name, text, sqlstate);
+  else
+    g_set_error (error_out, STORE_ERROR, code, "could not run statement \"%s\": %s", name, text);
+}
+
+/* ---- statements ------------------------------------------------------ */
+
+/**
+ * store_exec:
+ * @name: what the statement does, for error messages.
+ * @expected: the one result status that means success.
+ * @params: (nullable): @n_params text parameters ($1...); with none, @sql
+ *   may hold several statements (then the last one's status counts).
+ *
+ * Runs @sql.  Returns: (transfer full): the result, or NULL with @error_out
+ *   set (see invariant 4).
+ */
+static PGresult *
+store_exec (Store *store, const char *name, ExecStatusType expected, const char *sql,
+            int n_params, const char *const *params, GError **error_out)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  if (n_params > 0)
+    res = PQexecParams (store->conn, sql, n_params, NULL, params, NULL, NULL, 0);
+  else
+    res = PQexec (store->conn, sql);
+  if (res == NULL || PQresultStatus (res) != expected)
+    {
+      if (res != NULL && PQresultStatus (res) != PGRES_FATAL_ERROR
+          && PQresultStatus (res) != PGRES_NONFATAL_ERROR)
+        g_set_error (error_out, STORE_ERROR, STORE_ERROR_FAILED,
+                     "could not run statement \"%s\": result %s instead of %s", name,
+                     PQresStatus (PQresultStatus (res)), PQresStatus (expected));
+      else
+        store_set_error (store, error_out, name, res);
+      /* A COPY that was not expected would hold the connection. */
+      if (res != NULL && PQresultStatus (res) == PGRES_COPY_IN)
+        PQputCopyEnd (store->conn, "unexpected COPY");
+      while (res != NULL && (PQresultStatus (res) == PGRES_COPY_IN
+                             || PQresultStatus (res) == PGRES_COPY_OUT))
+        {
+          g_clear_pointer (&res, PQclear);
+          res = PQgetResult (store->conn);
+        }
+      return NULL;
+    }
+  return g_steal_pointer (&res);
+}
+
+/* Runs @sql for its status only. */
+static gboolean
+store_command (Store *store, const char *name, const char *sql, GError **error_out)
+{
+  g_autoptr(PGresult) res = store_exec (store, name, PGRES_COMMAND_OK, sql, 0, NULL, error_out);
+
+  return res != NULL;
+}
+
+/**
+ * store_copy:
+ * Sends @data (COPY text format) with @copy_sql ("COPY ... FROM STDIN"),
+ * then reads results until none are left, as the protocol requires
+ * (PostgreSQL docs, "Functions Associated with the COPY Command").
+ */
+static gboolean
+store_copy (Store *store, const char *name, const char *copy_sql, const GString *data,
+            GError **error_out)
+{
+  g_autoptr(PGresult) res = store_exec (store, name, PGRES_COPY_IN, copy_sql, 0, NULL, error_out);
+  gboolean sent = TRUE, ok = TRUE;
+  PGresult *r;
+
+  if (res == NULL)
+    return FALSE;
+  for (gsize off = 0; off < data->len; off += STORE_COPY_CHUNK)
+    {
+      gsize n = MIN (STORE_COPY_CHUNK, data->len - off);
+
+      if (PQputCopyData (store->conn, data->str + off, (int) n) != 1)
+        {
+          sent = FALSE;
+          break;
+        }
+    }
+  if (PQputCopyEnd (store->conn, sent ? NULL : "could not send data") != 1)
+    sent = FALSE;
+  if (!sent)
+    {
+      store_set_error (store, error_out, name, NULL);
+      ok = FALSE;
+    }
+  while ((r = PQgetResult (store->conn)) != NULL)
+    {
+      if (ok && PQresultStatus (r) != PGRES_COMMAND_OK)
+        {
+          store_set_error (store, error_out, name, r);
+          ok = FALSE;
+        }
+      PQclear (r);
+      /* A connection that broke mid-COPY returns the same error forever. */
+      if (PQstatus (store->conn) == CONNECTION_BAD)
+        break;
+    }
+  if (ok && PQstatus (store->conn) == CONNECTION_BAD)
+    {
+      store_set_error (store, error_out, name, NULL);
+      ok = FALSE;
+    }
+  return ok;
+}
+
+/* Leaves a failed transaction; harmless when none is open. */
+static void
+store_rollback (Store *store)
+{
+  if (PQstatus (store->conn) != CONNECTION_OK
+      || PQtransactionStatus (store->conn) == PQTRANS_IDLE)
+    return;
+  g_autoptr(PGresult) res = PQexec (store->conn, "ROLLBACK");
+}
+
+/* ---- connecting ------------------------------------------------------ */
+
+/* Server notices (e.g. "relation already exists, skipping") are for
+ * debugging, not for the terminal libpq would print them on. */
+static void
+store_notice (void *arg, const char *message)
+{
+  g_autofree char *line = one_line (message);
+
+  g_debug ("server: %s", line);
+}
+
+/* Keyword/value pairs for PQconnectdbParams and PQpingParams: the
+ * connection string is expanded as dbname; the application name shows in
+ * pg_stat_activity; the client encoding is the one of our strings. */
+#define STORE_CONNECT_PARAMS(conninfo)                                     \
+  const char *const keys[] = { "dbname", "fallback_application_name",      \
+                               "client_encoding", NULL };                  \
+  const char *const values[] = { conninfo, "bounced", "UTF8", NULL }
+
+static gboolean
+conninfo_check (const char *conninfo, const char *what, GError **error_out)
+{
+  char *message = NULL;
+  g_autoptr(PQconninfoOption) options = PQconninfoParse (conninfo, &message);
+
+  if (options == NULL)
+    {
+      g_autofree char *line = one_line (message ? message : "out of memory");
+
+      PQfreemem (message);
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
+                   "invalid connection string in %s: %s", what, line);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether libpq's environment names a server or database (PGHOST,
+ * PGHOSTADDR, PGPORT, PGDATABASE, PGUSER, PGSERVICE); options such as
+ * PGSSLMODE alone do not. */
+static gboolean
+libpq_environment_set (void)
+{
+  static const char *const targets[] = { "host", "hostaddr", "port", "dbname", "user",
+                                         "service" };
+  g_autoptr(PQconninfoOption) defaults = PQconndefaults ();
+
+  for (PQconninfoOption *o = defaults; o != NULL && o->keyword != NULL; o++)
+    for (gsize i = 0; i < G_N_ELEMENTS (targets); i++)
+      if (strcmp (o->keyword, targets[i]) == 0 && o->envvar != NULL)
+        {
+          const char *v = g_getenv (o->envvar);
+
+          if (v != NULL && v[0] != '\0')
+            return TRUE;
+        }
+  return FALSE;
+}
+
+char *
+store_resolve_conninfo (const char *db_option, GError **error_out)
+{
+  const char *url = g_getenv ("DATABASE_URL");
+  g_autoptr(GError) error = NULL;
+  char *conninfo;
+
+  if (db_option != NULL)
+    return conninfo_check (db_option, "--db", error_out) ? g_strdup (db_option) : NULL;
+  if (url != NULL && url[0] != '\0')
+    return conninfo_check (url, "DATABASE_URL", error_out) ? g_strdup (url) : NULL;
+  /* The empty connection string means libpq's defaults, its environment
+   * and service file included. */
+  if (libpq_environment_set ())
+    return g_strdup ("");
+  conninfo = pgcluster_ensure (&error);
+  if (conninfo == NULL)
+    g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
+                 "could not use the private database cluster: %s", error->message);
+  return conninfo;
+}
+
+/* Why a connection attempt failed: a server that does not answer, or
+ * answers that it is starting or stopping, may answer later; a server that
+ * answers and still refuses us (authentication, missing database or role)
+ * will go on refusing. */
+static StoreError
+connect_failure_code (const char *conninfo)
+{
+  STORE_CONNECT_PARAMS (conninfo);
+
+  switch (PQpingParams (keys, values, 1))
+    {
+    case PQPING_NO_RESPONSE:
+    case PQPING_REJECT:
+      return STORE_ERROR_UNAVAILABLE;
+    case PQPING_OK:
+    case PQPING_NO_ATTEMPT:
+    default:
+      return STORE_ERROR_CONFIG;
+    }
+}
+
+Store *
+store_open (const char *conninfo, GError **error_out)
+{
+  g_autoptr(PGconn) conn = NULL;
+  Store *store;
+
+  g_return_val_if_fail (conninfo != NULL, NULL);
+
+  if (!conninfo_check (conninfo, "the connection string", error_out))
+    return NULL;
+  {
+    STORE_CONNECT_PARAMS (conninfo);
+    conn = PQconnectdbParams (keys, values, 1);
+  }
+  if (conn == NULL)
+    {
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_UNAVAILABLE,
+                   "could not connect to the database: out of memory");
+      return NULL;
+    }
+  if (PQstatus (conn) != CONNECTION_OK)
+    {
+      g_autofree char *line = one_line (PQerrorMessage (conn));
+
+      g_set_error (error_out, STORE_ERROR, connect_failure_code (conninfo),
+                   "could not connect to the database: %s", line);
+      return NULL;
+    }
+  PQsetNoticeProcessor (conn, store_notice, NULL);
+  store = g_new0 (Store, 1);
+  store->conn = g_steal_pointer (&conn);
+  return store;
+}
+
+void
+store_free (Store *store)
+{
+  if (store == NULL)
+    return;
+  g_clear_pointer (&store->conn, PQfinish);
+  g_free (store);
+}
+
+/* Reconnects with the same parameters; the session state (staging tables)
+ * is gone afterwards. */
+static gboolean
+store_reconnect (Store *store, GError **error_out)
+{
+  store->staged = FALSE;
+  PQreset (store->conn);
+  if (PQstatus (store->conn) != CONNECTION_OK)
+    {
+      g_autofree char *line = one_line (PQerrorMessage (store->conn));
+
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_UNAVAILABLE,
+                   "could not reconnect to the database: %s", line);
+      return FALSE;
+    }
+  PQsetNoticeProcessor (store->conn, store_notice, NULL);
+  return TRUE;
+}
+
+gboolean
+store_check (Store *store, GError **error_out)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (PQstatus (store->conn) == CONNECTION_OK)
+    {
+      /* The status only changes when the connection is used: a server
+       * that restarted while we were idle shows up on the next statement.
+       * An empty query is the cheapest round trip there is. */
+      g_autoptr(PGresult) res = NULL;
+
+      store_rollback (store);
+      res = PQexec (store->conn, "");
+      if (res != NULL && PQresultStatus (res) == PGRES_EMPTY_QUERY)
+        return TRUE;
+    }
+  return store_reconnect (store, error_out);
+}
+
+/* ---- migrations ------------------------------------------------------ */
+
+/* The table the runner itself needs, created before the first migration. */
+static const char migrations_bootstrap_sql[] =
+  "CREATE SCHEMA IF NOT EXISTS bounce;\n"
+  "CREATE TABLE IF NOT EXISTS bounce.schema_migrations (\n"
+  "  version    integer PRIMARY KEY,\n"
+  "  name       text NOT NULL,\n"
+  "  checksum   text NOT NULL,\n"
+  "  applied_at timestamptz NOT NULL DEFAULT now()\n"
+  ");\n"
+  "COMMENT ON TABLE bounce.schema_migrations IS "
+  "'Migrations of sql/ applied to this database, one row each (bounced migrate).';\n"
+  "COMMENT ON COLUMN bounce.schema_migrations.version IS 'Number of the migration (NNN of NNN_name.sql).';\n"
+  "COMMENT ON COLUMN bounce.schema_migrations.name IS 'File name of the migration.';\n"
+  "COMMENT ON COLUMN bounce.schema_migrations.checksum IS 'SHA-256 of the migration text as applied.';\n"
+  "COMMENT ON COLUMN bounce.schema_migrations.applied_at IS 'When it was applied.';\n";
+
+/* Fills @applied_out with the versions recorded; FALSE if the table is
+ * missing (@exists_out) or on error. */
+static gboolean
+migrations_applied (Store *store, GHashTable *applied_out, gboolean *exists_out,
+                    GError **error_out)
+{
+  g_autoptr(PGresult) exists = NULL;
+  g_autoptr(PGresult) res = NULL;
+
+  exists = store_exec (store, "find schema_migrations", PGRES_TUPLES_OK,
+                       "SELECT to_regclass('bounce.schema_migrations') IS NOT NULL", 0, NULL,
+                       error_out);
+  if (exists == NULL)
+    return FALSE;
+  *exists_out = strcmp (PQgetvalue (exists, 0, 0), "t") == 0;
+  if (!*exists_out)
+    return TRUE;
+  res = store_exec (store, "read schema_migrations", PGRES_TUPLES_OK,
+                    "SELECT version FROM bounce.schema_migrations", 0, NULL, error_out);
+  if (res == NULL)
+    return FALSE;
+  for (int i = 0; i < PQntuples (res); i++)
+    g_hash_table_add (applied_out, GINT_TO_POINTER (atoi (PQgetvalue (res, i, 0))));
+  return TRUE;
+}
+
+static guint
+migrations_pending (GHashTable *applied)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < sql_migrations_count; i++)
+    if (!g_hash_table_contains (applied, GINT_TO_POINTER (sql_migrations[i].version)))
+      n++;
+  return n;
+}
+
+static int
+store_migrate_locked (Store *store, GError **error_out)
+{
+  g_autoptr(GHashTable) applied = g_hash_table_new (NULL, NULL);
+  gboolean exists = FALSE;
+  int count = 0;
+
+  /* Another worker may have migrated while we waited for the lock. */
+  if (!migrations_applied (store, applied, &exists, error_out))
+    return -1;
+  if (!exists && !store_command (store, "create schema_migrations", migrations_bootstrap_sql,
+                                 error_out))
+    return -1;
+  for (guint i = 0; i < sql_migrations_count; i++)
+    {
+      const struct sql_migration *m = &sql_migrations[i];
+      g_autofree char *checksum = NULL;
+      g_autofree char *version = NULL;
+      g_autoptr(PGresult) res = NULL;
+      const char *params[3];
+
+      if (g_hash_table_contains (applied, GINT_TO_POINTER (m->version)))
+        continue;
+      if (!store_command (store, m->name, m->sql, error_out))
+        return -1;
+      checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, m->sql, -1);
+      version = g_strdup_printf ("%d", m->version);
+      params[0] = version;
+      params[1] = m->name;
+      params[2] = checksum;
+      res = store_exec (store, "record migration", PGRES_COMMAND_OK,
+                        "INSERT INTO bounce.schema_migrations (version, name, checksum) "
+                        "VALUES ($1, $2, $3)", 3, params, error_out);
+      if (res == NULL)
+        return -1;
+      count++;
+    }
+  return count;
+}
+
+int
+store_migrate (Store *store, GError **error_out)
+{
+  g_autoptr(GHashTable) applied = g_hash_table_new (NULL, NULL);
+  gboolean exists = FALSE;
+  int count;
+
+  g_return_val_if_fail (store != NULL, -1);
+
+  /* Up to date is the common case at every start: answer it without
+   * locking, and without needing the right to create anything (a worker
+   * may run as bounced_ingest). */
+  if (!migrations_applied (store, applied, &exists, error_out))
+    return -1;
+  if (exists && migrations_pending (applied) == 0)
+    return 0;
+
+  /* All pending migrations in one transaction under a transaction-level
+   * advisory lock: two workers starting at once apply each migration once,
+   * and a failed migration leaves no trace. */
+  if (!store_command (store, "begin migration", "BEGIN", error_out))
+    return -1;
+  {
+    g_autoptr(PGresult) res = store_exec (store, "lock migrations", PGRES_TUPLES_OK,
+                                          "SELECT pg_advisory_xact_lock(" STORE_MIGRATE_LOCK_KEY ")",
+                                          0, NULL, error_out);
+    if (res == NULL)
+      {
+        store_rollback (store);
+        return -1;
+      }
+  }
+  count = store_migrate_locked (store, error_out);
+  if (count < 0 || !store_command (store, "commit migration", "COMMIT", error_out))
+    {
+      store_rollback (store);
+      return -1;
+    }
+  return count;
+}
+
+/* ---- writing --------------------------------------------------------- */
+
+static const char stage_sql[] =
+  "CREATE TEMP TABLE IF NOT EXISTS bounced_stage_messages (\n"
+  "  item int NOT NULL, sha256 text NOT NULL, source text NOT NULL, size bigint NOT NULL,\n"
+  "  kind text NOT NULL, format text, reporting_mta text, dsn_gateway text,\n"
+  "  received_from_mta text, original_envelope_id text, arrival_date timestamptz,\n"
+  "  message_from text, message_subject text, message_date timestamptz,\n"
+  "  original_message_id text, original_from text, original_to text,\n"
+  "  original_subject text, original_date text, original_list_id text, campaign text,\n"
+  "  extensions jsonb, error text\n"
+  ") ON COMMIT DELETE ROWS;\n"
+  "CREATE TEMP TABLE IF NOT EXISTS bounced_stage_outcomes (\n"
+  "  item int NOT NULL, ordinal int NOT NULL, recipient text, original_recipient text,\n"
+  "  action text, status text, reply_code text, diagnostic_type text, diagnostic text,\n"
+  "  remote_mta text, last_attempt timestamptz, will_retry_until timestamptz,\n"
+  "  final_log_id text, feedback_type text, reason text NOT NULL, hard_bounce boolean NOT NULL,\n"
+  "  evidence text, extensions jsonb\n"
+  ") ON COMMIT DELETE ROWS;\n";
+
+static const char copy_messages_sql[] =
+  "COPY pg_temp.bounced_stage_messages (item, sha256, source, size, kind, format,"
+  " reporting_mta, dsn_gateway, received_from_mta, original_envelope_id, arrival_date,"
+  " message_from, message_subject, message_date, original_message_id, original_from,"
+  " original_to, original_subject, original_date, original_list_id, campaign, extensions,"
+  " error) FROM STDIN";
+
+static const char copy_outcomes_sql[] =
+  "COPY pg_temp.bounced_stage_outcomes (item, ordinal, recipient, original_recipient,"
+  " action, status, reply_code, diagnostic_type, diagnostic, remote_mta, last_attempt,"
+  " will_retry_until, final_log_id, feedback_type, reason, hard_bounce, evidence,"
+  " extensions) FROM STDIN";
+
+/* $1 parser version, $2 classifier version.  Soft bounces are the groups
+ * REASONS.md counts towards suppression (mailbox, infrastructure, unknown);
+ * the latest outcome is the one with the greatest (event time, message id,
+ * ordinal), an order every writer agrees on. */
+static const char write_sql[] =
+  "WITH firsts AS (\n"
+  "  SELECT DISTINCT ON (sha256) * FROM pg_temp.bounced_stage_messages ORDER BY sha256, item\n"
+  "), new_messages AS (\n"
+  "  INSERT INTO bounce.messages (sha256, source, size, kind, format, reporting_mta,\n"
+  "      dsn_gateway, received_from_mta, original_envelope_id, arrival_date, message_from,\n"
+  "      message_subject, message_date, original_message_id, original_from, original_to,\n"
+  "      original_subject, original_date, original_list_id, campaign, extensions,\n"
+  "      parser_version, classifier_version, error)\n"
+  "  SELECT sha256, source, size, kind, format, reporting_mta, dsn_gateway,\n"
+  "      received_from_mta, original_envelope_id, arrival_date, message_from,\n"
+  "      message_subject, message_date, original_message_id, original_from, original_to,\n"
+  "      original_subject, original_date, original_list_id, campaign, extensions,\n"
+  "      $1, $2, error\n"
+  "    FROM firsts ORDER BY sha256\n"
+  "  ON CONFLICT (sha256) DO NOTHING\n"
+  "  RETURNING id, sha256, ingested_at\n"
+  "), new_outcomes AS (\n"
+  "  INSERT INTO bounce.recipient_outcomes (message_id, ordinal, event_time, recipient,\n"
+  "      recipient_domain, original_recipient, action, status, reply_code, diagnostic_type,\n"
+  "      diagnostic, remote_mta, last_attempt, will_retry_until, final_log_id, feedback_type,\n"
+  "      reason, hard_bounce, evidence, extensions, kind, campaign)\n"
+  "  SELECT n.id, o.ordinal,\n"
+  "      COALESCE(o.last_attempt, f.arrival_date, f.message_date, n.ingested_at),\n"
+  "      o.recipient, lower(NULLIF(substring(o.recipient FROM '@([^@]*)$'), '')),\n"
+  "      o.original_recipient, o.action, o.status, o.reply_code, o.diagnostic_type,\n"
+  "      o.diagnostic, o.remote_mta, o.last_attempt, o.will_retry_until, o.final_log_id,\n"
+  "      o.feedback_type, o.reason, o.hard_bounce, o.evidence, o.extensions, f.kind,\n"
+  "      f.campaign\n"
+  "    FROM new_messages n\n"
+  "    JOIN firsts f ON f.sha256 = n.sha256\n"
+  "    JOIN pg_temp.bounced_stage_outcomes o ON o.item = f.item\n"
+  "  RETURNING message_id, ordinal, event_time, recipient, recipient_domain, reason,\n"
+  "      status, hard_bounce\n"
+  "), per_address AS (\n"
+  "  SELECT lower(n.recipient) AS address, min(n.recipient_domain) AS domain,\n"
+  "      count(*) AS outcomes,\n"
+  "      count(*) FILTER (WHERE n.hard_bounce) AS hard_bounces,\n"
+  "      count(*) FILTER (WHERE NOT n.hard_bounce\n"
+  "                       AND g.grp IN ('mailbox', 'infrastructure', 'unknown')) AS soft_bounces,\n"
+  "      count(*) FILTER (WHERE n.reason = 'feedback') AS complaints,\n"
+  "      count(*) FILTER (WHERE n.reason = 'delivered') AS delivered,\n"
+  "      min(n.event_time) AS first_event_time,\n"
+  "      max(n.event_time) AS last_event_time,\n"
+  "      (array_agg(n.message_id ORDER BY n.event_time DESC, n.message_id DESC,\n"
+  "                 n.ordinal DESC))[1] AS last_message_id,\n"
+  "      (array_agg(n.reason ORDER BY n.event_time DESC, n.message_id DESC,\n"
+  "                 n.ordinal DESC))[1] AS last_reason,\n"
+  "      (array_agg(n.status ORDER BY n.event_time DESC, n.message_id DESC,\n"
+  "                 n.ordinal DESC))[1] AS last_status,\n"
+  "      (array_agg(n.hard_bounce ORDER BY n.event_time DESC, n.message_id DESC,\n"
+  "                 n.ordinal DESC))[1] AS last_hard_bounce,\n"
+  "      max(n.event_time) FILTER (WHERE n.reason = 'delivered') AS last_delivered_at\n"
+  "    FROM new_outcomes n LEFT JOIN bounce.reasons g ON g.reason = n.reason\n"
+  "   WHERE n.recipient IS NOT NULL\n"
+  "   GROUP BY lower(n.recipient)\n"
+  ")\n"
+  "INSERT INTO bounce.recipients AS r (address, domain, outcomes, hard_bounces, soft_bounces,\n"
+  "    complaints, delivered, first_event_time, last_event_time, last_message_id,\n"
+  "    last_reason, last_status, last_hard_bounce, last_delivered_at)\n"
+  "SELECT address, domain, outcomes, hard_bounces, soft_bounces, complaints, delivered,\n"
+  "    first_event_time, last_event_time, last_message_id, last_reason, last_status,\n"
+  "    last_hard_bounce, last_delivered_at\n"
+  "  FROM per_address ORDER BY address\n"
+  "ON CONFLICT (address) DO UPDATE SET\n"
+  "  outcomes = r.outcomes + EXCLUDED.outcomes,\n"
+  "  hard_bounces = r.hard_bounces + EXCLUDED.hard_bounces,\n"
+  "  soft_bounces = r.soft_bounces + EXCLUDED.soft_bounces,\n"
+  "  complaints = r.complaints + EXCLUDED.complaints,\n"
+  "  delivered = r.delivered + EXCLUDED.delivered,\n"
+  "  domain = COALESCE(r.domain, EXCLUDED.domain),\n"
+  "  first_event_time = LEAST(r.first_event_time, EXCLUDED.first_event_time),\n"
+  "  last_event_time = GREATEST(r.last_event_time, EXCLUDED.last_event_time),\n"
+  "  last_message_id = CASE WHEN (EXCLUDED.last_event_time, EXCLUDED.last_message_id)\n"
+  "      > (r.last_event_time, r.last_message_id) THEN EXCLUDED.last_message_id\n"
+  "      ELSE r.last_message_id END,\n"
+  "  last_reason = CASE WHEN (EXCLUDED.last_event_time, EXCLUDED.last_message_id)\n"
+  "      > (r.last_event_time, r.last_message_id) THEN EXCLUDED.last_reason\n"
+  "      ELSE r.last_reason END,\n"
+  "  last_status = CASE WHEN (EXCLUDED.last_event_time, EXCLUDED.last_message_id)\n"
+  "      > (r.last_event_time, r.last_message_id) THEN EXCLUDED.last_status\n"
+  "      ELSE r.last_status END,\n"
+  "  last_hard_bounce = CASE WHEN (EXCLUDED.last_event_time, EXCLUDED.last_message_id)\n"
+  "      > (r.last_event_time, r.last_message_id) THEN EXCLUDED.last_hard_bounce\n"
+  "      ELSE r.last_hard_bounce END,\n"
+  "  last_delivered_at = GREATEST(r.last_delivered_at, EXCLUDED.last_delivered_at),\n"
+  "  updated_at = now()";
+
+/* Appends @s as one COPY text-format field: backslash escapes for the
+ * characters that delimit (PostgreSQL docs, COPY, "Text Format"), \N for
+ * NULL.  Bytes that are not UTF-8 would fail the whole batch on the server,
+ * so they are replaced. */
+static void
+copy_text (GString *buf, const char *s)
+{
+  g_autofree char *valid = NULL;
+
+  if (s == NULL)
+    {
+      g_string_append (buf, "\\N");
+      return;
+    }
+  if (!g_utf8_validate (s, -1, NULL))
+    s = valid = g_utf8_make_valid (s, -1);
+  for (const char *p = s; *p; p++)
+    switch (*p)
+      {
+      case '\\': g_string_append (buf, "\\\\"); break;
+      case '\t': g_string_append (buf, "\\t"); break;
+      case '\n': g_string_append (buf, "\\n"); break;
+      case '\r': g_string_append (buf, "\\r"); break;
+      default: g_string_append_c (buf, *p);
+      }
+}
+
+static void
+copy_sep (GString *buf, const char *s)
+{
+  g_string_append_c (buf, '\t');
+  copy_text (buf, s);
+}
+
+/* A time the server reads without fail: GLib's ISO 8601 reading is the
+ * check, its output the canonical form; unreadable times become NULL
+ * (absent), not a failed batch. */
+static void
+copy_time (GString *buf, GDateTime *dt)
+{
+  g_autofree char *s = NULL;
+
+  g_string_append_c (buf, '\t');
+  if (dt == NULL || g_date_time_get_year (dt) < 1000)
+    {
+      g_string_append (buf, "\\N");
+      return;
+    }
+  s = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S%:z");
+  copy_text (buf, s);
+}
+
+static void
+copy_iso_time (GString *buf, const char *iso)
+{
+  g_autoptr(GDateTime) dt = iso ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+
+  copy_time (buf, dt);
+}
+
+/* Extension fields as a JSON object, or NULL when there are none. */
+static void
+copy_fields_json (GString *buf, const GPtrArray *fields)
+{
+  g_autoptr(GString) json = NULL;
+  gboolean first = TRUE;
+
+  g_string_append_c (buf, '\t');
+  if (fields == NULL || fields->len == 0)
+    {
+      g_string_append (buf, "\\N");
+      return;
+    }
+  json = g_string_new ("{");
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const BounceField *f = g_ptr_array_index (fields, i);
+
+      if (f->name == NULL)
+        continue;
+      if (!first)
+        g_string_append (json, ", ");
+      first = FALSE;
+      report_json_string (json, f->name);
+      g_string_append (json, ": ");
+      report_json_string (json, f->value);
+    }
+  g_string_append_c (json, '}');
+  copy_text (buf, json->str);
+}
+
+static void
+stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *it)
+{
+  const BounceReport *r = it->report;
+  const BounceOriginal *o = &r->original;
+  g_autoptr(GDateTime) message_date = NULL;
+
+  g_string_append_printf (messages, "%u", item);
+  copy_sep (messages, it->sha256);
+  copy_sep (messages, it->source);
+  g_string_append_printf (messages, "\t%" G_GSIZE_FORMAT, it->size);
+  copy_sep (messages, bounce_kind_to_string (r->kind));
+  copy_sep (messages, r->format);
+  copy_sep (messages, r->reporting_mta);
+  copy_sep (messages, r->dsn_gateway);
+  copy_sep (messages, r->received_from_mta);
+  copy_sep (messages, r->original_envelope_id);
+  copy_iso_time (messages, r->arrival_date);
+  copy_sep (messages, r->message_from);
+  copy_sep (messages, r->message_subject);
+  /* The bounce's own Date header is RFC 5322 (section 3.3) as written. */
+  if (r->message_date != NULL)
+    message_date = g_mime_utils_header_decode_date (r->message_date);
+  copy_time (messages, message_date);
+  copy_sep (messages, o->message_id);
+  copy_sep (messages, o->from);
+  copy_sep (messages, o->to);
+  copy_sep (messages, o->subject);
+  copy_sep (messages, o->date);
+  copy_sep (messages, o->list_id);
+  copy_sep (messages, o->campaign);
+  copy_fields_json (messages, r->extensions);
+  /* Invariant 4 of a report says kind error comes with an error text; a
+   * report breaking it still gets a row. */
+  copy_sep (messages, r->error ? r->error
+                      : r->kind == BOUNCE_KIND_ERROR ? "unknown error" : NULL);
+  g_string_append_c (messages, '\n');
+
+  for (guint i = 0; i < r->recipients->len; i++)
+    {
+      const BounceRecipient *rc = g_ptr_array_index (r->recipients, i);
+
+      g_string_append_printf (outcomes, "%u\t%u", item, i);
+      copy_sep (outcomes, rc->recipient);
+      copy_sep (outcomes, rc->original_recipient);
+      copy_sep (outcomes, rc->action);
+      copy_sep (outcomes, rc->status);
+      copy_sep (outcomes, rc->reply_code);
+      copy_sep (outcomes, rc->diagnostic_type);
+      copy_sep (outcomes, rc->diagnostic);
+      copy_sep (outcomes, rc->remote_mta);
+      copy_iso_time (outcomes, rc->last_attempt);
+      copy_iso_time (outcomes, rc->will_retry_until);
+      copy_sep (outcomes, rc->final_log_id);
+      copy_sep (outcomes, rc->feedback_type);
+      copy_sep (outcomes, rc->reason ? rc->reason : "undefined");
+      g_string_append (outcomes, rc->hard_bounce ? "\tt" : "\tf");
+      copy_sep (outcomes, rc->evidence);
+      copy_fields_json (outcomes, rc->extensions);
+      g_string_append_c (outcomes, '\n');
+    }
+}
+
+/* One attempt at the whole batch; the caller rolls back on failure. */
+static gboolean
+write_batch_once (Store *store, const GString *messages, const GString *outcomes,
+                  GError **error_out)
+{
+  const char *params[2] = { BOUNCED_VERSION, bounce_classifier_version () };
+  g_autoptr(PGresult) res = NULL;
+
+  if (!store->staged)
+    {
+      if (!store_command (store, "create staging tables", stage_sql, error_out))
+        return FALSE;
+      store->staged = TRUE;
+    }
+  if (!store_command (store, "begin batch", "BEGIN", error_out)
+      || !store_copy (store, "copy messages", copy_messages_sql, messages, error_out)
+      || !store_copy (store, "copy outcomes", copy_outcomes_sql, outcomes, error_out))
+    return FALSE;
+  res = store_exec (store, "insert messages", PGRES_COMMAND_OK, write_sql, 2, params,
+                    error_out);
+  if (res == NULL)
+    return FALSE;
+  return store_command (store, "commit batch", "COMMIT", error_out);
+}
+
+gboolean
+store_write_batch (Store *store, const StoreItem *items, guint n, GError **error_out)
+{
+  g_autoptr(GString) messages = NULL;
+  g_autoptr(GString) outcomes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  g_return_val_if_fail (items != NULL || n == 0, FALSE);
+
+  if (n == 0)
+    return TRUE;
+  messages = g_string_sized_new (n * 512);
+  outcomes = g_string_sized_new (n * 512);
+  for (guint i = 0; i < n; i++)
+    {
+      g_return_val_if_fail (items[i].sha256 != NULL && items[i].report != NULL, FALSE);
+      stage_item (messages, outcomes, i, &items[i]);
+    }
+
+  /* A connection found broken (the server restarted since the last
+   * batch, or during this one) is reset and the batch tried once more:
+   * whether a lost COMMIT happened or not, the content hash makes the
+   * second attempt harmless.  Past that, retrying is the caller's. */
+  if (PQstatus (store->conn) != CONNECTION_OK && !store_reconnect (store, error_out))
+    return FALSE;
+  if (write_batch_once (store, messages, outcomes, &error))
+    return TRUE;
+  store_rollback (store);
+  if (error->code == STORE_ERROR_UNAVAILABLE && PQstatus (store->conn) == CONNECTION_BAD
+      && store_reconnect (store, NULL))
+    {
+      g_clear_error (&error);
+      if (write_batch_once (store, messages, outcomes, &error))
+        return TRUE;
+      store_rollback (store);
+    }
+  g_propagate_error (error_out, g_steal_pointer (&error));
+  return FALSE;
+}
+
+/* ---- administration -------------------------------------------------- */
+
+gboolean
+store_run_sql (Store *store, const char *sql, GError **error_out)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  g_return_val_if_fail (store != NULL && sql != NULL, FALSE);
+
+  res = PQexec (store->conn, sql);
+  if (res != NULL && (PQresultStatus (res) == PGRES_COMMAND_OK
+                      || PQresultStatus (res) == PGRES_TUPLES_OK
+                      || PQresultStatus (res) == PGRES_EMPTY_QUERY))
+    return TRUE;
+  if (res != NULL && PQresultStatus (res) == PGRES_COPY_IN)
+    {
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_FAILED,
+                   "could not run statement \"sql\": COPY is not supported here");
+      g_clear_pointer (&res, PQclear);
+      PQputCopyEnd (store->conn, "not supported");
+      while ((res = PQgetResult (store->conn)) != NULL)
+        g_clear_pointer (&res, PQclear);
+      return FALSE;
+    }
+  store_set_error (store, error_out, "sql", res);
+  return FALSE;
+}
+
+char *
+store_query_value (Store *store, const char *sql, GError **error_out)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  g_return_val_if_fail (store != NULL && sql != NULL, NULL);
+
+  res = store_exec (store, "query", PGRES_TUPLES_OK, sql, 0, NULL, error_out);
+  if (res == NULL || PQntuples (res) == 0 || PQnfields (res) == 0
+      || PQgetisnull (res, 0, 0))
+    return NULL;
+  return g_strdup (PQgetvalue (res, 0, 0));
+}
