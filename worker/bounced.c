@@ -14,6 +14,8 @@ typedef struct {
 
 static const Command commands[] = {
   { "parse", "print what bounce messages say, as JSON (no database)", cmd_parse },
+  { "ingest", "store the bounces of Maildirs in PostgreSQL, then exit", cmd_ingest },
+  { "watch", "store bounces as they arrive in Maildirs, until stopped", cmd_watch },
   { "migrate", "apply pending database schema migrations", cmd_migrate },
   { "db", "start, stop or show the private PostgreSQL cluster", cmd_db },
 };
