@@ -12,8 +12,6 @@
 G_BEGIN_DECLS
 
 int cmd_parse (int argc, char **argv, const BounceSettings *settings);
-int cmd_ingest (int argc, char **argv, const BounceSettings *settings);
-int cmd_watch (int argc, char **argv, const BounceSettings *settings);
 int cmd_migrate (int argc, char **argv, const BounceSettings *settings);
 int cmd_db (int argc, char **argv, const BounceSettings *settings);
 int cmd_ingest (int argc, char **argv, const BounceSettings *settings);
