@@ -176,6 +176,7 @@ typedef struct {
   GMimeObject *feedback_part;   /* message/feedback-report */
   GMimeMessage *returned;       /* message/rfc822 */
   GMimeObject *returned_headers; /* text/rfc822-headers */
+  GMimeMessage *returned_decoded; /* owned: an encoded returned message */
   gboolean in_report;           /* a multipart/report was seen */
   const char *report_type;
   GPtrArray *texts;             /* text parts of the notice (borrowed) */
@@ -271,6 +272,37 @@ walk (Walk *w, GMimeObject *object, guint depth)
 
   if (g_ascii_strcasecmp (type, "message") == 0)
     {
+      /* RFC 6532 section 3.7 lets message/global be base64 or
+       * quoted-printable encoded (and some MTAs encode message/rfc822 too,
+       * against RFC 2046 5.2.1); GMime leaves such a part a leaf.  Decode
+       * it and read it as the returned message, within the depth limit. */
+      if ((g_ascii_strcasecmp (subtype, "global") == 0
+           || g_ascii_strcasecmp (subtype, "rfc822") == 0) && GMIME_IS_PART (object))
+        {
+          gsize len;
+          g_autofree char *content = NULL;
+          g_autoptr(GMimeStream) stream = NULL;
+          g_autoptr(GMimeParser) parser = NULL;
+          guint budget = w->settings->max_mime_depth - depth;
+
+          if (w->returned != NULL)
+            return;
+          content = part_content (object, &len);
+          if (estimate_depth (content, len, budget) > budget)
+            {
+              g_set_error (w->error, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                           "MIME structure is nested deeper than %u levels",
+                           w->settings->max_mime_depth);
+              w->failed = TRUE;
+              return;
+            }
+          stream = g_mime_stream_mem_new_with_buffer (content, len);
+          parser = g_mime_parser_new_with_stream (stream);
+          g_mime_parser_set_format (parser, GMIME_FORMAT_MESSAGE);
+          w->returned_decoded = g_mime_parser_construct_message (parser, parser_options);
+          w->returned = w->returned_decoded;
+          return;
+        }
       if (g_ascii_strcasecmp (subtype, "delivery-status") == 0
           || g_ascii_strcasecmp (subtype, "global-delivery-status") == 0)
         {
@@ -661,6 +693,7 @@ bounce_report_parse (const char *data, gsize length,
   g_autofree char *subject = NULL;
   g_autofree char *returned_text = NULL;
   gsize len;
+  g_autoptr(GMimeMessage) returned_decoded = NULL;
   Walk w = { 0 };
   BounceView view = { 0 };
 
@@ -719,6 +752,7 @@ bounce_report_parse (const char *data, gsize length,
                .error = error_out };
   if (g_mime_message_get_mime_part (message) != NULL)
     walk (&w, g_mime_message_get_mime_part (message), 1);
+  returned_decoded = w.returned_decoded;
   if (w.failed)
     return NULL;
 

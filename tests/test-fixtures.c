@@ -578,6 +578,33 @@ nested_messages (guint levels)
   return s;
 }
 
+/* A report whose returned message is base64-encoded message/global (RFC
+ * 6532 3.7) hiding @levels nested multiparts: depth that a scan of the
+ * outer text cannot see. */
+static GString *
+encoded_nested (guint levels)
+{
+  g_autoptr(GString) inner = nested_multiparts (levels);
+  g_autofree char *b64 = g_base64_encode ((const guchar *) inner->str, inner->len);
+  GString *s = g_string_new ("From: MAILER-DAEMON@mx.example.net\n"
+                             "To: sender@example.com\n"
+                             "Subject: encoded\n"
+                             "MIME-Version: 1.0\n"
+                             "Content-Type: multipart/report; report-type=delivery-status;"
+                             " boundary=\"E\"\n\n"
+                             "--E\nContent-Type: text/plain\n\nnotice\n"
+                             "--E\nContent-Type: message/global\n"
+                             "Content-Transfer-Encoding: base64\n\n");
+
+  for (gsize i = 0, n = strlen (b64); i < n; i += 76)
+    {
+      g_string_append_len (s, b64 + i, (gssize) MIN (76, n - i));
+      g_string_append_c (s, '\n');
+    }
+  g_string_append (s, "--E--\n");
+  return s;
+}
+
 static void
 test_limit_depth (void)
 {
@@ -595,6 +622,9 @@ test_limit_depth (void)
     { "multiparts far past the limit", nested_multiparts, 20000, TRUE },
     { "messages past the limit", nested_messages, BOUNCE_DEFAULT_MAX_MIME_DEPTH + 8, TRUE },
     { "messages far past the limit", nested_messages, 20000, TRUE },
+    { "encoded message within the limit", encoded_nested, 8, FALSE },
+    { "encoded message past the limit", encoded_nested, BOUNCE_DEFAULT_MAX_MIME_DEPTH, TRUE },
+    { "encoded message far past the limit", encoded_nested, 20000, TRUE },
   };
 
   bounce_settings_init (&settings);
