@@ -1,7 +1,129 @@
 /* legacy-mta.c - plain-text notices of MTA software (Postfix, Sendmail,
- * Exim, qmail, Courier, OpenSMTPD, Lotus Domino, ...) */
-#include "legacy-private.h"
+ * Exim, qmail, Courier, OpenSMTPD, Lotus Domino, ...): the table, and what
+ * the recognisers of legacy-mta-unix.c and legacy-mta-gateway.c share
+ *
+ * Order: a notice forwarded inside another first (the inner one is the
+ * report), then the formats with the most specific markers (a product name,
+ * an X-Mailer), and the formats of the common MTAs last, because gateways
+ * and filters reuse their phrases (MXLogic writes Exim's words, Active!hunter
+ * Sendmail's).
+ *
+ * Every recogniser keys on the markers the software's source writes (line
+ * starts where the layout puts them there), never on a phrase a person could
+ * type in ordinary mail alone; each returns FALSE without touching the
+ * report when its markers are absent.
+ */
+#include "legacy-mta-private.h"
+
+#include <string.h>
 
 const LegacyEntry legacy_mta_table[] = {
+  { "forwarded", legacy_forwarded_recognise },
+  { "activehunter", legacy_activehunter_recognise },
+  { "mfilter", legacy_mfilter_recognise },
+  { "imailserver", legacy_imail_recognise },
+  { "trendmicro", legacy_trendmicro_recognise },
+  { "mcafee", legacy_mcafee_recognise },
+  { "surfcontrol", legacy_surfcontrol_recognise },
+  { "mailmarshal", legacy_mailmarshal_recognise },
+  { "mailfoundry", legacy_mailfoundry_recognise },
+  { "amavis", legacy_amavis_recognise },
+  { "barracuda", legacy_barracuda_recognise },
+  { "bigfoot", legacy_bigfoot_recognise },
+  { "verizon", legacy_verizon_recognise },
+  { "ezweb", legacy_ezweb_recognise },
+  { "kddi", legacy_kddi_recognise },
+  { "googlegroups", legacy_googlegroups_recognise },
+  { "fml", legacy_fml_recognise },
+  { "notes", legacy_notes_recognise },
+  { "domino", legacy_domino_recognise },
+  { "messagingserver", legacy_messagingserver_recognise },
+  { "x6", legacy_x6_recognise },
+  { "x3", legacy_x3_recognise },
+  { "x1", legacy_x1_recognise },
+  { "dragonfly", legacy_dragonfly_recognise },
+  { "opensmtpd", legacy_opensmtpd_recognise },
+  { "courier", legacy_courier_recognise },
+  { "mxlogic", legacy_mxlogic_recognise },
+  { "exim", legacy_exim_recognise },
+  { "qmail", legacy_qmail_recognise },
+  { "postfix", legacy_postfix_recognise },
+  { "sendmail", legacy_sendmail_recognise },
+  { "v5sendmail", legacy_v5sendmail_recognise },
   { NULL, NULL },
 };
+
+const char *
+legacy_mta_find_any (const BounceView *view, const char *const *markers, gsize n_markers)
+{
+  for (gsize i = 0; i < n_markers; i++)
+    {
+      const char *p = bounce_text_find (view->body, (gssize) view->body_len, markers[i]);
+      if (p != NULL)
+        return p;
+    }
+  return NULL;
+}
+
+const char *
+legacy_mta_line_any (const BounceView *view, const char *const *markers, gsize n_markers)
+{
+  for (gsize i = 0; i < n_markers; i++)
+    {
+      const char *p = legacy_find_line (view->body, view->body_len, markers[i]);
+      if (p != NULL)
+        return p;
+    }
+  return NULL;
+}
+
+const char *
+legacy_mta_region_end (const BounceView *view, const char *from,
+                       const char *const *markers, gsize n_markers)
+{
+  const char *end = view->body + view->body_len;
+  gsize rest = view->body_len - (gsize) (from - view->body);
+
+  for (gsize i = 0; i < n_markers; i++)
+    {
+      const char *p = legacy_find_line (from, rest, markers[i]);
+      if (p != NULL && p < end)
+        {
+          /* The region ends at the start of the marker's line. */
+          while (p > from && p[-1] != '\n')
+            p--;
+          end = p;
+        }
+    }
+  return end;
+}
+
+gboolean
+legacy_mta_finish (BounceReport *report, const BounceView *view)
+{
+  if (report->recipients->len == 0 && view->returned != NULL)
+    legacy_embedded_parse (report, view, view->returned, view->returned_len);
+  return TRUE;
+}
+
+void
+legacy_mta_remote_after (BounceReport *report, BounceRecipient *rcpt,
+                         const char *text, const char *cue)
+{
+  const char *p = text;
+  gsize cue_len = strlen (cue);
+
+  if (rcpt == NULL || text == NULL || rcpt->remote_mta != NULL)
+    return;
+  while ((p = bounce_text_find (p, -1, cue)) != NULL)
+    {
+      /* The cue must start a word: "host " and not "localhost ". */
+      if (p == text || !g_ascii_isalnum (p[-1]))
+        {
+          legacy_set_remote (report, rcpt, p + cue_len, -1);
+          if (rcpt->remote_mta != NULL)
+            return;
+        }
+      p += cue_len;
+    }
+}

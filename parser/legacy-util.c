@@ -95,3 +95,364 @@ legacy_original_from_body (BounceReport *report, const BounceView *view)
   original_from_text (report, nl + 1, view->body_len - (gsize) (nl + 1 - view->body),
                       view->settings);
 }
+
+/* ---- helpers of the format recognisers ---------------------------------- */
+
+/* Nesting of legacy_embedded_parse(): a notice forwarded inside a notice is
+ * read, one forwarded inside that too, and no deeper. */
+#define LEGACY_EMBED_MAX_DEPTH 2
+
+static _Thread_local guint embed_depth;
+
+BounceRecipient *
+legacy_add_named (BounceReport *report, const BounceView *view,
+                  const char *address, gssize address_len,
+                  const char *text, gssize text_len)
+{
+  g_autofree char *addr = bounce_text_address (address, address_len);
+  g_autofree char *sender = NULL;
+  BounceRecipient *rcpt;
+
+  if (addr == NULL)
+    return NULL;
+  sender = bounce_text_address (view->from, -1);
+  if (sender != NULL && bounce_text_address_equal (sender, addr))
+    return NULL;
+  rcpt = bounce_report_find_recipient (report, addr);
+  if (rcpt == NULL)
+    {
+      rcpt = bounce_report_add_recipient (report);
+      rcpt->recipient = bounce_report_str (report, addr);
+      rcpt->action = "failed";
+    }
+  if (rcpt->diagnostic == NULL && text != NULL)
+    {
+      g_autofree char *collapsed = bounce_text_collapse (text, text_len);
+      rcpt->diagnostic = bounce_report_str (report, collapsed);
+    }
+  return rcpt;
+}
+
+const char *
+legacy_find_line (const char *text, gsize len, const char *marker)
+{
+  const char *p = text;
+  const char *end = text + len;
+
+  while ((p = bounce_text_find (p, end - p, marker)) != NULL)
+    {
+      const char *q = p;
+
+      while (q > text && (q[-1] == ' ' || q[-1] == '\t'))
+        q--;
+      if (q == text || q[-1] == '\n')
+        return p;
+      p++;
+    }
+  return NULL;
+}
+
+const char *
+legacy_line_after (const char *text, gsize len, const char *p)
+{
+  const char *nl;
+
+  if (p == NULL)
+    return NULL;
+  nl = memchr (p, '\n', len - (gsize) (p - text));
+  return nl ? nl + 1 : text + len;
+}
+
+gboolean
+legacy_line_has (const char *line, gsize len, const char *needle)
+{
+  return bounce_text_find (line, (gssize) len, needle) != NULL;
+}
+
+gboolean
+legacy_line_is_blank (const char *line, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isspace (line[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Length of an SMTP reply prefix "NNN-" / "NNN " (RFC 5321 4.2.1) at @s,
+ * followed by an optional enhanced code and blanks; 0 if there is none. */
+static gsize
+reply_prefix (const char *s, gsize len, char code_out[4])
+{
+  gsize i;
+
+  if (len < 4 || s[0] < '2' || s[0] > '5' || !g_ascii_isdigit (s[1])
+      || !g_ascii_isdigit (s[2]) || (s[3] != '-' && s[3] != ' '))
+    return 0;
+  memcpy (code_out, s, 3);
+  code_out[3] = '\0';
+  i = 4;
+  if (i < len && s[i] == s[0] && i + 1 < len && s[i + 1] == '.')
+    {
+      gsize j = i;
+      while (j < len && (g_ascii_isdigit (s[j]) || s[j] == '.'))
+        j++;
+      if (j == len || s[j] == ' ')
+        i = j;
+    }
+  while (i < len && s[i] == ' ')
+    i++;
+  return i;
+}
+
+void
+legacy_text_append (GString *text, const char *line, gsize len)
+{
+  char code[4], first[4];
+
+  while (len > 0 && g_ascii_isspace (*line))
+    line++, len--;
+  while (len > 0 && g_ascii_isspace (line[len - 1]))
+    len--;
+  if (len == 0)
+    return;
+  /* RFC 5321 4.2.1: the lines of a multi-line reply all repeat its code;
+   * after the first, the repetition (and a repeated enhanced code) is
+   * noise in a one-line diagnostic. */
+  if (text->len > 0 && reply_prefix (line, len, code) > 0)
+    {
+      const char *p = text->str;
+      gboolean seen = FALSE;
+
+      while (!seen && (p = strstr (p, code)) != NULL)
+        {
+          if ((p == text->str || !g_ascii_isalnum (p[-1]))
+              && reply_prefix (p, strlen (p), first) > 0)
+            seen = TRUE;
+          p++;
+        }
+      if (seen)
+        {
+          gsize skip = reply_prefix (line, len, code);
+          line += skip;
+          len -= skip;
+        }
+    }
+  if (len == 0)
+    return;
+  if (text->len > 0)
+    g_string_append_c (text, ' ');
+  for (gsize i = 0; i < len; i++)
+    {
+      char c = line[i] == '\t' ? ' ' : line[i];
+      if (c == ' ' && text->len > 0 && text->str[text->len - 1] == ' ')
+        continue;
+      g_string_append_c (text, c);
+    }
+}
+
+void
+legacy_set_diagnostic (BounceReport *report, BounceRecipient *rcpt,
+                       const GString *text)
+{
+  if (rcpt == NULL || text == NULL || text->len == 0)
+    return;
+  {
+    g_autofree char *collapsed = bounce_text_collapse (text->str, (gssize) text->len);
+    rcpt->diagnostic = bounce_report_str (report, collapsed);
+  }
+}
+
+void
+legacy_set_remote (BounceReport *report, BounceRecipient *rcpt,
+                   const char *host, gssize len)
+{
+  gsize n;
+
+  if (rcpt == NULL || host == NULL)
+    return;
+  n = len < 0 ? strlen (host) : (gsize) len;
+  while (n > 0 && strchr (" \t[(<", *host) != NULL)
+    host++, n--;
+  {
+    gsize i = 0;
+    while (i < n && strchr (" \t[]()<>:,;", host[i]) == NULL)
+      i++;
+    n = i;
+  }
+  while (n > 0 && host[n - 1] == '.')
+    n--;
+  if (n == 0 || memchr (host, '.', n) == NULL)
+    return;
+  rcpt->remote_mta = bounce_report_strn (report, host, (gssize) n);
+}
+
+void
+legacy_set_all (BounceReport *report, const char *action, const char *remote)
+{
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+      if (action != NULL)
+        r->action = action;
+      if (remote != NULL && r->remote_mta == NULL)
+        legacy_set_remote (report, r, remote, -1);
+    }
+}
+
+char *
+legacy_returned_to (const BounceView *view)
+{
+  const char *text, *p, *end;
+  gsize len;
+
+  if (view->returned != NULL)
+    {
+      text = view->returned;
+      len = view->returned_len;
+    }
+  else
+    {
+      text = legacy_returned_start (view);
+      if (text == NULL)
+        return NULL;
+      len = view->body_len - (gsize) (text - view->body);
+    }
+  p = legacy_find_line (text, len, "To:");
+  if (p == NULL)
+    return NULL;
+  end = memchr (p, '\n', len - (gsize) (p - text));
+  if (end == NULL)
+    end = text + len;
+  /* One address only: a list of recipients does not say which failed. */
+  if (memchr (p, ',', (gsize) (end - p)) != NULL)
+    return NULL;
+  return bounce_text_address (p + 3, end - p - 3);
+}
+
+/* Whether a line is a header field "Name: value" or its continuation. */
+static gboolean
+is_field_line (const char *line, gsize len)
+{
+  gsize i = 0;
+
+  if (len == 0)
+    return FALSE;
+  if (line[0] == ' ' || line[0] == '\t')
+    return TRUE;
+  while (i < len && (g_ascii_isalnum (line[i]) || line[i] == '-'))
+    i++;
+  return i > 0 && i < len && line[i] == ':';
+}
+
+int
+legacy_dsn_block (BounceReport *report, const BounceView *view)
+{
+  const char *fr = legacy_find_line (view->body, view->body_len, "Final-Recipient:");
+  const char *start, *end;
+  gsize pos, line_len;
+  const char *line;
+  g_autoptr(GError) error = NULL;
+  int n;
+
+  if (fr == NULL)
+    fr = legacy_find_line (view->body, view->body_len, "Original-Recipient:");
+  if (fr == NULL)
+    return 0;
+  /* Back to the per-message fields: the paragraphs of field lines before. */
+  start = fr;
+  while (start > view->body)
+    {
+      const char *prev = start - 1;   /* the '\n' ending the previous line */
+      const char *ls = prev;
+
+      while (ls > view->body && ls[-1] != '\n')
+        ls--;
+      if (!is_field_line (ls, (gsize) (prev - ls)) && !legacy_line_is_blank (ls, (gsize) (prev - ls)))
+        break;
+      start = ls;
+    }
+  /* Forward to the first line that is neither a field nor blank. */
+  pos = (gsize) (fr - view->body);
+  end = view->body + view->body_len;
+  while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len))
+    if (!is_field_line (line, line_len) && !legacy_line_is_blank (line, line_len))
+      {
+        end = line;
+        break;
+      }
+  n = dsn_fields_parse (report, start, (gsize) (end - start), view->settings, &error);
+  return n < 0 ? 0 : n;
+}
+
+/* Copies @s into @report's strings (NULL stays NULL). */
+static const char *
+copy_str (BounceReport *report, const char *s)
+{
+  return s ? bounce_report_str (report, s) : NULL;
+}
+
+/* Copies an action of the contract vocabulary as its static string. */
+static const char *
+copy_action (const char *action)
+{
+  static const char *const actions[] = { "failed", "delayed", "delivered", "relayed", "expanded" };
+
+  if (action == NULL)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (strcmp (action, actions[i]) == 0)
+      return actions[i];
+  return "failed";
+}
+
+gboolean
+legacy_embedded_parse (BounceReport *report, const BounceView *view,
+                       const char *text, gsize len)
+{
+  g_autoptr(BounceReport) inner = NULL;
+  gboolean found = FALSE;
+
+  if (text == NULL || len == 0 || embed_depth >= LEGACY_EMBED_MAX_DEPTH)
+    return FALSE;
+  embed_depth++;
+  inner = bounce_report_parse (text, len, view->settings, NULL);
+  embed_depth--;
+  if (inner == NULL || (inner->kind != BOUNCE_KIND_DSN && inner->kind != BOUNCE_KIND_LEGACY))
+    return FALSE;
+  for (guint i = 0; i < inner->recipients->len; i++)
+    {
+      BounceRecipient *src = g_ptr_array_index (inner->recipients, i);
+      BounceRecipient *dst = legacy_add_named (report, view, src->recipient, -1, NULL, 0);
+
+      if (dst == NULL)
+        continue;
+      found = TRUE;
+      dst->original_recipient = copy_str (report, src->original_recipient);
+      dst->action = copy_action (src->action);
+      dst->status = copy_str (report, src->status);
+      dst->reply_code = copy_str (report, src->reply_code);
+      dst->diagnostic_type = copy_str (report, src->diagnostic_type);
+      if (dst->diagnostic == NULL)
+        dst->diagnostic = copy_str (report, src->diagnostic);
+      dst->remote_mta = copy_str (report, src->remote_mta);
+      dst->last_attempt = copy_str (report, src->last_attempt);
+      dst->will_retry_until = copy_str (report, src->will_retry_until);
+      dst->final_log_id = copy_str (report, src->final_log_id);
+    }
+  if (found)
+    {
+      if (report->reporting_mta == NULL)
+        report->reporting_mta = copy_str (report, inner->reporting_mta);
+      if (report->original.message_id == NULL && report->original.from == NULL)
+        {
+          report->original.message_id = copy_str (report, inner->original.message_id);
+          report->original.from = copy_str (report, inner->original.from);
+          report->original.to = copy_str (report, inner->original.to);
+          report->original.subject = copy_str (report, inner->original.subject);
+          report->original.date = copy_str (report, inner->original.date);
+          report->original.list_id = copy_str (report, inner->original.list_id);
+          report->original.campaign = copy_str (report, inner->original.campaign);
+        }
+    }
+  return found;
+}
