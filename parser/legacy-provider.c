@@ -11,6 +11,8 @@
  *                           "#550 5.1.1 RESOLVER...##".
  *   exchange2003            "did not reach the following recipient(s):",
  *                           "addr on DATE" then indented MSEXCH lines.
+ *   outlook                 Outlook.com/Hotmail: "Delivery to the following
+ *                           recipients failed." and indented addresses.
  *   gmail                   "Delivery to the following recipient(s) failed
  *                           permanently:" / "has been delayed:", indented
  *                           addresses, then "Technical details of ...".
@@ -288,6 +290,29 @@ exchange_diagnostic (BounceReport *report, BounceRecipient *rcpt, const char *te
       }
       return;
     }
+  /* Exchange 2007/2010 relaying a remote answer:
+   *   #< #5.1.1 smtp;550 5.1.1 <addr>: Recipient address rejected> #SMTP#  */
+  hash = strstr (text, "#< #");
+  if (hash != NULL)
+    {
+      const char *p = hash + 4, *end = strstr (p, "> #SMTP#");
+      char code[16];
+      const char *semi;
+
+      if (dsn_status_find (p, code) && strncmp (p, code, strlen (code)) == 0)
+        {
+          rcpt->status = bounce_report_str (report, code);
+          p += strlen (code);
+        }
+      while (*p == ' ')
+        p++;
+      semi = strchr (p, ';');
+      if (semi != NULL && (end == NULL || semi < end) && semi - p < 16
+          && memchr (p, ' ', (gsize) (semi - p)) == NULL)
+        p = semi + 1;
+      set_diagnostic (report, rcpt, p, end ? end - p : -1);
+      return;
+    }
   hash = strchr (text, '#');
   if (hash != NULL && g_ascii_isdigit (hash[1]))
     {
@@ -548,7 +573,79 @@ legacy_exchange2003_recognise (BounceReport *report, const BounceView *view)
     }
   if (current != NULL)
     set_diagnostic (report, current, diag->str, -1);
+  /* "<mx.example.org #5.1.1>": the server that gave the answer. */
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+      const char *lt = r->diagnostic ? strchr (r->diagnostic, '<') : NULL;
+      const char *sp = lt ? strstr (lt, " #") : NULL;
+
+      if (sp != NULL && g_ascii_isdigit (sp[2]) && memchr (lt, '@', (gsize) (sp - lt)) == NULL)
+        {
+          g_autofree char *host = g_strndup (lt + 1, (gsize) (sp - lt - 1));
+          if (strchr (host, '.') != NULL && strchr (host, ' ') == NULL)
+            r->remote_mta = bounce_report_str (report, host);
+        }
+    }
   return report->recipients->len > 0;
+}
+
+/* ---- Outlook.com / Hotmail (Microsoft's SMTP service) --------------------- */
+
+static const char *const outlook_failed_intros[] = {
+  "Delivery to the following recipients failed",
+  "Unable to deliver message to the following recipients",
+};
+
+static const char *const outlook_delayed_intros[] = {
+  "Delivery to the following recipients has been delayed",
+};
+
+/* This is an automatically generated Delivery Status Notification.
+ *
+ * Delivery to the following recipients failed.
+ *
+ *        addr@example.org
+ * Their DSN part carries the codes; this reads the text when it is empty. */
+static gboolean
+legacy_outlook_recognise (BounceReport *report, const BounceView *view)
+{
+  const char *intro = NULL;
+  const char *line;
+  gsize line_len, pos, limit;
+  gboolean delayed = FALSE;
+
+  if (!from_has (view, "hotmail") && !from_has (view, "outlook.")
+      && !from_has (view, "live.com") && !from_has (view, "msn.com"))
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (outlook_delayed_intros) && intro == NULL; i++)
+    if ((intro = body_find (view, outlook_delayed_intros[i])) != NULL)
+      delayed = TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (outlook_failed_intros) && intro == NULL; i++)
+    intro = body_find (view, outlook_failed_intros[i]);
+  if (intro == NULL)
+    return FALSE;
+  if (body_find (view, "THIS IS A WARNING MESSAGE ONLY") != NULL)
+    delayed = TRUE;
+  {
+    const char *end = legacy_returned_start (view);
+    limit = end && end > intro ? body_offset (view, end) : view->body_len;
+  }
+  pos = after_line (view, intro);
+  while (bounce_text_next_line (view->body, limit, &pos, &line, &line_len))
+    {
+      g_autofree char *addr = line_address (line, line_len);
+
+      if (addr != NULL)
+        legacy_add (report, view, addr, -1, NULL, 0);
+      else if (!line_blank (line, line_len) && report->recipients->len > 0)
+        break;
+    }
+  if (report->recipients->len == 0)
+    return FALSE;
+  if (delayed)
+    all_delayed (report);
+  return TRUE;
 }
 
 /* ---- Gmail (the plain-text notices of Google's MTA) --------------------- */
@@ -637,11 +734,36 @@ legacy_gmail_recognise (BounceReport *report, const BounceView *view)
 
 /* ---- Google Workspace / Gmail, the newer HTML-first notices -------------- */
 
-static const char *const google_titles[] = {
-  "** Address not found **", "** Message not delivered **",
-  "** Delivery incomplete **", "** Message blocked **",
-  "** Recipient inbox full **", "** Message rejected **",
-};
+/* How many lines into the notice Google's "** Title **" line may come. */
+#define GOOGLE_TITLE_MAX_LINE 5
+
+/* Google's notices open with a title between asterisks: "** Address not
+ * found **", "** Message not delivered **", "** Delivery incomplete **",
+ * "** Message blocked **"...  Returns the title line or NULL. */
+static const char *
+google_title (const BounceView *view)
+{
+  const char *line;
+  gsize line_len, pos = 0;
+  guint seen = 0;
+
+  while (seen < GOOGLE_TITLE_MAX_LINE
+         && bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len))
+    {
+      gsize ind = line_indent (line, line_len);
+      gsize end = line_len;
+
+      if (line_blank (line, line_len))
+        continue;
+      seen++;
+      while (end > ind && g_ascii_isspace (line[end - 1]))
+        end--;
+      if (end - ind > 6 && strncmp (line + ind, "** ", 3) == 0
+          && strncmp (line + end - 3, " **", 3) == 0)
+        return line + ind;
+    }
+  return NULL;
+}
 
 static const char *const google_delivered_to[] = {
   "wasn't delivered to ", "delivering your message to ",
@@ -658,8 +780,7 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
 
   if (!from_has (view, "google"))
     return FALSE;
-  for (gsize i = 0; i < G_N_ELEMENTS (google_titles) && title == NULL; i++)
-    title = body_find (view, google_titles[i]);
+  title = google_title (view);
   if (title == NULL)
     return FALSE;
   delayed = bounce_text_find (title, 40, "incomplete") != NULL
@@ -728,7 +849,7 @@ static gboolean
 legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
 {
   const char *intro = body_find (view, "Sorry, we were unable to deliver your message to the following address");
-  const char *end = body_find (view, "--- Below this line is a copy of the message");
+  const char *end;
   const char *line;
   gsize line_len, pos, limit;
   BounceRecipient *current = NULL;
@@ -736,6 +857,7 @@ legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
 
   if (intro == NULL)
     return FALSE;
+  end = body_find (view, "--- Below this line is a copy of the message");
   limit = end && end > intro ? body_offset (view, end) : view->body_len;
   pos = after_line (view, intro);
 
@@ -1293,6 +1415,7 @@ const LegacyEntry legacy_provider_table[] = {
   { "office365", legacy_office365_recognise },
   { "exchange2007", legacy_exchange2007_recognise },
   { "exchange2003", legacy_exchange2003_recognise },
+  { "outlook", legacy_outlook_recognise },
   { "gmail", legacy_gmail_recognise },
   { "googleworkspace", legacy_googleworkspace_recognise },
   { "yahoo", legacy_yahoo_recognise },
