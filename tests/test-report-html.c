@@ -1,0 +1,269 @@
+/* test-report-html.c - the HTML report (worker/report-html.c) and the
+ * JSON and text renderings of the same data (worker/report-data.c)
+ *
+ * The document must be self-contained (no script, no external URL, a CSP
+ * of default-src 'none'), escape every text of the data, draw the charts
+ * with locale-independent numbers, and render in a real browser: the last
+ * test opens it in headless Chromium (tests/render-html.py) and checks the
+ * screenshot and the console.
+ */
+#include "report-data.h"
+#include "report-html.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define N_DAYS 14
+
+/* A report like one of a fortnight of real traffic: three providers with
+ * daily rates, a handful of reasons per day, hostile text in names. */
+static ReportData *
+sample_report (void)
+{
+  ReportData *d = report_data_new ();
+  static const char *const providers[] = { "Google", "Microsoft", "Yahoo" };
+  static const char *const reasons[] = { "userunknown", "mailboxfull", "blocked", "other" };
+
+  d->title = g_strdup ("Bounce report <test> & \"friends\"");
+  d->generated_at = g_strdup ("2026-11-23T12:00:00Z");
+  d->since = g_strdup ("2026-11-10");
+  report_data_add_count (d->messages_by_kind, "dsn", 120);
+  report_data_add_count (d->messages_by_kind, "error", 2);
+  report_data_add_count (d->outcomes_by_group, "recipient", 70);
+  report_data_add_count (d->outcomes_by_group, "mailbox", 30);
+  report_data_add_count (d->outcomes_by_reason, "userunknown", 70);
+  d->sends = 10000;
+  d->hard = 70;
+  d->soft = 30;
+  d->complaints = 3;
+  d->hard_rate = report_data_rate (d->hard, d->sends);
+  d->soft_rate = report_data_rate (d->soft, d->sends);
+  d->complaint_rate = report_data_rate (d->complaints, d->sends);
+  report_data_add_rate (d->top_domains, "gmail.com", 5000, 40, 10, 2);
+  report_data_add_rate (d->top_domains, "<script>alert(1)</script>.example", -1, 5, 0, 0);
+  report_data_add_rate (d->top_providers, "Google", 6000, 45, 12, 2);
+  d->parse_failures = 2;
+  report_data_add_event (d->parse_failure_examples, "2026-11-20T10:00:00Z",
+                         "/var/mail/bounces/new/1.eml", "could not parse: no headers");
+  d->suppressed_added = 12;
+  report_data_add_event (d->suppression_examples, "2026-11-21T09:00:00Z",
+                         "user@example.org", "hard bounce userunknown");
+  for (guint i = 0; i < N_DAYS; i++)
+    g_ptr_array_add (d->days, g_strdup_printf ("2026-11-%02u", 10 + i));
+  d->provider_daily_is_rate = TRUE;
+  for (guint p = 0; p < G_N_ELEMENTS (providers); p++)
+    {
+      ReportSeries *s = report_data_add_series (d->provider_daily, providers[p], N_DAYS);
+      for (guint i = 0; i < N_DAYS; i++)
+        g_array_index (s->values, double, i) = 0.004 * (p + 1) + 0.001 * (i % 5);
+    }
+  for (guint r = 0; r < G_N_ELEMENTS (reasons); r++)
+    {
+      ReportSeries *s = report_data_add_series (d->reason_daily, reasons[r], N_DAYS);
+      for (guint i = 0; i < N_DAYS; i++)
+        g_array_index (s->values, double, i) = (double) ((r + 1) * 3 + i % 4);
+    }
+  return d;
+}
+
+static char *
+render (const ReportData *d)
+{
+  GString *out = g_string_new (NULL);
+  report_html_append (out, d);
+  return g_string_free (out, FALSE);
+}
+
+static guint
+count_of (const char *haystack, const char *needle)
+{
+  guint n = 0;
+  for (const char *p = strstr (haystack, needle); p; p = strstr (p + 1, needle))
+    n++;
+  return n;
+}
+
+static void
+test_self_contained (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  g_autofree char *html = render (d);
+
+  g_assert_true (g_str_has_prefix (html, "<!DOCTYPE html>\n"));
+  g_assert_nonnull (strstr (html, "default-src 'none'"));
+  g_assert_null (strstr (html, "<script"));
+  g_assert_null (strstr (html, "<link"));
+  g_assert_null (strstr (html, "url("));
+  g_assert_null (strstr (html, "src="));
+  g_assert_null (strstr (html, "href="));
+  /* The only URL is the SVG namespace name, which is never fetched. */
+  g_assert_cmpuint (count_of (html, "://"), ==, count_of (html, "http://www.w3.org/2000/svg"));
+  g_assert_true (g_str_has_suffix (html, "</html>\n"));
+}
+
+static void
+test_escaping (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  g_autofree char *html = render (d);
+
+  g_assert_null (strstr (html, "<script>alert"));
+  g_assert_nonnull (strstr (html, "&lt;script&gt;alert(1)&lt;/script&gt;.example"));
+  g_assert_nonnull (strstr (html, "Bounce report &lt;test&gt; &amp; &quot;friends&quot;"));
+}
+
+static void
+test_charts (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  g_autofree char *html = render (d);
+
+  g_assert_cmpuint (count_of (html, "<svg "), ==, 2);
+  /* One line per provider, one marker per provider and day. */
+  g_assert_cmpuint (count_of (html, "<polyline "), ==, 3);
+  g_assert_cmpuint (count_of (html, "<circle "), ==, 3 * N_DAYS);
+  /* Stacked bars: one rect per reason and day, plus a legend swatch per
+   * series of both charts. */
+  g_assert_cmpuint (count_of (html, "<rect "), ==, 4 * N_DAYS + 4 + 3);
+  /* Rates as percentages on the axis: max 0.016 -> nice ceiling 2%. */
+  g_assert_nonnull (strstr (html, ">2%</text>"));
+  /* At most REPORT_HTML_MAX_X_LABELS day labels. */
+  g_assert_cmpuint (count_of (html, "class=\"xlabel\""), <=, 2 * REPORT_HTML_MAX_X_LABELS);
+}
+
+static void
+test_decimal_comma_locale (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  g_autofree char *html = NULL;
+  g_autofree char *saved = g_strdup (setlocale (LC_NUMERIC, NULL));
+
+  /* If no such locale is installed the test still checks the C locale. */
+  setlocale (LC_NUMERIC, "de_DE.UTF-8");
+  html = render (d);
+  setlocale (LC_NUMERIC, saved);
+  g_assert_null (strstr (html, "points=\"64,"));   /* "64,0" would be a German 64.0 */
+  g_assert_nonnull (strstr (html, "points=\""));
+  g_assert_true (g_regex_match_simple ("points=\"[0-9]+\\.[0-9],[0-9]+\\.[0-9] ", html, 0, 0));
+}
+
+static void
+test_empty (void)
+{
+  g_autoptr(ReportData) d = report_data_new ();
+  g_autofree char *html = render (d);
+
+  g_assert_cmpuint (count_of (html, "no data for this period"), ==, 2);
+  g_assert_nonnull (strstr (html, "No send counts are known"));
+  g_assert_null (strstr (html, "<polyline"));
+}
+
+static void
+test_counts_without_sends (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  g_autofree char *html = NULL;
+
+  d->sends = -1;
+  d->hard_rate = d->soft_rate = d->complaint_rate = -1;
+  d->provider_daily_is_rate = FALSE;
+  html = render (d);
+  g_assert_nonnull (strstr (html, "Bounces per day (no send counts known)"));
+  g_assert_nonnull (strstr (html, ">hard bounces<"));
+  g_assert_null (strstr (html, "hard bounce rate"));
+}
+
+static void
+test_json (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  GString *out = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *o;
+
+  report_data_append_json (out, d);
+  g_assert_true (json_parser_load_from_data (parser, out->str, -1, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpint (json_object_get_int_member (o, "sends"), ==, 10000);
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "hard_rate"), 0.007, 1e-9);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (o, "days")), ==, N_DAYS);
+  /* An unknown rate is null, not 0. */
+  {
+    JsonArray *domains = json_object_get_array_member (o, "top_domains");
+    JsonObject *second = json_array_get_object_element (domains, 1);
+    g_assert_true (json_object_get_null_member (second, "sends"));
+    g_assert_true (json_object_get_null_member (second, "hard_rate"));
+  }
+  g_string_free (out, TRUE);
+}
+
+static void
+test_table (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  GString *out = g_string_new (NULL);
+
+  report_data_append_table (out, d);
+  g_assert_nonnull (strstr (out->str, "period: 2026-11-10 to 2026-11-23T12:00:00Z"));
+  g_assert_nonnull (strstr (out->str, "hard bounces                     70    0.70%"));
+  g_assert_nonnull (strstr (out->str, "Addresses suppressed: 12"));
+  g_string_free (out, TRUE);
+}
+
+/* Renders the sample in headless Chromium: a non-trivial screenshot and
+ * no console error.  Skipped only when Chromium is not installed. */
+static void
+test_chromium (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  g_autofree char *html = render (d);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bounced-report-XXXXXX", &error);
+  g_autofree char *file = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+
+  g_assert_no_error (error);
+  file = g_build_filename (dir, "report.html", NULL);
+  g_assert_true (g_file_set_contents (file, html, -1, &error));
+  script = g_test_build_filename (G_TEST_DIST, "render-html.py", NULL);
+  {
+    const char *argv[] = { "python3", script, file, "200", NULL };
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 &out, &err, &status, &error));
+  }
+  g_assert_no_error (error);
+  g_test_message ("%s%s", out, err);
+  g_remove (file);
+  g_rmdir (dir);
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
+    {
+      g_test_skip ("chromium is not installed (Debian package chromium)");
+      return;
+    }
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/report-html/self-contained", test_self_contained);
+  g_test_add_func ("/report-html/escaping", test_escaping);
+  g_test_add_func ("/report-html/charts", test_charts);
+  g_test_add_func ("/report-html/decimal-comma-locale", test_decimal_comma_locale);
+  g_test_add_func ("/report-html/empty", test_empty);
+  g_test_add_func ("/report-html/counts-without-sends", test_counts_without_sends);
+  g_test_add_func ("/report-data/json", test_json);
+  g_test_add_func ("/report-data/table", test_table);
+  g_test_add_func ("/report-html/chromium", test_chromium);
+  return g_test_run ();
+}

@@ -1,0 +1,395 @@
+/* report-data.c - the report of `bounced report`, as JSON and as text tables
+ *
+ * Invariants:
+ *  1. Every array of a ReportData exists (possibly empty), so renderers
+ *     never test for NULL arrays.
+ *  2. An unknown rate is negative, and is rendered as null (JSON) or "-"
+ *     (text), never as 0, which would claim that nothing bounced.
+ */
+#include "report-data.h"
+
+#include <json-glib/json-glib.h>
+
+static void
+count_free (gpointer p)
+{
+  ReportCount *c = p;
+  g_free (c->name);
+  g_free (c);
+}
+
+static void
+rate_free (gpointer p)
+{
+  ReportRate *r = p;
+  g_free (r->name);
+  g_free (r);
+}
+
+static void
+series_free (gpointer p)
+{
+  ReportSeries *s = p;
+  g_free (s->name);
+  g_array_unref (s->values);
+  g_free (s);
+}
+
+static void
+event_free (gpointer p)
+{
+  ReportEvent *e = p;
+  g_free (e->when);
+  g_free (e->subject);
+  g_free (e->detail);
+  g_free (e);
+}
+
+ReportData *
+report_data_new (void)
+{
+  ReportData *d = g_new0 (ReportData, 1);
+
+  d->messages_by_kind = g_ptr_array_new_with_free_func (count_free);
+  d->outcomes_by_group = g_ptr_array_new_with_free_func (count_free);
+  d->outcomes_by_reason = g_ptr_array_new_with_free_func (count_free);
+  d->top_domains = g_ptr_array_new_with_free_func (rate_free);
+  d->top_providers = g_ptr_array_new_with_free_func (rate_free);
+  d->parse_failure_examples = g_ptr_array_new_with_free_func (event_free);
+  d->suppression_examples = g_ptr_array_new_with_free_func (event_free);
+  d->days = g_ptr_array_new_with_free_func (g_free);
+  d->provider_daily = g_ptr_array_new_with_free_func (series_free);
+  d->reason_daily = g_ptr_array_new_with_free_func (series_free);
+  d->sends = -1;
+  d->hard_rate = d->soft_rate = d->complaint_rate = -1;
+  return d;
+}
+
+void
+report_data_free (ReportData *d)
+{
+  if (d == NULL)
+    return;
+  g_free (d->title);
+  g_free (d->generated_at);
+  g_free (d->since);
+  g_ptr_array_unref (d->messages_by_kind);
+  g_ptr_array_unref (d->outcomes_by_group);
+  g_ptr_array_unref (d->outcomes_by_reason);
+  g_ptr_array_unref (d->top_domains);
+  g_ptr_array_unref (d->top_providers);
+  g_ptr_array_unref (d->parse_failure_examples);
+  g_ptr_array_unref (d->suppression_examples);
+  g_ptr_array_unref (d->days);
+  g_ptr_array_unref (d->provider_daily);
+  g_ptr_array_unref (d->reason_daily);
+  g_free (d);
+}
+
+double
+report_data_rate (gint64 count, gint64 sends)
+{
+  return sends > 0 ? (double) count / (double) sends : -1.0;
+}
+
+void
+report_data_add_count (GPtrArray *counts, const char *name, gint64 count)
+{
+  ReportCount *c = g_new0 (ReportCount, 1);
+
+  c->name = g_strdup (name);
+  c->count = count;
+  g_ptr_array_add (counts, c);
+}
+
+ReportRate *
+report_data_add_rate (GPtrArray *rates, const char *name, gint64 sends,
+                      gint64 hard, gint64 soft, gint64 complaints)
+{
+  ReportRate *r = g_new0 (ReportRate, 1);
+
+  r->name = g_strdup (name);
+  r->sends = sends;
+  r->hard = hard;
+  r->soft = soft;
+  r->complaints = complaints;
+  r->bounces = hard + soft + complaints;
+  r->hard_rate = report_data_rate (hard, sends);
+  r->soft_rate = report_data_rate (soft, sends);
+  r->complaint_rate = report_data_rate (complaints, sends);
+  g_ptr_array_add (rates, r);
+  return r;
+}
+
+ReportSeries *
+report_data_add_series (GPtrArray *series, const char *name, guint n_days)
+{
+  ReportSeries *s = g_new0 (ReportSeries, 1);
+
+  s->name = g_strdup (name);
+  s->values = g_array_sized_new (FALSE, TRUE, sizeof (double), n_days);
+  g_array_set_size (s->values, n_days);
+  g_ptr_array_add (series, s);
+  return s;
+}
+
+void
+report_data_add_event (GPtrArray *events, const char *when, const char *subject,
+                       const char *detail)
+{
+  ReportEvent *e = g_new0 (ReportEvent, 1);
+
+  e->when = g_strdup (when);
+  e->subject = g_strdup (subject);
+  e->detail = g_strdup (detail);
+  g_ptr_array_add (events, e);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void
+json_rate (JsonBuilder *b, const char *name, double rate)
+{
+  json_builder_set_member_name (b, name);
+  if (rate < 0)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_double_value (b, rate);
+}
+
+static void
+json_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value == NULL)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_string_value (b, value);
+}
+
+static void
+json_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+static void
+json_counts (JsonBuilder *b, const char *name, GPtrArray *counts)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  for (guint i = 0; i < counts->len; i++)
+    {
+      const ReportCount *c = g_ptr_array_index (counts, i);
+      json_int (b, c->name, c->count);
+    }
+  json_builder_end_object (b);
+}
+
+static void
+json_rates (JsonBuilder *b, const char *name, GPtrArray *rates)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rates->len; i++)
+    {
+      const ReportRate *r = g_ptr_array_index (rates, i);
+
+      json_builder_begin_object (b);
+      json_string (b, "name", r->name);
+      json_builder_set_member_name (b, "sends");
+      if (r->sends < 0)
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_int_value (b, r->sends);
+      json_int (b, "bounces", r->bounces);
+      json_int (b, "hard", r->hard);
+      json_int (b, "soft", r->soft);
+      json_int (b, "complaints", r->complaints);
+      json_rate (b, "hard_rate", r->hard_rate);
+      json_rate (b, "soft_rate", r->soft_rate);
+      json_rate (b, "complaint_rate", r->complaint_rate);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+json_events (JsonBuilder *b, const char *name, GPtrArray *events,
+             const char *subject_name, const char *detail_name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const ReportEvent *e = g_ptr_array_index (events, i);
+
+      json_builder_begin_object (b);
+      json_string (b, "when", e->when);
+      json_string (b, subject_name, e->subject);
+      json_string (b, detail_name, e->detail);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+json_series (JsonBuilder *b, const char *name, GPtrArray *series)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  for (guint i = 0; i < series->len; i++)
+    {
+      const ReportSeries *s = g_ptr_array_index (series, i);
+
+      json_builder_set_member_name (b, s->name);
+      json_builder_begin_array (b);
+      for (guint k = 0; k < s->values->len; k++)
+        json_builder_add_double_value (b, g_array_index (s->values, double, k));
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+}
+
+void
+report_data_append_json (GString *out, const ReportData *d)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_string (b, "title", d->title);
+  json_string (b, "generated_at", d->generated_at);
+  json_string (b, "since", d->since);
+  json_counts (b, "messages_by_kind", d->messages_by_kind);
+  json_counts (b, "outcomes_by_group", d->outcomes_by_group);
+  json_counts (b, "outcomes_by_reason", d->outcomes_by_reason);
+  json_builder_set_member_name (b, "sends");
+  if (d->sends < 0)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_int_value (b, d->sends);
+  json_int (b, "hard", d->hard);
+  json_int (b, "soft", d->soft);
+  json_int (b, "complaints", d->complaints);
+  json_rate (b, "hard_rate", d->hard_rate);
+  json_rate (b, "soft_rate", d->soft_rate);
+  json_rate (b, "complaint_rate", d->complaint_rate);
+  json_rates (b, "top_domains", d->top_domains);
+  json_rates (b, "top_providers", d->top_providers);
+  json_int (b, "parse_failures", d->parse_failures);
+  json_events (b, "parse_failure_examples", d->parse_failure_examples, "source", "error");
+  json_int (b, "suppressed_added", d->suppressed_added);
+  json_events (b, "suppression_examples", d->suppression_examples, "address", "reason");
+  json_builder_set_member_name (b, "days");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < d->days->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (d->days, i));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "provider_daily_is_rate");
+  json_builder_add_boolean_value (b, d->provider_daily_is_rate);
+  json_series (b, "provider_daily", d->provider_daily);
+  json_series (b, "reason_daily", d->reason_daily);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  g_string_append (out, text);
+  g_string_append_c (out, '\n');
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static void
+text_rate (GString *out, double rate)
+{
+  if (rate < 0)
+    g_string_append_printf (out, " %8s", "-");
+  else
+    g_string_append_printf (out, " %7.2f%%", rate * 100.0);
+}
+
+static void
+text_counts (GString *out, const char *heading, GPtrArray *counts)
+{
+  g_string_append_printf (out, "\n%s\n", heading);
+  if (counts->len == 0)
+    g_string_append (out, "  (none)\n");
+  for (guint i = 0; i < counts->len; i++)
+    {
+      const ReportCount *c = g_ptr_array_index (counts, i);
+      g_string_append_printf (out, "  %-24s %10" G_GINT64_FORMAT "\n", c->name, c->count);
+    }
+}
+
+static void
+text_rates (GString *out, const char *heading, GPtrArray *rates)
+{
+  g_string_append_printf (out, "\n%s\n", heading);
+  if (rates->len == 0)
+    {
+      g_string_append (out, "  (none)\n");
+      return;
+    }
+  g_string_append_printf (out, "  %-28s %10s %8s %8s %8s %8s %8s %8s\n", "name", "sends",
+                          "hard", "soft", "compl.", "hard%", "soft%", "compl%");
+  for (guint i = 0; i < rates->len; i++)
+    {
+      const ReportRate *r = g_ptr_array_index (rates, i);
+
+      g_string_append_printf (out, "  %-28s ", r->name);
+      if (r->sends < 0)
+        g_string_append_printf (out, "%10s", "-");
+      else
+        g_string_append_printf (out, "%10" G_GINT64_FORMAT, r->sends);
+      g_string_append_printf (out, " %8" G_GINT64_FORMAT " %8" G_GINT64_FORMAT " %8" G_GINT64_FORMAT,
+                              r->hard, r->soft, r->complaints);
+      text_rate (out, r->hard_rate);
+      text_rate (out, r->soft_rate);
+      text_rate (out, r->complaint_rate);
+      g_string_append_c (out, '\n');
+    }
+}
+
+static void
+text_events (GString *out, const char *heading, gint64 total, GPtrArray *events)
+{
+  g_string_append_printf (out, "\n%s: %" G_GINT64_FORMAT "\n", heading, total);
+  for (guint i = 0; i < events->len; i++)
+    {
+      const ReportEvent *e = g_ptr_array_index (events, i);
+      g_string_append_printf (out, "  %s  %s  %s\n", e->when ? e->when : "-",
+                              e->subject ? e->subject : "-", e->detail ? e->detail : "-");
+    }
+}
+
+void
+report_data_append_table (GString *out, const ReportData *d)
+{
+  g_string_append_printf (out, "%s\n", d->title ? d->title : "bounced report");
+  g_string_append_printf (out, "period: %s to %s\n", d->since ? d->since : "the beginning",
+                          d->generated_at ? d->generated_at : "now");
+  text_counts (out, "Messages by kind", d->messages_by_kind);
+  text_counts (out, "Outcomes by reason group", d->outcomes_by_group);
+  g_string_append (out, "\nRates (over sends; vacation and delivered excluded)\n");
+  if (d->sends < 0)
+    g_string_append (out, "  sends                    unknown (bounced sends import)\n");
+  else
+    g_string_append_printf (out, "  sends                    %10" G_GINT64_FORMAT "\n", d->sends);
+  g_string_append_printf (out, "  hard bounces             %10" G_GINT64_FORMAT, d->hard);
+  text_rate (out, d->hard_rate);
+  g_string_append_printf (out, "\n  soft bounces             %10" G_GINT64_FORMAT, d->soft);
+  text_rate (out, d->soft_rate);
+  g_string_append_printf (out, "\n  complaints               %10" G_GINT64_FORMAT, d->complaints);
+  text_rate (out, d->complaint_rate);
+  g_string_append_c (out, '\n');
+  text_rates (out, "Top failing domains", d->top_domains);
+  text_rates (out, "Top failing providers", d->top_providers);
+  text_events (out, "Parse failures", d->parse_failures, d->parse_failure_examples);
+  text_events (out, "Addresses suppressed", d->suppressed_added, d->suppression_examples);
+}

@@ -1,0 +1,125 @@
+/* report-data.h - what `bounced report` shows, independent of the format
+ *
+ * The store fills a ReportData from the views of the bounce schema; the
+ * renderers turn it into a table for terminals, JSON, or one HTML file
+ * (report-html.h).  Counts are exact; rates are fractions (0.015 = 1.5 %),
+ * or negative when no sends are known for the row.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* A label and a count ("dsn" 120, "recipient" 42). */
+typedef struct {
+  char *name;
+  gint64 count;
+} ReportCount;
+
+/**
+ * ReportRate:
+ * Bounces of one recipient domain or mailbox provider.
+ * @name: the domain or provider.
+ * @sends: messages sent, or -1 when unknown.
+ * @bounces: hard + soft + complaints.
+ * @hard_rate, @soft_rate, @complaint_rate: over @sends, or -1 when unknown.
+ */
+typedef struct {
+  char *name;
+  gint64 sends;
+  gint64 hard;
+  gint64 soft;
+  gint64 complaints;
+  gint64 bounces;
+  double hard_rate;
+  double soft_rate;
+  double complaint_rate;
+} ReportRate;
+
+/* One line (or one stacked component) of a daily chart: @values has one
+ * double per entry of ReportData.days. */
+typedef struct {
+  char *name;
+  GArray *values;
+} ReportSeries;
+
+/* A parse failure or a suppression, for the lists at the end. */
+typedef struct {
+  char *when;      /* ISO 8601 */
+  char *subject;   /* source path, or address */
+  char *detail;    /* error text, or reason */
+} ReportEvent;
+
+/**
+ * ReportData:
+ * @title: heading of the report.
+ * @generated_at: ISO 8601 time of the report.
+ * @since: (nullable): first day covered ("YYYY-MM-DD"), NULL for all time.
+ * @messages_by_kind, @outcomes_by_group, @outcomes_by_reason: ReportCount*.
+ * @sends: messages sent in the period, or -1 when no send counts are known.
+ * @hard, @soft, @complaints: outcomes of each class in the period
+ *   (vacation and delivered never count).
+ * @hard_rate, @soft_rate, @complaint_rate: over @sends, -1 when unknown.
+ * @top_domains, @top_providers: ReportRate*, most bounces first.
+ * @parse_failures: how many messages could not be parsed;
+ *   @parse_failure_examples: ReportEvent*, the latest.
+ * @suppressed_added: addresses suppressed in the period;
+ *   @suppression_examples: ReportEvent*, the latest.
+ * @days: char* "YYYY-MM-DD", the x axis of the daily charts, in order.
+ * @provider_daily: ReportSeries*, per top provider its daily bounce rate
+ *   (when @provider_daily_is_rate) or daily bounce count.
+ * @reason_daily: ReportSeries*, per reason (the most frequent, then
+ *   "other") its count per day.
+ */
+typedef struct {
+  char *title;
+  char *generated_at;
+  char *since;
+  GPtrArray *messages_by_kind;
+  GPtrArray *outcomes_by_group;
+  GPtrArray *outcomes_by_reason;
+  gint64 sends;
+  gint64 hard;
+  gint64 soft;
+  gint64 complaints;
+  double hard_rate;
+  double soft_rate;
+  double complaint_rate;
+  GPtrArray *top_domains;
+  GPtrArray *top_providers;
+  gint64 parse_failures;
+  GPtrArray *parse_failure_examples;
+  gint64 suppressed_added;
+  GPtrArray *suppression_examples;
+  GPtrArray *days;
+  GPtrArray *provider_daily;
+  gboolean provider_daily_is_rate;
+  GPtrArray *reason_daily;
+} ReportData;
+
+/* An empty report (every array empty, rates -1).  Returns: (transfer full). */
+ReportData *report_data_new (void);
+
+/* Constructors that append to the arrays of @data; strings are copied. */
+void report_data_add_count (GPtrArray *counts, const char *name, gint64 count);
+ReportRate *report_data_add_rate (GPtrArray *rates, const char *name, gint64 sends,
+                                  gint64 hard, gint64 soft, gint64 complaints);
+ReportSeries *report_data_add_series (GPtrArray *series, const char *name, guint n_days);
+void report_data_add_event (GPtrArray *events, const char *when, const char *subject,
+                            const char *detail);
+
+/* The rate @count / @sends, or -1 when @sends is not positive. */
+double report_data_rate (gint64 count, gint64 sends);
+
+/* Appends @data as one JSON object (pretty-printed, ends with a newline). */
+void report_data_append_json (GString *out, const ReportData *data);
+
+/* Appends @data as plain text tables for a terminal. */
+void report_data_append_table (GString *out, const ReportData *data);
+
+void report_data_free (ReportData *data);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReportData, report_data_free)
+
+G_END_DECLS
