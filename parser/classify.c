@@ -1,84 +1,1139 @@
-/* classify.c - reasons and hard-bounce verdicts (first cut: status codes) */
-#include "bounce-private.h"
+/* classify.c - reasons, hard-bounce verdicts and the evidence for them
+ *
+ * Gives each recipient of a report a reason of the vocabulary (REASONS in
+ * bounced-reasons(7)), whether the address itself is dead (hard_bounce),
+ * and what decided (evidence).  The rules are data (classify-rules.c and
+ * local rules files); this file holds the decision order and the rules
+ * file reader.
+ *
+ * Decision order, strongest evidence first (bounced-reasons(7), "HOW A
+ * REASON IS DECIDED"):
+ *   1. the kind of message: auto-reply -> vacation, feedback report ->
+ *      feedback ("kind:...");
+ *   2. success: Action delivered, relayed or expanded (RFC 3464 2.3.3), or
+ *      a 2.x.x status, -> delivered ("action:..." / "status:...");
+ *   3. local rules, in the order they were loaded ("local:FILE:LINE");
+ *   4. the diagnostic text against the phrase rules that name a cause
+ *      ("diagnostic:RULE"); a Diagnostic-Code type that decides by itself
+ *      ("diagnostic-type:x-unix");
+ *   5. a legacy notice format that says by itself what happened
+ *      ("format:googlegroups");
+ *   6. the enhanced status code, RFC 3463 and the IANA registry
+ *      ("status:C.S.D");
+ *   7. general wording that a specific code overrules ("diagnostic:RULE");
+ *   8. the SMTP command the text answers: refused at the greeting or
+ *      HELO -> blocked, at MAIL FROM -> rejected ("command:...");
+ *   9. Action: delayed -> expired ("action:delayed");
+ *  10. codes whose meaning is a whole family (x.7.1, x.5.0) ("status:...");
+ *  11. the SMTP reply code, RFC 5321 4.2.3 ("reply-code:NNN");
+ *  12. onhold when there is some failure we cannot explain, undefined when
+ *      there is nothing at all (evidence null).
+ * A reason taken from the text is refined by the SMTP command it answers
+ * (classify_refinements): "no such user" in reply to MAIL FROM is about
+ * the sender.
+ *
+ * hard_bounce is true only for userunknown, hostunknown, hasmoved, and
+ * notaccept with a permanent (5xx) code; never for Action: delayed.
+ *
+ * Invariants:
+ *  1. The built-in automaton is built once (g_once) and only read after;
+ *     local rules are built by bounce_rules_load and only read while
+ *     parsing: classification is safe from any number of threads.
+ *  2. A diagnostic is lower-cased once per recipient and scanned once per
+ *     automaton; no regular expression is compiled or run.
+ *  3. reason always points at the vocabulary's static string, whoever
+ *     decided it, so reports outlive the rules that classified them.
+ */
+#include "classify-private.h"
 
 #include <string.h>
 
-struct _BounceRules {
-  guint count;
+/* Changes whenever a stored outcome could be classified differently:
+ * rules added, removed or reordered, or the decision order changed. */
+#define CLASSIFIER_VERSION "2026.11.23.1"
+
+/* Bytes of a diagnostic examined; providers put the cause in the first
+ * lines, and a bounded scan keeps hostile input cheap. */
+#define CLASSIFY_MAX_TEXT (16u * 1024u)
+/* Distinct phrase rules remembered per diagnostic; beyond this the rest
+ * are ignored (real diagnostics match a handful). */
+#define CLASSIFY_MAX_HITS 64u
+/* Parts of a phrase separated by " * ". */
+#define CLASSIFY_MAX_PARTS 8u
+/* A lower-case copy this short lives on the stack. */
+#define CLASSIFY_STACK_TEXT 1024u
+/* Largest local rules file read. */
+#define RULES_FILE_MAX_SIZE (16u * 1024u * 1024u)
+/* Most rules in one set. */
+#define RULES_MAX_RULES 100000u
+
+/* Matcher ids: rule index, or a command cue when this bit is set. */
+#define CUE_BIT 0x80000000u
+
+/* ---- the vocabulary -------------------------------------------------------- */
+
+typedef struct {
+  const char *name;
+  gboolean hard;      /* notaccept: only with a 5xx code */
+} Reason;
+
+static const Reason vocabulary[] = {
+  { "userunknown", TRUE }, { "hostunknown", TRUE }, { "hasmoved", TRUE },
+  { "notaccept", TRUE }, { "mailboxfull", FALSE }, { "suspend", FALSE },
+  { "exceedlimit", FALSE }, { "mesgtoobig", FALSE }, { "filtered", FALSE },
+  { "rejected", FALSE }, { "blocked", FALSE }, { "badreputation", FALSE },
+  { "requireptr", FALSE }, { "authfailure", FALSE }, { "norelaying", FALSE },
+  { "securityerror", FALSE }, { "failedstarttls", FALSE }, { "speeding", FALSE },
+  { "toomanyconn", FALSE }, { "spamdetected", FALSE }, { "virusdetected", FALSE },
+  { "contenterror", FALSE }, { "notcompliantrfc", FALSE }, { "policyviolation", FALSE },
+  { "syntaxerror", FALSE }, { "systemerror", FALSE }, { "systemfull", FALSE },
+  { "networkerror", FALSE }, { "expired", FALSE }, { "mailererror", FALSE },
+  { "onhold", FALSE }, { "undefined", FALSE }, { "suppressed", FALSE },
+  { "delivered", FALSE }, { "vacation", FALSE }, { "feedback", FALSE },
 };
+
+static const Reason *
+reason_lookup (const char *name)
+{
+  if (name == NULL)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (vocabulary); i++)
+    if (strcmp (vocabulary[i].name, name) == 0)
+      return &vocabulary[i];
+  return NULL;
+}
+
+gboolean
+classify_reason_known (const char *reason)
+{
+  return reason_lookup (reason) != NULL;
+}
 
 const char *
 bounce_classifier_version (void)
 {
-  return "0.1";
+  return CLASSIFIER_VERSION;
 }
+
+/* ---- compiled rules -------------------------------------------------------- */
+
+typedef enum {
+  MATCH_PHRASE,
+  MATCH_STATUS,
+  MATCH_REPLY,
+} MatchKind;
+
+/* A phrase, status or reply rule with its conditions, ready to test. */
+typedef struct {
+  const char *name;         /* built-in: rule name; local: "FILE:LINE" */
+  const char *reason;       /* the vocabulary's string (invariant 3) */
+  MatchKind kind;
+  const char *parts[CLASSIFY_MAX_PARTS];
+  gsize part_len[CLASSIFY_MAX_PARTS];
+  guint n_parts;
+  gsize phrase_len;         /* sum of the parts: longer is more specific */
+  ClassifyCodePattern code; /* MATCH_STATUS */
+  const char *reply;        /* MATCH_REPLY */
+  gboolean has_status;
+  ClassifyCodePattern status;
+  const char *reply_cond;
+  char **hosts;             /* NULL-terminated, or NULL */
+  ClassifyCommand command;
+  guint priority;
+  guint flags;
+} Rule;
+
+/* Splits @phrase at " * " into @rule's parts (pointing into @phrase). */
+static gboolean
+rule_set_phrase (Rule *rule, const char *phrase)
+{
+  const char *p = phrase;
+
+  rule->n_parts = 0;
+  rule->phrase_len = 0;
+  while (*p != '\0')
+    {
+      const char *gap = strstr (p, " * ");
+      gsize len = gap ? (gsize) (gap - p) : strlen (p);
+
+      if (len == 0 || rule->n_parts == CLASSIFY_MAX_PARTS)
+        return FALSE;
+      rule->parts[rule->n_parts] = p;
+      rule->part_len[rule->n_parts++] = len;
+      rule->phrase_len += len;
+      p += len;
+      if (gap != NULL)
+        p += 3;
+    }
+  return rule->n_parts > 0;
+}
+
+/* The built-in rules, compiled once (invariant 1). */
+typedef struct {
+  Rule *phrases;
+  ClassifyMatcher *matcher;
+  ClassifyCodePattern *codes;
+  gboolean *code_vague;
+  ClassifyCodePattern *refine_status;
+  ClassifyCodePattern *refine_status_not;
+} Builtin;
+
+/* Codes whose RFC 3463 meaning is a whole family: they decide only when
+ * no wording does (step 8 of the decision order). */
+static const char *const vague_codes[] = { "x.7.0", "x.7.1", "x.5.0", "x.4.0", "x.2.0" };
+
+static gpointer
+builtin_build (gpointer unused)
+{
+  Builtin *b = g_new0 (Builtin, 1);
+
+  b->phrases = g_new0 (Rule, classify_n_phrase_rules);
+  b->matcher = classify_matcher_new ();
+  for (guint i = 0; i < classify_n_phrase_rules; i++)
+    {
+      const ClassifyPhraseRule *src = &classify_phrase_rules[i];
+      Rule *r = &b->phrases[i];
+      const Reason *reason = reason_lookup (src->reason);
+
+      r->name = src->name;
+      r->reason = reason ? reason->name : "onhold";
+      r->kind = MATCH_PHRASE;
+      if (!rule_set_phrase (r, src->phrase))
+        r->n_parts = 0;   /* classify_check_tables reports it */
+      r->has_status = src->status != NULL && classify_code_parse (src->status, &r->status);
+      r->reply_cond = src->reply;
+      r->hosts = src->host ? g_strsplit (src->host, "|", -1) : NULL;
+      r->command = src->command;
+      r->priority = src->priority ? src->priority : CLASSIFY_P_NORMAL;
+      r->flags = src->flags;
+      if (r->n_parts > 0)
+        classify_matcher_add (b->matcher, r->parts[0], r->part_len[0], i);
+    }
+  for (guint i = 0; i < classify_n_command_cues; i++)
+    classify_matcher_add (b->matcher, classify_command_cues[i].phrase,
+                          strlen (classify_command_cues[i].phrase), CUE_BIT | i);
+  classify_matcher_build (b->matcher);
+
+  b->codes = g_new0 (ClassifyCodePattern, classify_n_code_rules);
+  b->code_vague = g_new0 (gboolean, classify_n_code_rules);
+  for (guint i = 0; i < classify_n_code_rules; i++)
+    {
+      if (!classify_code_parse (classify_code_rules[i].code, &b->codes[i]))
+        b->codes[i] = (ClassifyCodePattern) { 0, 0, 0, -2 };   /* matches nothing */
+      for (gsize v = 0; v < G_N_ELEMENTS (vague_codes); v++)
+        b->code_vague[i] |= strcmp (classify_code_rules[i].code, vague_codes[v]) == 0;
+    }
+  b->refine_status = g_new0 (ClassifyCodePattern, classify_n_refinements);
+  b->refine_status_not = g_new0 (ClassifyCodePattern, classify_n_refinements);
+  for (guint i = 0; i < classify_n_refinements; i++)
+    {
+      if (classify_refinements[i].status != NULL)
+        classify_code_parse (classify_refinements[i].status, &b->refine_status[i]);
+      if (classify_refinements[i].status_not != NULL)
+        classify_code_parse (classify_refinements[i].status_not, &b->refine_status_not[i]);
+    }
+  return b;
+}
+
+static const Builtin *
+builtin (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return g_once (&once, builtin_build, NULL);
+}
+
+/* ---- what the classifier knows of a recipient ------------------------------ */
+
+typedef struct {
+  const Rule *rule;
+  gsize end;
+} Hit;
+
+typedef struct {
+  BounceReport *report;
+  BounceRecipient *rcpt;
+  const char *text;          /* lower-case diagnostic, or "" */
+  gsize len;
+  const char *domain;        /* of the recipient, or NULL */
+  /* filled by a scan */
+  const Rule *rules;         /* the rule array the matcher's ids index */
+  Hit hits[CLASSIFY_MAX_HITS];
+  guint n_hits;
+  ClassifyCommand command;
+  gsize command_at;
+} Facts;
+
+static gboolean
+is_word_byte (char c)
+{
+  return g_ascii_isalnum (c) || (guchar) c >= 0x80;
+}
+
+/* Whether @rule's phrase occurs with its part 0 ending at @end: the word
+ * boundaries hold and the later parts follow in order. */
+static gboolean
+phrase_verify (const Facts *f, const Rule *rule, gsize end)
+{
+  gsize start = end - rule->part_len[0];
+  gsize pos = end;
+
+  if ((rule->flags & CLASSIFY_WORD) != 0
+      && ((start > 0 && is_word_byte (f->text[start - 1]))
+          || (end < f->len && is_word_byte (f->text[end]))))
+    return FALSE;
+  for (guint k = 1; k < rule->n_parts; k++)
+    {
+      const char *found = memmem (f->text + pos, f->len - pos, rule->parts[k], rule->part_len[k]);
+      gsize found_at;
+
+      if (found == NULL)
+        return FALSE;
+      found_at = (gsize) (found - f->text);
+      if ((rule->flags & CLASSIFY_WORD) != 0 && k == rule->n_parts - 1
+          && found_at + rule->part_len[k] < f->len
+          && is_word_byte (f->text[found_at + rule->part_len[k]]))
+        return FALSE;
+      pos = found_at + rule->part_len[k];
+    }
+  return TRUE;
+}
+
+static gboolean
+on_match (guint id, gsize end, gpointer user_data)
+{
+  Facts *f = user_data;
+
+  if ((id & CUE_BIT) != 0)
+    {
+      const ClassifyCommandCue *cue = &classify_command_cues[id & ~CUE_BIT];
+      /* The first cue in the text names the command the reply answered;
+       * later ones are usually quoted transcript lines. */
+      if (f->command == CLASSIFY_COMMAND_ANY)
+        {
+          f->command = cue->command;
+          f->command_at = end;
+        }
+      return TRUE;
+    }
+  {
+    const Rule *rule = &f->rules[id];
+
+    for (guint i = 0; i < f->n_hits; i++)
+      if (f->hits[i].rule == rule)
+        return TRUE;
+    if (f->n_hits == CLASSIFY_MAX_HITS || !phrase_verify (f, rule, end))
+      return TRUE;
+    f->hits[f->n_hits++] = (Hit) { rule, end };
+  }
+  return TRUE;
+}
+
+static void
+scan (Facts *f, const ClassifyMatcher *matcher, const Rule *rules)
+{
+  f->rules = rules;
+  f->n_hits = 0;
+  if (matcher != NULL && f->len > 0)
+    classify_matcher_scan (matcher, f->text, f->len, on_match, f);
+}
+
+/* Whether @host is @suffix or ends with "." @suffix, ignoring case. */
+static gboolean
+host_has_suffix (const char *host, const char *suffix)
+{
+  gsize hl, sl;
+
+  if (host == NULL)
+    return FALSE;
+  hl = strlen (host);
+  sl = strlen (suffix);
+  if (sl == 0 || hl < sl || g_ascii_strcasecmp (host + hl - sl, suffix) != 0)
+    return FALSE;
+  return hl == sl || host[hl - sl - 1] == '.';
+}
+
+static gboolean
+hosts_match (const Facts *f, char **hosts)
+{
+  if (hosts == NULL)
+    return TRUE;
+  for (guint i = 0; hosts[i] != NULL; i++)
+    if (host_has_suffix (f->rcpt->remote_mta, hosts[i])
+        || host_has_suffix (f->report->reporting_mta, hosts[i])
+        || host_has_suffix (f->domain, hosts[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether the conditions of @rule other than its match hold. */
+static gboolean
+conditions_hold (const Facts *f, const Rule *rule)
+{
+  if (rule->has_status && !classify_code_match (&rule->status, f->rcpt->status))
+    return FALSE;
+  if (rule->reply_cond != NULL && !classify_reply_match (rule->reply_cond, f->rcpt->reply_code))
+    return FALSE;
+  if (rule->command != CLASSIFY_COMMAND_ANY && rule->command != f->command)
+    return FALSE;
+  return hosts_match (f, rule->hosts);
+}
+
+/* The best phrase rule hit, strong or weak, whose conditions hold. */
+static const Rule *
+best_hit (const Facts *f, gboolean weak)
+{
+  const Rule *best = NULL;
+
+  for (guint i = 0; i < f->n_hits; i++)
+    {
+      const Rule *r = f->hits[i].rule;
+
+      if (((r->flags & CLASSIFY_WEAK) != 0) != weak || !conditions_hold (f, r))
+        continue;
+      if (best == NULL || r->priority > best->priority
+          || (r->priority == best->priority
+              && (r->phrase_len > best->phrase_len
+                  || (r->phrase_len == best->phrase_len && r < best))))
+        best = r;
+    }
+  return best;
+}
+
+/* ---- local rules ------------------------------------------------------------ */
+
+struct _BounceRules {
+  GPtrArray *rules;           /* Rule*, in load order */
+  GStringChunk *strings;
+  ClassifyMatcher *matcher;   /* phrases of the phrase rules, or NULL */
+  Rule *table;                /* phrase rules by matcher id */
+};
 
 BounceRules *
 bounce_rules_new (void)
 {
-  return g_new0 (BounceRules, 1);
-}
+  BounceRules *rules = g_new0 (BounceRules, 1);
 
-gboolean
-bounce_rules_load (BounceRules *rules, const char *path, GError **error_out)
-{
-  g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
-               "%s: local rules are not supported yet", path);
-  return FALSE;
+  rules->rules = g_ptr_array_new ();
+  rules->strings = g_string_chunk_new (1024);
+  return rules;
 }
 
 guint
 bounce_rules_count (const BounceRules *rules)
 {
-  return rules ? rules->count : 0;
+  return rules ? rules->rules->len : 0;
+}
+
+static void
+rule_free (gpointer data)
+{
+  Rule *rule = data;
+
+  g_strfreev (rule->hosts);
+  g_free (rule);
+}
+
+static void
+rule_free_each (gpointer data, gpointer unused)
+{
+  rule_free (data);
 }
 
 void
 bounce_rules_free (BounceRules *rules)
 {
+  if (rules == NULL)
+    return;
+  g_ptr_array_foreach (rules->rules, rule_free_each, NULL);
+  g_ptr_array_unref (rules->rules);
+  g_string_chunk_free (rules->strings);
+  classify_matcher_free (rules->matcher);
+  g_free (rules->table);
   g_free (rules);
 }
 
-static const struct { const char *status; const char *reason; } by_status[] = {
-  { "5.1.1", "userunknown" }, { "5.1.2", "hostunknown" }, { "5.1.6", "hasmoved" },
-  { "5.2.2", "mailboxfull" }, { "4.2.2", "mailboxfull" }, { "5.2.1", "suspend" },
-  { "5.2.3", "exceedlimit" }, { "5.3.4", "mesgtoobig" }, { "4.4.7", "expired" },
-  { "5.4.7", "expired" }, { "5.1.8", "rejected" }, { "5.7.1", "blocked" },
+/* Rebuilds the automaton of @rules' phrases after a load. */
+static void
+rules_rebuild (BounceRules *rules)
+{
+  g_clear_pointer (&rules->matcher, classify_matcher_free);
+  g_clear_pointer (&rules->table, g_free);
+  rules->table = g_new0 (Rule, MAX (rules->rules->len, 1));
+  rules->matcher = classify_matcher_new ();
+  for (guint i = 0; i < rules->rules->len; i++)
+    {
+      Rule *r = g_ptr_array_index (rules->rules, i);
+
+      /* A shallow copy: the strings stay owned by the set. */
+      rules->table[i] = *r;
+      if (r->kind == MATCH_PHRASE)
+        classify_matcher_add (rules->matcher, r->parts[0], r->part_len[0], i);
+    }
+  classify_matcher_build (rules->matcher);
+}
+
+static const struct {
+  const char *name;
+  ClassifyCommand command;
+} command_names[] = {
+  { "connect", CLASSIFY_COMMAND_CONNECT }, { "helo", CLASSIFY_COMMAND_HELO },
+  { "ehlo", CLASSIFY_COMMAND_HELO }, { "mail", CLASSIFY_COMMAND_MAIL },
+  { "rcpt", CLASSIFY_COMMAND_RCPT }, { "data", CLASSIFY_COMMAND_DATA },
 };
 
-static gboolean
-is_hard (const char *reason, const char *status)
+/* Splits one line of a rules file into words: blanks separate words, a
+ * word may be double-quoted (then \" and \\ are escapes); a value after
+ * "name=" may be quoted too.  Returns NULL with @why_out set on error. */
+static GPtrArray *
+split_words (const char *line, const char **why_out)
 {
-  if (g_strcmp0 (reason, "notaccept") == 0)
-    return status == NULL || status[0] == '5';
-  return g_strcmp0 (reason, "userunknown") == 0 || g_strcmp0 (reason, "hostunknown") == 0
-         || g_strcmp0 (reason, "hasmoved") == 0;
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  const char *p = line;
+
+  for (;;)
+    {
+      g_autoptr(GString) word = g_string_new (NULL);
+      gboolean quoted = FALSE;
+
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p == '\0' || *p == '#')
+        break;
+      while (*p != '\0' && (quoted || (*p != ' ' && *p != '\t')))
+        {
+          if (*p == '"')
+            {
+              quoted = !quoted;
+              p++;
+              continue;
+            }
+          if (quoted && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+            p++;
+          g_string_append_c (word, *p++);
+        }
+      if (quoted)
+        {
+          *why_out = "unterminated quoted string";
+          return NULL;
+        }
+      g_ptr_array_add (words, g_string_free (g_steal_pointer (&word), FALSE));
+    }
+  return g_steal_pointer (&words);
 }
+
+/* Parses the words of one rule into @rule.  Returns NULL or why not. */
+static const char *
+parse_rule (BounceRules *rules, GPtrArray *words, Rule *rule, char **detail_out)
+{
+  const char *kind, *pattern;
+  const Reason *reason;
+
+  if (words->len < 3)
+    return "expected REASON KIND PATTERN [CONDITION...]";
+  reason = reason_lookup (g_ptr_array_index (words, 0));
+  if (reason == NULL)
+    {
+      *detail_out = g_strdup (g_ptr_array_index (words, 0));
+      return "unknown reason";
+    }
+  rule->reason = reason->name;
+  kind = g_ptr_array_index (words, 1);
+  pattern = g_ptr_array_index (words, 2);
+  if (strcmp (kind, "phrase") == 0)
+    {
+      g_autofree char *lower = g_ascii_strdown (pattern, -1);
+      rule->kind = MATCH_PHRASE;
+      if (!rule_set_phrase (rule, g_string_chunk_insert (rules->strings, lower)))
+        return "empty phrase, or an empty part around \" * \"";
+    }
+  else if (strcmp (kind, "status") == 0)
+    {
+      rule->kind = MATCH_STATUS;
+      if (!classify_code_parse (pattern, &rule->code))
+        {
+          *detail_out = g_strdup (pattern);
+          return "invalid status pattern (expected C.S.D, parts a number or x, detail also LO-HI)";
+        }
+    }
+  else if (strcmp (kind, "reply") == 0)
+    {
+      rule->kind = MATCH_REPLY;
+      if (!classify_reply_valid (pattern))
+        {
+          *detail_out = g_strdup (pattern);
+          return "invalid reply pattern (expected three characters like 550, 55x, 5xx)";
+        }
+      rule->reply = g_string_chunk_insert (rules->strings, pattern);
+    }
+  else
+    {
+      *detail_out = g_strdup (kind);
+      return "unknown match kind (expected phrase, status or reply)";
+    }
+
+  for (guint i = 3; i < words->len; i++)
+    {
+      const char *word = g_ptr_array_index (words, i);
+      const char *eq = strchr (word, '=');
+      const char *value = eq ? eq + 1 : NULL;
+      gsize name_len = eq ? (gsize) (eq - word) : strlen (word);
+
+      if (value == NULL || *value == '\0')
+        {
+          *detail_out = g_strdup (word);
+          return "expected a condition NAME=VALUE";
+        }
+      if (name_len == 4 && strncmp (word, "host", 4) == 0)
+        {
+          rule->hosts = g_strsplit (value, "|", -1);
+          for (guint h = 0; rule->hosts[h] != NULL; h++)
+            if (rule->hosts[h][0] == '\0')
+              return "empty host suffix";
+        }
+      else if (name_len == 6 && strncmp (word, "status", 6) == 0)
+        {
+          if (!classify_code_parse (value, &rule->status))
+            {
+              *detail_out = g_strdup (value);
+              return "invalid status pattern";
+            }
+          rule->has_status = TRUE;
+        }
+      else if (name_len == 5 && strncmp (word, "reply", 5) == 0)
+        {
+          if (!classify_reply_valid (value))
+            {
+              *detail_out = g_strdup (value);
+              return "invalid reply pattern";
+            }
+          rule->reply_cond = g_string_chunk_insert (rules->strings, value);
+        }
+      else if (name_len == 7 && strncmp (word, "command", 7) == 0)
+        {
+          gboolean found = FALSE;
+          for (gsize c = 0; c < G_N_ELEMENTS (command_names); c++)
+            if (g_ascii_strcasecmp (value, command_names[c].name) == 0)
+              {
+                rule->command = command_names[c].command;
+                found = TRUE;
+              }
+          if (!found)
+            {
+              *detail_out = g_strdup (value);
+              return "unknown command (expected connect, helo, mail, rcpt or data)";
+            }
+        }
+      else
+        {
+          *detail_out = g_strndup (word, name_len);
+          return "unknown condition (expected host, status, reply or command)";
+        }
+    }
+  return NULL;
+}
+
+gboolean
+bounce_rules_load (BounceRules *rules, const char *path, GError **error_out)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) loaded = NULL;
+  gsize length, pos = 0;
+  guint line_no = 0;
+  const char *line;
+  gsize line_len;
+
+  g_return_val_if_fail (rules != NULL && path != NULL, FALSE);
+  g_return_val_if_fail (error_out == NULL || *error_out == NULL, FALSE);
+
+  if (!g_file_get_contents (path, &contents, &length, &error))
+    {
+      g_set_error (error_out, G_FILE_ERROR, error->code,
+                   "could not read rules file \"%s\": %s", path, error->message);
+      return FALSE;
+    }
+  if (length > RULES_FILE_MAX_SIZE)
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                   "%s: file is larger than %u bytes", path, RULES_FILE_MAX_SIZE);
+      return FALSE;
+    }
+  if (!g_utf8_validate (contents, (gssize) length, NULL))
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                   "%s: file is not valid UTF-8", path);
+      return FALSE;
+    }
+
+  /* Rules of a file join the set only if the whole file is good. */
+  loaded = g_ptr_array_new_with_free_func (rule_free);
+  while (bounce_text_next_line (contents, length, &pos, &line, &line_len))
+    {
+      g_autofree char *text = g_strndup (line, line_len);
+      g_autoptr(GPtrArray) words = NULL;
+      g_autofree char *detail = NULL;
+      g_autofree char *where = NULL;
+      const char *why = NULL;
+      Rule *rule;
+
+      line_no++;
+      if (line_len > 0 && text[line_len - 1] == '\r')
+        text[line_len - 1] = '\0';
+      words = split_words (text, &why);
+      if (words != NULL && words->len == 0)
+        continue;
+      rule = g_new0 (Rule, 1);
+      g_ptr_array_add (loaded, rule);
+      if (why == NULL)
+        why = parse_rule (rules, words, rule, &detail);
+      if (why != NULL)
+        {
+          if (detail != NULL)
+            g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                         "%s:%u: %s: \"%s\"", path, line_no, why, detail);
+          else
+            g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                         "%s:%u: %s", path, line_no, why);
+          return FALSE;
+        }
+      where = g_strdup_printf ("%s:%u", path, line_no);
+      rule->name = g_string_chunk_insert (rules->strings, where);
+      rule->priority = CLASSIFY_P_NORMAL;
+      if (rules->rules->len + loaded->len > RULES_MAX_RULES)
+        {
+          g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                       "%s:%u: more than %u rules", path, line_no, RULES_MAX_RULES);
+          return FALSE;
+        }
+    }
+
+  for (guint i = 0; i < loaded->len; i++)
+    g_ptr_array_add (rules->rules, g_ptr_array_index (loaded, i));
+  g_ptr_array_set_free_func (loaded, NULL);
+  rules_rebuild (rules);
+  return TRUE;
+}
+
+/* The first local rule, in load order, that holds; or NULL. */
+static const Rule *
+local_decide (Facts *f, const BounceRules *rules)
+{
+  const Rule *first = NULL;
+
+  if (rules == NULL || rules->rules->len == 0)
+    return NULL;
+  scan (f, rules->matcher, rules->table);
+  for (guint i = 0; i < f->n_hits; i++)
+    if (conditions_hold (f, f->hits[i].rule) && (first == NULL || f->hits[i].rule < first))
+      first = f->hits[i].rule;
+  for (guint i = 0; i < rules->rules->len; i++)
+    {
+      const Rule *r = &rules->table[i];
+
+      if (first != NULL && r >= first)
+        break;
+      if ((r->kind == MATCH_STATUS && classify_code_match (&r->code, f->rcpt->status))
+          || (r->kind == MATCH_REPLY && classify_reply_match (r->reply, f->rcpt->reply_code)))
+        if (conditions_hold (f, r))
+          return r;
+    }
+  return first;
+}
+
+/* ---- the decision ----------------------------------------------------------- */
+
+static const char *
+refine (const Facts *f, const char *reason, const char **name_out)
+{
+  const Builtin *b = builtin ();
+
+  *name_out = NULL;
+  for (guint i = 0; i < classify_n_refinements; i++)
+    {
+      const ClassifyRefinement *x = &classify_refinements[i];
+
+      if (strcmp (x->from, reason) != 0)
+        continue;
+      if (x->command != CLASSIFY_COMMAND_ANY && x->command != f->command)
+        continue;
+      if (x->no_command && f->command != CLASSIFY_COMMAND_ANY)
+        continue;
+      if (x->status != NULL && !classify_code_match (&b->refine_status[i], f->rcpt->status))
+        continue;
+      if (x->status_not != NULL && classify_code_match (&b->refine_status_not[i], f->rcpt->status))
+        continue;
+      if (x->with_reply && f->rcpt->reply_code == NULL)
+        continue;
+      *name_out = x->name;
+      return reason_lookup (x->to)->name;
+    }
+  return reason;
+}
+
+/* The best code rule for @status, vague or not; or -1. */
+static int
+code_decide (const char *status, gboolean vague)
+{
+  const Builtin *b = builtin ();
+  int best = -1, best_score = -1;
+
+  if (status == NULL)
+    return -1;
+  for (guint i = 0; i < classify_n_code_rules; i++)
+    if (b->code_vague[i] == vague && classify_code_match (&b->codes[i], status))
+      {
+        int score = classify_code_specificity (&b->codes[i]);
+        if (score > best_score)
+          {
+            best = (int) i;
+            best_score = score;
+          }
+      }
+  return best;
+}
+
+static const char *
+reply_decide (const char *reply)
+{
+  for (guint i = 0; i < classify_n_reply_rules; i++)
+    if (classify_reply_match (classify_reply_rules[i].code, reply))
+      return classify_reply_rules[i].reason;
+  return NULL;
+}
+
+static gboolean
+is_permanent (const BounceRecipient *r)
+{
+  if (r->status != NULL)
+    return r->status[0] == '5';
+  if (r->reply_code != NULL)
+    return r->reply_code[0] == '5';
+  return g_strcmp0 (r->action, "failed") == 0;
+}
+
+static gboolean
+is_hard (const char *reason, const BounceRecipient *r)
+{
+  const Reason *known = reason_lookup (reason);
+
+  if (known == NULL || !known->hard || g_strcmp0 (r->action, "delayed") == 0)
+    return FALSE;
+  /* RFC 7504/7505: a null MX or "does not accept mail" is final only as a
+   * permanent reply; a transient one may be a passing state. */
+  if (strcmp (reason, "notaccept") == 0)
+    return is_permanent (r);
+  return TRUE;
+}
+
+/* Whether @s (@n bytes left) starts with a reply and enhanced code as a
+ * multi-line reply repeats them: "550-5.7.1 " or "550 5.7.1 ".  Returns
+ * its length, or 0. */
+static gsize
+continuation_length (const char *s, gsize n)
+{
+  gsize i = 3;
+
+  if (n < 10 || (s[0] != '4' && s[0] != '5') || !g_ascii_isdigit (s[1])
+      || !g_ascii_isdigit (s[2]) || (s[3] != '-' && s[3] != ' ') || s[4] != s[0]
+      || s[5] != '.')
+    return 0;
+  i = 6;
+  while (i < n && i < 9 && g_ascii_isdigit (s[i]))
+    i++;
+  if (i == 6 || i >= n || s[i] != '.')
+    return 0;
+  i++;
+  {
+    gsize d = i;
+    while (i < n && i < d + 3 && g_ascii_isdigit (s[i]))
+      i++;
+    if (i == d || i >= n || s[i] != ' ')
+      return 0;
+  }
+  return i + 1;
+}
+
+/* Copies the first @len bytes of @in to @out in lower case (ASCII only),
+ * dropping the reply and status codes that multi-line replies repeat in
+ * the middle of a sentence (RFC 5321 4.2.1: "550-5.7.1 text" lines,
+ * collapsed into one), so that phrases spanning two lines still match.
+ * Returns the length written; @out is NUL-terminated. */
+static gsize
+lower_text (char *out, const char *in, gsize len)
+{
+  gsize w = 0;
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && in[i - 1] == ' ' && w > 0)
+        {
+          gsize skip = continuation_length (in + i, len - i);
+          if (skip > 0)
+            {
+              i += skip - 1;
+              continue;
+            }
+        }
+      out[w++] = g_ascii_tolower (in[i]);
+    }
+  out[w] = '\0';
+  return w;
+}
+
+#define SET(reason_, ...) \
+  G_STMT_START { \
+    g_autofree char *ev_ = g_strdup_printf (__VA_ARGS__); \
+    r->reason = (reason_); \
+    r->evidence = bounce_report_str (report, ev_); \
+  } G_STMT_END
+
+static void
+classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules *rules)
+{
+  const Builtin *b = builtin ();
+  char stack[CLASSIFY_STACK_TEXT];
+  g_autofree char *heap = NULL;
+  Facts f = { .report = report, .rcpt = r };
+  const Rule *hit;
+  const char *at;
+  int code;
+
+  r->reason = NULL;
+  r->evidence = NULL;
+
+  /* 1. The kind of message. */
+  if (report->kind == BOUNCE_KIND_AUTO_REPLY)
+    {
+      SET ("vacation", "kind:auto-reply");
+      goto done;
+    }
+  if (report->kind == BOUNCE_KIND_FEEDBACK)
+    {
+      SET ("feedback", "kind:feedback");
+      goto done;
+    }
+
+  /* 2. Success: nothing failed, whatever the text says. */
+  if (r->action != NULL && (strcmp (r->action, "delivered") == 0 || strcmp (r->action, "relayed") == 0
+                            || strcmp (r->action, "expanded") == 0))
+    {
+      SET ("delivered", "action:%s", r->action);
+      goto done;
+    }
+  if (r->status != NULL && r->status[0] == '2')
+    {
+      SET ("delivered", "status:%s", r->status);
+      goto done;
+    }
+
+  /* Invariant 2: one lower-case copy. */
+  if (r->diagnostic != NULL)
+    {
+      gsize len = MIN (strlen (r->diagnostic), CLASSIFY_MAX_TEXT);
+      char *lower = len < sizeof stack ? stack : (heap = g_malloc (len + 1));
+
+      f.len = lower_text (lower, r->diagnostic, len);
+      f.text = lower;
+    }
+  else
+    f.text = "";
+  at = r->recipient ? strrchr (r->recipient, '@') : NULL;
+  f.domain = at ? at + 1 : NULL;
+
+  /* The command cues come with the built-in scan; local rules with a
+   * command condition need them first. */
+  scan (&f, b->matcher, b->phrases);
+
+  /* 3. Local rules. */
+  if (rules != NULL && rules->rules->len > 0)
+    {
+      Facts local = f;
+      const Rule *l = local_decide (&local, rules);
+
+      if (l != NULL)
+        {
+          SET (l->reason, "local:%s", l->name);
+          goto done;
+        }
+    }
+
+  /* 4. The diagnostic text, and Diagnostic-Code types. */
+  hit = best_hit (&f, FALSE);
+  if (r->diagnostic_type != NULL)
+    for (guint i = 0; i < classify_n_type_rules; i++)
+      {
+        const ClassifyTypeRule *t = &classify_type_rules[i];
+        gboolean keep = FALSE;
+
+        if (g_ascii_strcasecmp (t->type, r->diagnostic_type) != 0)
+          continue;
+        for (guint k = 0; hit != NULL && k < G_N_ELEMENTS (t->keep) && t->keep[k]; k++)
+          keep |= strcmp (t->keep[k], hit->reason) == 0;
+        if (!keep)
+          {
+            SET (reason_lookup (t->reason)->name, "diagnostic-type:%s", t->type);
+            goto done;
+          }
+      }
+  if (hit != NULL)
+    {
+      const char *refinement;
+      const char *reason = refine (&f, hit->reason, &refinement);
+
+      if (refinement != NULL)
+        SET (reason, "diagnostic:%s/%s", hit->name, refinement);
+      else
+        SET (reason, "diagnostic:%s", hit->name);
+      goto done;
+    }
+
+  /* 5. The notice's format. */
+  if (report->format != NULL)
+    for (guint i = 0; i < classify_n_format_rules; i++)
+      if (strcmp (classify_format_rules[i].format, report->format) == 0)
+        {
+          SET (reason_lookup (classify_format_rules[i].reason)->name, "format:%s", report->format);
+          goto done;
+        }
+
+  /* 6. The enhanced status code. */
+  if ((code = code_decide (r->status, FALSE)) >= 0)
+    {
+      SET (reason_lookup (classify_code_rules[code].reason)->name, "status:%s", r->status);
+      goto done;
+    }
+
+  /* 7. General wording. */
+  if ((hit = best_hit (&f, TRUE)) != NULL)
+    {
+      const char *refinement;
+      const char *reason = refine (&f, hit->reason, &refinement);
+
+      if (refinement != NULL)
+        SET (reason, "diagnostic:%s/%s", hit->name, refinement);
+      else
+        SET (reason, "diagnostic:%s", hit->name);
+      goto done;
+    }
+
+  /* 8. The command answered: at the greeting or HELO nothing but the
+   * client is known (RFC 5321 4.3.1); at MAIL FROM, the sender. */
+  if (f.command == CLASSIFY_COMMAND_CONNECT || f.command == CLASSIFY_COMMAND_HELO)
+    {
+      SET ("blocked", "command:%s", f.command == CLASSIFY_COMMAND_CONNECT ? "connect" : "helo");
+      goto done;
+    }
+  if (f.command == CLASSIFY_COMMAND_MAIL && (r->status == NULL || r->status[0] != '4'))
+    {
+      SET ("rejected", "command:mail");
+      goto done;
+    }
+
+  /* 9. Retried, and nothing specific says why. */
+  if (g_strcmp0 (r->action, "delayed") == 0)
+    {
+      SET ("expired", "action:delayed");
+      goto done;
+    }
+
+  /* 10. Codes of a whole family. */
+  if ((code = code_decide (r->status, TRUE)) >= 0)
+    {
+      SET (reason_lookup (classify_code_rules[code].reason)->name, "status:%s", r->status);
+      goto done;
+    }
+
+  /* 11. The reply code. */
+  if (r->reply_code != NULL)
+    {
+      const char *reason = reply_decide (r->reply_code);
+      if (reason != NULL)
+        {
+          SET (reason_lookup (reason)->name, "reply-code:%s", r->reply_code);
+          goto done;
+        }
+    }
+
+  /* 12. */
+  r->reason = r->status || r->reply_code || r->diagnostic || g_strcmp0 (r->action, "failed") == 0
+              ? "onhold" : "undefined";
+
+done:
+  r->hard_bounce = is_hard (r->reason, r);
+}
+
+#undef SET
 
 void
 classify_report (BounceReport *report, const BounceRules *rules)
 {
-  for (guint i = 0; i < report->recipients->len; i++)
-    {
-      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+  g_return_if_fail (report != NULL);
 
-      r->reason = "onhold";
-      r->evidence = NULL;
-      if (report->kind == BOUNCE_KIND_AUTO_REPLY)
-        r->reason = "vacation";
-      else if (report->kind == BOUNCE_KIND_FEEDBACK)
-        r->reason = "feedback";
-      else if (r->action && (strcmp (r->action, "delivered") == 0 || strcmp (r->action, "relayed") == 0
-                             || strcmp (r->action, "expanded") == 0))
-        r->reason = "delivered";
-      else if (r->status)
-        for (gsize k = 0; k < G_N_ELEMENTS (by_status); k++)
-          if (strcmp (r->status, by_status[k].status) == 0)
-            {
-              r->reason = by_status[k].reason;
-              r->evidence = bounce_report_str (report, r->status);
-            }
-      r->hard_bounce = is_hard (r->reason, r->status)
-                       && g_strcmp0 (r->action, "delayed") != 0;
+  for (guint i = 0; i < report->recipients->len; i++)
+    classify_recipient (report, g_ptr_array_index (report->recipients, i), rules);
+}
+
+/* ---- table checks, for the tests -------------------------------------------- */
+
+gboolean
+classify_check_tables (GError **error_out)
+{
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  ClassifyCodePattern pat;
+
+#define FAIL(...) \
+  G_STMT_START { \
+    g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED, __VA_ARGS__); \
+    return FALSE; \
+  } G_STMT_END
+
+  for (guint i = 0; i < classify_n_phrase_rules; i++)
+    {
+      const ClassifyPhraseRule *p = &classify_phrase_rules[i];
+      Rule r = { 0 };
+
+      if (p->name == NULL || !g_hash_table_add (names, (gpointer) p->name))
+        FAIL ("phrase rule %u: missing or duplicate name \"%s\"", i, p->name);
+      if (!classify_reason_known (p->reason))
+        FAIL ("phrase rule %s: unknown reason \"%s\"", p->name, p->reason);
+      if (p->phrase == NULL || !rule_set_phrase (&r, p->phrase))
+        FAIL ("phrase rule %s: empty phrase or part", p->name);
+      for (const char *c = p->phrase; *c; c++)
+        if (g_ascii_isupper (*c))
+          FAIL ("phrase rule %s: phrase is not lower case", p->name);
+      if (p->status != NULL && !classify_code_parse (p->status, &pat))
+        FAIL ("phrase rule %s: invalid status pattern \"%s\"", p->name, p->status);
+      if (p->reply != NULL && !classify_reply_valid (p->reply))
+        FAIL ("phrase rule %s: invalid reply pattern \"%s\"", p->name, p->reply);
     }
+  for (guint i = 0; i < classify_n_code_rules; i++)
+    {
+      if (!classify_code_parse (classify_code_rules[i].code, &pat))
+        FAIL ("code rule %u: invalid pattern \"%s\"", i, classify_code_rules[i].code);
+      if (!classify_reason_known (classify_code_rules[i].reason))
+        FAIL ("code rule %s: unknown reason", classify_code_rules[i].code);
+      for (guint k = 0; k < i; k++)
+        if (strcmp (classify_code_rules[k].code, classify_code_rules[i].code) == 0)
+          FAIL ("code rule %s: listed twice", classify_code_rules[i].code);
+    }
+  for (guint i = 0; i < classify_n_reply_rules; i++)
+    if (!classify_reply_valid (classify_reply_rules[i].code)
+        || !classify_reason_known (classify_reply_rules[i].reason))
+      FAIL ("reply rule %s: invalid", classify_reply_rules[i].code);
+  for (guint i = 0; i < classify_n_refinements; i++)
+    {
+      const ClassifyRefinement *x = &classify_refinements[i];
+      if (!classify_reason_known (x->from) || !classify_reason_known (x->to)
+          || (x->status != NULL && !classify_code_parse (x->status, &pat)))
+        FAIL ("refinement %s: invalid", x->name);
+    }
+  for (guint i = 0; i < classify_n_type_rules; i++)
+    if (!classify_reason_known (classify_type_rules[i].reason))
+      FAIL ("diagnostic type rule %s: unknown reason", classify_type_rules[i].type);
+  for (guint i = 0; i < classify_n_command_cues; i++)
+    if (classify_command_cues[i].phrase[0] == '\0')
+      FAIL ("command cue %u: empty", i);
+#undef FAIL
+  return TRUE;
 }
