@@ -4,10 +4,53 @@
  * widely copied), else from the lines of the notice before the copy of the
  * returned message that hold an address; the text around it becomes the
  * diagnostic.
+ *
+ * The copy of the returned message is not always introduced by a marker we
+ * know: a block of header fields ("Received:", "From:", "Message-Id:") ends
+ * the notice's own text too, and a line that is a header field of the
+ * returned message ("To: a@b", "Message-ID: <...>") never names a failed
+ * recipient (REASONS.md "How to decide", 4).
  */
 #include "legacy-private.h"
 
 #include <string.h>
+
+/* Header fields that quote the returned message, not a failure. */
+static const char *const quoted_fields[] = {
+  "From:", "To:", "Cc:", "Bcc:", "Reply-To:", "Sender:", "Return-Path:",
+  "Message-Id:", "In-Reply-To:", "References:", "Delivered-To:", "Errors-To:",
+  "X-Original-To:", "Envelope-To:", "Received:", "Subject:", "Date:",
+  "List-", "X-", "DKIM-Signature:", "Authentication-Results:",
+};
+
+/* Header fields that start the block of a returned message's headers. */
+static const char *const block_starts[] = {
+  "Received: from ", "Received: by ", "Return-Path: <", "Return-path: <",
+};
+
+static gboolean
+is_quoted_field (const char *line, gsize len)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (quoted_fields); i++)
+    {
+      gsize n = strlen (quoted_fields[i]);
+      if (len >= n && g_ascii_strncasecmp (line, quoted_fields[i], n) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+starts_header_block (const char *line, gsize len)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (block_starts); i++)
+    {
+      gsize n = strlen (block_starts[i]);
+      if (len >= n && strncmp (line, block_starts[i], n) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
 
 gboolean
 legacy_generic_recognise (BounceReport *report, const BounceView *view)
@@ -16,6 +59,7 @@ legacy_generic_recognise (BounceReport *report, const BounceView *view)
   const char *end;
   const char *line;
   gsize line_len, pos = 0, limit;
+  gboolean continuation = FALSE;
 
   if (!legacy_is_daemon_notice (view))
     return FALSE;
@@ -32,6 +76,19 @@ legacy_generic_recognise (BounceReport *report, const BounceView *view)
 
   while (bounce_text_next_line (view->body, limit, &pos, &line, &line_len))
     {
+      gboolean folded = line_len > 0 && (line[0] == ' ' || line[0] == '\t');
+
+      if (starts_header_block (line, line_len))
+        break;
+      /* A header field of the returned message, and its folded lines. */
+      if (is_quoted_field (line, line_len))
+        {
+          continuation = TRUE;
+          continue;
+        }
+      if (continuation && folded)
+        continue;
+      continuation = FALSE;
       if (memchr (line, '@', line_len) == NULL)
         continue;
       if (failed != NULL)

@@ -182,7 +182,9 @@ legacy_forwarded_recognise (BounceReport *report, const BounceView *view)
       g_string_append_len (text, line + q, (gssize) (line_len - q));
       g_string_append_c (text, '\n');
     }
-  return legacy_embedded_parse (report, view, text->str, text->len);
+  if (!legacy_embedded_parse (report, view, text->str, text->len))
+    return FALSE;
+  return legacy_mta_finish (report, view);
 }
 
 /* ---- Active!hunter ------------------------------------------------------ */
@@ -278,6 +280,9 @@ legacy_imail_recognise (BounceReport *report, const BounceView *view)
       const char *s = line + ind;
       gsize n = line_len - ind;
       gboolean head = FALSE;
+
+      while (n > 0 && g_ascii_isspace (s[n - 1]))
+        n--;
 
       for (gsize i = 0; i < G_N_ELEMENTS (imail_heads) && !head; i++)
         if (n > strlen (imail_heads[i]) && g_ascii_strncasecmp (s, imail_heads[i], strlen (imail_heads[i])) == 0)

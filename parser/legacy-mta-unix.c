@@ -189,6 +189,15 @@ legacy_postfix_recognise (BounceReport *report, const BounceView *view)
       rcpt = NULL;
     }
   legacy_set_diagnostic (report, rcpt, text);
+  if (report->recipients->len == 0
+      && legacy_find_line (view->body, view->body_len, "--- Delivery report unavailable ---") != NULL)
+    {
+      /* The queue file lost its recipient records: the returned message's
+       * To is the only trace of the recipient. */
+      g_autofree char *to = legacy_returned_to (view);
+      if (to != NULL)
+        legacy_add_named (report, view, to, -1, NULL, 0);
+    }
   for (guint i = 0; i < report->recipients->len; i++)
     {
       BounceRecipient *r = g_ptr_array_index (report->recipients, i);
@@ -494,6 +503,11 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
                   if (line_len - ind > 4 && strncmp (line + ind, "<<< ", 4) == 0)
                     legacy_text_append (all, line + ind + 4, line_len - ind - 4);
                 }
+              /* No dialogue at all: the transcript is the local verdict. */
+              tpos = 0;
+              if (all->len == 0)
+                while (bounce_text_next_line (t, (gsize) (end - t), &tpos, &line, &line_len))
+                  legacy_text_append (all, line, line_len);
               if (all->len > 0 && (r->diagnostic == NULL || !g_ascii_isdigit (r->diagnostic[0])))
                 {
                   if (r->diagnostic_type == NULL)

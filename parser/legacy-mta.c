@@ -98,11 +98,55 @@ legacy_mta_region_end (const BounceView *view, const char *from,
   return end;
 }
 
+/* Whether a reply code "NNN" (RFC 5321 4.2: first digit 2-5, second 0-5)
+ * stands at @p, followed by a blank or the '-' of a multi-line reply. */
+static gboolean
+reply_at (const char *p)
+{
+  return p[0] >= '2' && p[0] <= '5' && p[1] >= '0' && p[1] <= '5' && g_ascii_isdigit (p[2])
+         && (p[3] == ' ' || p[3] == '-' || p[3] == '\0');
+}
+
+/* Notices quote the server's answer after a colon: "host x said: 550 ...",
+ * "after initial connection: 554 ...", "responded with failure: 552 ...",
+ * or after "<<< " in a transcript.  The first such code agreeing with the
+ * status class is the reply code. */
+static void
+reply_code_from_text (BounceReport *report, BounceRecipient *rcpt)
+{
+  const char *d = rcpt->diagnostic;
+
+  if (rcpt->reply_code != NULL || d == NULL)
+    return;
+  for (const char *p = d; *p != '\0'; p++)
+    {
+      const char *c = NULL;
+
+      if (p[0] == ':' && p[1] == ' ')
+        c = p + 2;
+      else if (p[0] == '<' && p[1] == '<' && p[2] == '<' && p[3] == ' ')
+        c = p + 4;
+      if (c == NULL || !reply_at (c) || c[0] == '2')
+        continue;
+      if (rcpt->status != NULL && rcpt->status[0] != c[0])
+        continue;
+      rcpt->reply_code = bounce_report_strn (report, c, 3);
+      return;
+    }
+}
+
 gboolean
 legacy_mta_finish (BounceReport *report, const BounceView *view)
 {
   if (report->recipients->len == 0 && view->returned != NULL)
     legacy_embedded_parse (report, view, view->returned, view->returned_len);
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+      /* The status first: the reply code must agree with its class. */
+      dsn_status_complete (report, r);
+      reply_code_from_text (report, r);
+    }
   return TRUE;
 }
 

@@ -24,6 +24,13 @@ static const char *const returned_markers[] = {
   "--- Original message follows",
   "Content-Type: message/rfc822",
   "   ----- Original message -----",
+  "Message text follows:",
+  "------- Returned Message --------",
+  "--- Enclosed is a copy of the message.",
+  "Original mail as follows:",
+  "-------original message",
+  "Message headers follow.",
+  "Included is a copy of the message header",
 };
 
 static gboolean
