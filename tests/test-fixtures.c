@@ -439,12 +439,14 @@ test_line_ends (gconstpointer data)
         }
       /* Each variant must really use its line end, or the test proves
        * nothing: LF has no CR, CR has no LF, CRLF has both. */
-      if (strcmp (line_end_suffixes[i], ".lf") == 0)
-        g_assert_null (memchr (contents, '\r', len));
-      else if (strcmp (line_end_suffixes[i], ".cr") == 0)
-        g_assert_null (memchr (contents, '\n', len));
-      else
-        g_assert_nonnull (g_strstr_len (contents, (gssize) len, "\r\n"));
+      if ((strcmp (line_end_suffixes[i], ".lf") == 0 && memchr (contents, '\r', len) != NULL)
+          || (strcmp (line_end_suffixes[i], ".cr") == 0 && memchr (contents, '\n', len) != NULL)
+          || (strcmp (line_end_suffixes[i], ".crlf") == 0
+              && g_strstr_len (contents, (gssize) len, "\r\n") == NULL))
+        {
+          g_test_fail_printf ("%s does not use the line ends its name says", eml);
+          return;
+        }
 
       node = parse_to_json (contents, len, NULL, "-");
       json_object_remove_member (json_node_get_object (node), "sha256");
