@@ -34,7 +34,10 @@
  *                           <addr>, ResponseCode 421, ...]".
  *
  * Every recogniser checks a cheap gate first (sender, a header, one marker
- * phrase), because all of them run, in order, on every legacy notice.
+ * phrase), because all of them run, in order, on every message that is
+ * neither a DSN nor a feedback report; the text layouts are only read in
+ * mailer-daemon notices (legacy_is_daemon_notice()), so that ordinary mail
+ * quoting a provider's phrase is never taken for a bounce.
  * Invariants: recipients come only from the part of the notice that lists
  * failures, never from the quoted returned message; the sender and
  * postmaster are refused by legacy_add().
@@ -618,6 +621,8 @@ legacy_outlook_recognise (BounceReport *report, const BounceView *view)
   if (!from_has (view, "hotmail") && !from_has (view, "outlook.")
       && !from_has (view, "live.com") && !from_has (view, "msn.com"))
     return FALSE;
+  if (!legacy_is_daemon_notice (view))
+    return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (outlook_delayed_intros) && intro == NULL; i++)
     if ((intro = body_find (view, outlook_delayed_intros[i])) != NULL)
       delayed = TRUE;
@@ -659,13 +664,16 @@ static const char *const gmail_end_markers[] = {
 static gboolean
 legacy_gmail_recognise (BounceReport *report, const BounceView *view)
 {
-  const char *intro = body_find (view, "Delivery to the following recipient");
+  const char *intro;
   const char *details, *end = view->body + view->body_len;
   const char *line;
   gsize line_len, pos, limit;
   gboolean delayed;
   g_autofree char *text = NULL;
 
+  if (!legacy_is_daemon_notice (view))
+    return FALSE;
+  intro = body_find (view, "Delivery to the following recipient");
   if (intro == NULL)
     return FALSE;
   {
@@ -778,7 +786,7 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
   g_autofree char *response = NULL;
   gboolean delayed;
 
-  if (!from_has (view, "google"))
+  if (!from_has (view, "google") || !legacy_is_daemon_notice (view))
     return FALSE;
   title = google_title (view);
   if (title == NULL)
@@ -848,13 +856,16 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
 static gboolean
 legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
 {
-  const char *intro = body_find (view, "Sorry, we were unable to deliver your message to the following address");
+  const char *intro;
   const char *end;
   const char *line;
   gsize line_len, pos, limit;
   BounceRecipient *current = NULL;
   g_autoptr(GString) diag = g_string_new (NULL);
 
+  if (!legacy_is_daemon_notice (view))
+    return FALSE;
+  intro = body_find (view, "Sorry, we were unable to deliver your message to the following address");
   if (intro == NULL)
     return FALSE;
   end = body_find (view, "--- Below this line is a copy of the message");
@@ -1162,6 +1173,8 @@ legacy_amazonses_recognise (BounceReport *report, const BounceView *view)
 {
   if (!from_has (view, "amazonses.com") && !header_has (view, "X-SES-Outgoing", NULL))
     return FALSE;
+  if (!legacy_is_daemon_notice (view))
+    return FALSE;
   return amazon_text_parse (report, view);
 }
 
@@ -1230,7 +1243,8 @@ legacy_mailru_recognise (BounceReport *report, const BounceView *view)
   const char *marker = NULL;
   const char *end;
 
-  if (!from_has (view, "mail.ru") && body_find (view, "Mail.Ru") == NULL)
+  if (!legacy_is_daemon_notice (view)
+      || (!from_has (view, "mail.ru") && body_find (view, "Mail.Ru") == NULL))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (mailru_markers); i++)
     {
@@ -1317,7 +1331,7 @@ einsundeins_parse (BounceReport *report, const BounceView *view)
 static gboolean
 legacy_gmx_recognise (BounceReport *report, const BounceView *view)
 {
-  if (!from_has (view, "gmx."))
+  if (!from_has (view, "gmx.") || !legacy_is_daemon_notice (view))
     return FALSE;
   return einsundeins_parse (report, view);
 }
@@ -1327,6 +1341,8 @@ legacy_einsundeins_recognise (BounceReport *report, const BounceView *view)
 {
   if (!from_has (view, "kundenserver.de") && !from_has (view, "@web.de")
       && !from_has (view, "1und1.") && !from_has (view, "ionos."))
+    return FALSE;
+  if (!legacy_is_daemon_notice (view))
     return FALSE;
   return einsundeins_parse (report, view);
 }
@@ -1341,7 +1357,7 @@ legacy_zoho_recognise (BounceReport *report, const BounceView *view)
   const char *quoted;
   gboolean warning;
 
-  if (!from_has (view, "zoho"))
+  if (!from_has (view, "zoho") || !legacy_is_daemon_notice (view))
     return FALSE;
   warning = body_find (view, "THIS IS A WARNING MESSAGE ONLY") != NULL;
   /* The returned message's headers follow the report, unmarked. */

@@ -699,6 +699,28 @@ static const Foreign foreign[] = {
     "\n"
     "Did you see the line \"Technical details of permanent failure\" again?\n",
   },
+  {
+    "quoting-gmail", /* a person pasting a notice into a question */
+    "From: Pat <pat@gmail.example.com>\n"
+    "To: help@example.com\n"
+    "Subject: why?\n"
+    "\n"
+    "I keep getting this:\n"
+    "\n"
+    "Delivery to the following recipient failed permanently:\n"
+    "\n"
+    "     friend@example.org\n",
+  },
+  {
+    "person-at-gmx", /* mail from a GMX user, in the layout's words */
+    "From: Chris <chris@gmx.example>\n"
+    "Subject: list\n"
+    "\n"
+    "This is a permanent error.\n"
+    "\n"
+    "friend@example.org:\n"
+    "host: mx.example.org\n",
+  },
 };
 
 static const char *const provider_formats[] = {
