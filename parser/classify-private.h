@@ -94,6 +94,7 @@ typedef struct {
  * unknown" in reply to MAIL FROM speaks of the sender, "no such domain"
  * at the greeting of the client's name.  The first matching row applies.
  * @name: evidence suffix: "diagnostic:<rule>/<name>".
+ * @rule: (nullable): the phrase rule it applies to; NULL for any.
  * @from: the reason the text gave.
  * @to: the reason it becomes.
  * @command: required command, or ANY.
@@ -105,6 +106,7 @@ typedef struct {
  */
 typedef struct {
   const char *name;
+  const char *rule;
   const char *from;
   const char *to;
   ClassifyCommand command;

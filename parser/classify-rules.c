@@ -644,11 +644,12 @@ const ClassifyRefinement classify_refinements[] = {
   /* "Unknown user" after DATA: RCPT accepted the address, so a filter
    * refused the message (a practice of Japanese mobile carriers). */
   { .name = "after-data", .from = "userunknown", .to = "filtered", .command = CLASSIFY_COMMAND_DATA },
-  /* "User unknown" as a bare SMTP reply, answering no known command and
-   * without a mailbox-address code (x.1.x): filters answer this way too, and
-   * an address is only called dead on firmer evidence. */
-  { .name = "no-rcpt", .from = "userunknown", .to = "filtered", .no_command = TRUE,
-    .status_not = "x.1.x", .with_reply = TRUE },
+  /* "Unknown user", in this word order and answering no named command, is
+   * how NTT docomo and the filtering gateways in front of Japanese mail
+   * systems refuse a message after DATA; without a mailbox-address code
+   * (x.1.x) it is not taken as proof that the address is dead. */
+  { .name = "carrier-filter", .rule = "unknown-user", .from = "userunknown", .to = "filtered",
+    .no_command = TRUE, .status_not = "x.1.x" },
   /* A size limit named by x.2.3 is the recipient mailbox's, not the system's. */
   { .name = "mailbox-limit", .from = "mesgtoobig", .to = "exceedlimit", .status = "x.2.3" },
 };

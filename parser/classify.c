@@ -744,8 +744,9 @@ local_decide (Facts *f, const BounceRules *rules)
 /* ---- the decision ----------------------------------------------------------- */
 
 static const char *
-refine (const Facts *f, const char *reason, const char **name_out)
+refine (const Facts *f, const Rule *rule, const char **name_out)
 {
+  const char *reason = rule->reason;
   const Builtin *b = builtin ();
 
   *name_out = NULL;
@@ -753,7 +754,7 @@ refine (const Facts *f, const char *reason, const char **name_out)
     {
       const ClassifyRefinement *x = &classify_refinements[i];
 
-      if (strcmp (x->from, reason) != 0)
+      if (strcmp (x->from, reason) != 0 || (x->rule != NULL && strcmp (x->rule, rule->name) != 0))
         continue;
       if (x->command != CLASSIFY_COMMAND_ANY && x->command != f->command)
         continue;
@@ -979,7 +980,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   if (hit != NULL)
     {
       const char *refinement;
-      const char *reason = refine (&f, hit->reason, &refinement);
+      const char *reason = refine (&f, hit, &refinement);
 
       if (refinement != NULL)
         SET (reason, "diagnostic:%s/%s", hit->name, refinement);
@@ -1008,7 +1009,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   if ((hit = best_hit (&f, TRUE)) != NULL)
     {
       const char *refinement;
-      const char *reason = refine (&f, hit->reason, &refinement);
+      const char *reason = refine (&f, hit, &refinement);
 
       if (refinement != NULL)
         SET (reason, "diagnostic:%s/%s", hit->name, refinement);
