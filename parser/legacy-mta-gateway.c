@@ -164,6 +164,10 @@ legacy_forwarded_recognise (BounceReport *report, const BounceView *view)
   gsize quote = 0, line_len, pos;
   g_autoptr(GString) text = NULL;
 
+  /* Only a notice, or mail forwarding one under a notice's subject: a
+   * person quoting a bounce in a conversation is not reporting one. */
+  if (!legacy_is_daemon_notice (view))
+    return FALSE;
   if (limit == NULL)
     limit = body_end (view);
   block = forwarded_block (view, limit, &quote);

@@ -437,22 +437,9 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
             s += 4, n -= 4;
           legacy_set_diagnostic (report, rcpt, reason);
           g_string_truncate (reason, 0);
+          /* A bare local name ("kijitora", local delivery) is no mail
+           * address: the DSN fields, when present, gave the full one. */
           rcpt = legacy_add_named (report, view, s, (gssize) n, NULL, 0);
-          if (rcpt == NULL && memchr (s, '@', n) == NULL && n < 64)
-            {
-              /* A local name ("kijitora"): the DSN fields, if any, carry
-               * its full address; without them it is all we have. */
-              if (report->recipients->len == 0)
-                {
-                  g_autofree char *local = g_strstrip (g_strndup (s, n));
-                  if (*local != '\0' && strchr (local, ' ') == NULL)
-                    {
-                      rcpt = bounce_report_add_recipient (report);
-                      rcpt->recipient = bounce_report_str (report, local);
-                      rcpt->action = "failed";
-                    }
-                }
-            }
           continue;
         }
       if (rcpt != NULL && line_len > ind + 8 && g_ascii_strncasecmp (line + ind, "(reason:", 8) == 0)

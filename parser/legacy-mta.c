@@ -147,7 +147,10 @@ legacy_mta_finish (BounceReport *report, const BounceView *view)
       dsn_status_complete (report, r);
       reply_code_from_text (report, r);
     }
-  return TRUE;
+  /* Markers of a format without a recipient make a bounce only when the
+   * message comes from a mailer daemon; otherwise it is ordinary mail that
+   * happens to carry a product's header (an X-Mailer, a list server's). */
+  return report->recipients->len > 0 || legacy_is_daemon_notice (view);
 }
 
 void
