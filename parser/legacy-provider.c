@@ -51,12 +51,25 @@
  * headers in it, not its body). */
 #define PROVIDER_MAX_JSON (1024u * 1024u)
 
+/* How far into the notice the phrases that identify a layout are looked
+ * for: they open the notice, and the text after them may be a long copy of
+ * the returned message that is not worth scanning for every layout. */
+#define PROVIDER_MARKER_SPAN (32u * 1024u)
+
 /* ---- small helpers ------------------------------------------------------ */
 
 static const char *
 body_find (const BounceView *view, const char *needle)
 {
   return bounce_text_find (view->body, (gssize) view->body_len, needle);
+}
+
+/* body_find() over the first PROVIDER_MARKER_SPAN bytes only. */
+static const char *
+head_find (const BounceView *view, const char *needle)
+{
+  return bounce_text_find (view->body, (gssize) MIN (view->body_len, PROVIDER_MARKER_SPAN),
+                           needle);
 }
 
 static gsize
@@ -334,6 +347,31 @@ exchange_diagnostic (BounceReport *report, BounceRecipient *rcpt, const char *te
   set_diagnostic (report, rcpt, text, -1);
 }
 
+/* The title of the administrators' section, in the languages Exchange
+ * writes its notices in (the section's content stays in English). */
+static const char *const exchange_sections[] = {
+  "Diagnostic information for administrators:",
+  "Diagnoseinformationen für Administratoren:",
+  "Informations de diagnostic pour les administrateurs",
+  "Información de diagnóstico para administradores:",
+  "Informazioni di diagnostica per gli amministratori:",
+  "Diagnostische informatie voor beheerders:",
+  "Informações de diagnóstico para administradores:",
+  "管理者向けの診断情報:",
+};
+
+static const char *
+exchange_section (const BounceView *view)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (exchange_sections); i++)
+    {
+      const char *p = head_find (view, exchange_sections[i]);
+      if (p != NULL)
+        return p;
+    }
+  return NULL;
+}
+
 static gboolean
 exchange_is_ndr (const BounceView *view)
 {
@@ -346,7 +384,7 @@ exchange_is_ndr (const BounceView *view)
 static gboolean
 exchange_parse (BounceReport *report, const BounceView *view)
 {
-  const char *section = body_find (view, "Diagnostic information for administrators:");
+  const char *section = exchange_section (view);
   const char *line;
   gsize line_len, pos;
   BounceRecipient *current = NULL;
@@ -368,6 +406,12 @@ exchange_parse (BounceReport *report, const BounceView *view)
           gsize ind = line_indent (line, line_len);
 
           if (starts_with (line + ind, line_len - ind, "Original message headers:"))
+            break;
+          /* The next section's title ("Original message headers:" in
+           * whatever language): a line ending in a colon after the
+           * recipients' blocks. */
+          if (current == NULL && report->recipients->len > 0 && line_len > 1
+              && line[line_len - 1] == ':' && memchr (line, '@', line_len) == NULL)
             break;
           if (starts_with (line + ind, line_len - ind, "Generating server:"))
             {
@@ -468,7 +512,7 @@ exchange_parse (BounceReport *report, const BounceView *view)
 static gboolean
 is_exchange_online (const BounceView *view)
 {
-  const char *gen = body_find (view, "Generating server:");
+  const char *gen = head_find (view, "Generating server:");
 
   if (gen != NULL)
     {
@@ -492,9 +536,9 @@ static gboolean
 legacy_exchange2007_recognise (BounceReport *report, const BounceView *view)
 {
   if (!exchange_is_ndr (view)
-      || (body_find (view, "Diagnostic information for administrators:") == NULL
-          && body_find (view, "Delivery has failed to these recipients or groups") == NULL
-          && body_find (view, "Delivery is delayed to these recipients or groups") == NULL))
+      || (exchange_section (view) == NULL
+          && head_find (view, "Delivery has failed to these recipients or groups") == NULL
+          && head_find (view, "Delivery is delayed to these recipients or groups") == NULL))
     return FALSE;
   return exchange_parse (report, view);
 }
@@ -523,7 +567,7 @@ legacy_exchange2003_recognise (BounceReport *report, const BounceView *view)
       && !legacy_is_daemon_notice (view))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (exchange2003_markers) && marker == NULL; i++)
-    marker = body_find (view, exchange2003_markers[i]);
+    marker = head_find (view, exchange2003_markers[i]);
   if (marker == NULL)
     return FALSE;
 
@@ -673,7 +717,7 @@ legacy_gmail_recognise (BounceReport *report, const BounceView *view)
 
   if (!legacy_is_daemon_notice (view))
     return FALSE;
-  intro = body_find (view, "Delivery to the following recipient");
+  intro = head_find (view, "Delivery to the following recipient");
   if (intro == NULL)
     return FALSE;
   {
@@ -865,7 +909,7 @@ legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
 
   if (!legacy_is_daemon_notice (view))
     return FALSE;
-  intro = body_find (view, "Sorry, we were unable to deliver your message to the following address");
+  intro = head_find (view, "Sorry, we were unable to deliver your message to the following address");
   if (intro == NULL)
     return FALSE;
   end = body_find (view, "--- Below this line is a copy of the message");

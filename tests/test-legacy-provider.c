@@ -165,6 +165,29 @@ static const Case cases[] = {
     },
   },
   {
+    "exchange-german", "Exchange NDR in German: the section titles are translated",
+    "exchange2007",
+    "From: Microsoft Outlook <postmaster@example.net>\n"
+    "Subject: Unzustellbar: Angebot\n"
+    "\n"
+    "Ihre Nachricht hat einige oder alle Empfänger nicht erreicht.\n"
+    "\n"
+    "Diagnoseinformationen für Administratoren:\n"
+    "\n"
+    "Generierender Server: EX03.example.net\n"
+    "\n"
+    "beth@example.org\n"
+    "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n"
+    "\n"
+    "Ursprüngliche Nachrichtenkopfzeilen:\n"
+    "\n"
+    "To: beth@example.org,\n"
+    " carl@example.org\n",
+    1, {
+      { "beth@example.org", "failed", "5.1.1", "550", NULL, "RecipNotFound" },
+    },
+  },
+  {
     "exchange2010-smtp-relay", "Exchange relaying the remote answer: #< #5.1.1 smtp;550 ...> #SMTP#",
     "exchange2007",
     "From: postmaster@example.net\n"
