@@ -758,6 +758,19 @@ bounce_report_parse (const char *data, gsize length,
 
   read_returned (&w);
 
+  /* A status part mislabelled text/plain may also come first, where RFC
+   * 6522 puts the notice: only when the report has no other status part is
+   * the first text part read as one (and then it is not the notice). */
+  if (w.status_part == NULL && w.in_report && texts->len > 0
+      && (w.report_type == NULL || g_ascii_strcasecmp (w.report_type, "feedback-report") != 0))
+    {
+      gsize flen;
+      g_autofree char *first = part_content (g_ptr_array_index (texts, 0), &flen);
+
+      if (dsn_fields_sniff (first, flen))
+        w.status_part = g_ptr_array_steal_index (texts, 0);
+    }
+
   /* 1. A DSN: its status part names the recipients. */
   if (w.status_part != NULL)
     {
