@@ -331,6 +331,27 @@ CREATE VIEW bounce.outcomes AS
     JOIN bounce.messages m ON m.id = o.message_id
     LEFT JOIN bounce.reasons r ON r.reason = o.reason;
 COMMENT ON VIEW bounce.outcomes IS 'recipient_outcomes with the reason group and the main fields of their message.';
+-- The columns of recipient_outcomes mean the same in the view.
+DO $$
+DECLARE
+  c record;
+BEGIN
+  FOR c IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS text
+             FROM pg_attribute a
+            WHERE a.attrelid = 'bounce.recipient_outcomes'::regclass
+              AND a.attnum > 0 AND NOT a.attisdropped
+  LOOP
+    EXECUTE format('COMMENT ON COLUMN bounce.outcomes.%I IS %L', c.attname, c.text);
+  END LOOP;
+END $$;
+COMMENT ON COLUMN bounce.outcomes.reason_group IS 'Group of the reason (bounce.reasons.grp).';
+COMMENT ON COLUMN bounce.outcomes.sha256 IS 'Hex SHA-256 of the reporting message.';
+COMMENT ON COLUMN bounce.outcomes.source IS 'Path of the reporting message when ingested.';
+COMMENT ON COLUMN bounce.outcomes.format IS 'Decoder that read the reporting message.';
+COMMENT ON COLUMN bounce.outcomes.reporting_mta IS 'Reporting-MTA of the reporting message.';
+COMMENT ON COLUMN bounce.outcomes.original_message_id IS 'Message-ID of the returned message.';
+COMMENT ON COLUMN bounce.outcomes.original_subject IS 'Subject of the returned message.';
+COMMENT ON COLUMN bounce.outcomes.classifier_version IS 'Classifier version that chose the reason.';
 
 -- ---- roles ----------------------------------------------------------------
 

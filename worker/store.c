@@ -55,7 +55,7 @@ struct sql_migration { int version; const char *name; const char *sql; };
 extern const struct sql_migration sql_migrations[];
 extern const unsigned sql_migrations_count;
 
-/* Key of the transaction advisory lock that serialises migrations
+/* Key of the advisory lock that serialises migrations
  * ("bounced" in ASCII, so that it is recognisable in pg_locks). */
 #define STORE_MIGRATE_LOCK_KEY "27707097871508836"
 
@@ -542,27 +542,38 @@ store_migrate (Store *store, GError **error_out)
   if (exists && migrations_pending (applied) == 0)
     return 0;
 
-  /* All pending migrations in one transaction under a transaction-level
-   * advisory lock: two workers starting at once apply each migration once,
-   * and a failed migration leaves no trace. */
-  if (!store_command (store, "begin migration", "BEGIN", error_out))
-    return -1;
+  /* All pending migrations in one transaction, under an advisory lock, so
+   * that two workers starting at once apply each migration once and a
+   * failed migration leaves no trace.  The lock is taken before the
+   * transaction begins, not inside it: a transaction that began before
+   * another one's migration committed would look the new tables up in its
+   * stale catalog caches and try to create them again. */
   {
     g_autoptr(PGresult) res = store_exec (store, "lock migrations", PGRES_TUPLES_OK,
-                                          "SELECT pg_advisory_xact_lock(" STORE_MIGRATE_LOCK_KEY ")",
+                                          "SELECT pg_advisory_lock(" STORE_MIGRATE_LOCK_KEY ")",
                                           0, NULL, error_out);
     if (res == NULL)
-      {
-        store_rollback (store);
-        return -1;
-      }
-  }
-  count = store_migrate_locked (store, error_out);
-  if (count < 0 || !store_command (store, "commit migration", "COMMIT", error_out))
-    {
-      store_rollback (store);
       return -1;
+  }
+  if (!store_command (store, "begin migration", "BEGIN", error_out))
+    count = -1;
+  else
+    {
+      count = store_migrate_locked (store, error_out);
+      if (count < 0 || !store_command (store, "commit migration", "COMMIT", error_out))
+        {
+          store_rollback (store);
+          count = -1;
+        }
     }
+  /* Released with the session anyway, should the connection be lost. */
+  {
+    g_autoptr(PGresult) res = store_exec (store, "unlock migrations", PGRES_TUPLES_OK,
+                                          "SELECT pg_advisory_unlock(" STORE_MIGRATE_LOCK_KEY ")",
+                                          0, NULL, count < 0 ? NULL : error_out);
+    if (res == NULL && count >= 0)
+      return -1;
+  }
   return count;
 }
 

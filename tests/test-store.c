@@ -1,0 +1,869 @@
+/* test-store.c - the PostgreSQL store against a real server (suite db)
+ *
+ * Needs a server named by the PG* variables (tests/with-postgres provides a
+ * throwaway one); without any, every test is skipped.  Each test creates a
+ * fresh database with a unique name and drops it at the end.  The reports
+ * written come from bounce_report_parse() on messages composed here.
+ */
+#include "store.h"
+
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  const char *recipient;
+  const char *action;
+  const char *status;
+  const char *diagnostic;
+  const char *last_attempt;    /* RFC 5322 date */
+} TestRcpt;
+
+#define TEST_MAX_RCPTS 3
+
+typedef struct {
+  const char *name;
+  const char *id;              /* makes the content unique */
+  TestRcpt rcpts[TEST_MAX_RCPTS];
+} TestDsn;
+
+/* Delivery status notifications in the shape RFC 3464 section 2 gives,
+ * with the recipients of each case. */
+static const TestDsn dsn_cases[] = {
+  { "two-recipients", "a1", {
+      { "user1@Example.ORG", "failed", "5.1.1", "550 5.1.1 <user1@example.org>: user unknown",
+        "Sun, 1 Nov 2026 10:00:00 +0000" },
+      { "user2@example.org", "failed", "5.2.2", "552 5.2.2 mailbox full, quota exceeded",
+        "Sun, 1 Nov 2026 10:00:05 +0000" } } },
+  { "soft-again", "b2", {
+      { "user2@example.org", "delayed", "4.2.2", "452 4.2.2 mailbox full",
+        "Thu, 5 Nov 2026 08:00:00 +0000" } } },
+  { "earlier-other-case", "c3", {
+      { "USER1@example.org", "failed", "5.1.1", "550 5.1.1 no such user here",
+        "Thu, 15 Oct 2026 12:00:00 +0200" } } },
+  { "blocked-sender", "d4", {
+      { "user3@mail.example.net", "failed", "5.7.1",
+        "554 5.7.1 Service unavailable; client host blocked using a blocklist",
+        "Mon, 2 Nov 2026 09:30:00 +0000" } } },
+};
+
+static const char dsn_template[] =
+  "From: MAILER-DAEMON@mx.example.net\r\n"
+  "To: sender@example.com\r\n"
+  "Subject: Undelivered Mail Returned to Sender\r\n"
+  "Date: Mon, 2 Nov 2026 10:00:00 +0000\r\n"
+  "Message-ID: <%s.dsn@mx.example.net>\r\n"
+  "MIME-Version: 1.0\r\n"
+  "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n"
+  "\r\n"
+  "--b\r\n"
+  "Content-Type: text/plain\r\n"
+  "\r\n"
+  "Your message could not be delivered.\r\n"
+  "\r\n"
+  "--b\r\n"
+  "Content-Type: message/delivery-status\r\n"
+  "\r\n"
+  "Reporting-MTA: dns; mx.example.net\r\n"
+  "Arrival-Date: Sun, 1 Nov 2026 09:59:00 +0000\r\n"
+  "%s"
+  "\r\n"
+  "--b\r\n"
+  "Content-Type: text/rfc822-headers\r\n"
+  "\r\n"
+  "From: sender@example.com\r\n"
+  "To: someone@example.org\r\n"
+  "Subject: Autumn news %s\r\n"
+  "Message-ID: <%s.orig@example.com>\r\n"
+  "X-Campaign-ID: autumn\r\n"
+  "\r\n"
+  "--b--\r\n";
+
+static const char not_bounce_text[] =
+  "From: friend@example.org\r\n"
+  "To: sender@example.com\r\n"
+  "Subject: lunch?\r\n"
+  "Message-ID: <lunch@example.org>\r\n"
+  "\r\n"
+  "Are you free on Tuesday?\r\n";
+
+static char *
+dsn_compose (const TestDsn *c)
+{
+  g_autoptr(GString) blocks = g_string_new (NULL);
+
+  for (guint i = 0; i < TEST_MAX_RCPTS && c->rcpts[i].recipient; i++)
+    {
+      const TestRcpt *r = &c->rcpts[i];
+
+      g_string_append_printf (blocks,
+                              "\r\nFinal-Recipient: rfc822; %s\r\n"
+                              "Action: %s\r\n"
+                              "Status: %s\r\n"
+                              "Remote-MTA: dns; mx.example.org\r\n"
+                              "Diagnostic-Code: smtp; %s\r\n"
+                              "Last-Attempt-Date: %s\r\n",
+                              r->recipient, r->action, r->status, r->diagnostic, r->last_attempt);
+    }
+  return g_strdup_printf (dsn_template, c->id, blocks->str, c->id, c->id);
+}
+
+/* ---- a batch of items and what they own ------------------------------ */
+
+typedef struct {
+  GArray *items;        /* StoreItem */
+  GPtrArray *reports;   /* BounceReport* */
+  GPtrArray *strings;   /* char* (sha256, source) */
+} Batch;
+
+static Batch *
+batch_new (void)
+{
+  Batch *b = g_new0 (Batch, 1);
+
+  b->items = g_array_new (FALSE, TRUE, sizeof (StoreItem));
+  b->reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bounce_report_free);
+  b->strings = g_ptr_array_new_with_free_func (g_free);
+  return b;
+}
+
+static void
+batch_free (Batch *b)
+{
+  g_array_unref (b->items);
+  g_ptr_array_unref (b->reports);
+  g_ptr_array_unref (b->strings);
+  g_free (b);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Batch, batch_free)
+
+/* Adds a message by its text (parsed here), or an unreadable one (NULL). */
+static void
+batch_add (Batch *b, const char *source, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  BounceReport *report;
+  StoreItem item = { 0 };
+  char *sha;
+
+  if (text != NULL)
+    {
+      report = bounce_report_parse (text, strlen (text), NULL, &error);
+      g_assert_no_error (error);
+      sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+      item.size = strlen (text);
+    }
+  else
+    {
+      report = bounce_report_new_error ("could not read: permission denied");
+      sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, source, -1);
+    }
+  g_ptr_array_add (b->reports, report);
+  g_ptr_array_add (b->strings, sha);
+  g_ptr_array_add (b->strings, g_strdup (source));
+  item.sha256 = sha;
+  item.source = g_ptr_array_index (b->strings, b->strings->len - 1);
+  item.report = report;
+  g_array_append_val (b->items, item);
+}
+
+static void
+batch_add_dsn (Batch *b, const TestDsn *c)
+{
+  g_autofree char *text = dsn_compose (c);
+  g_autofree char *source = g_strdup_printf ("new/%s.eml", c->name);
+
+  batch_add (b, source, text);
+}
+
+/* The cases above, a message that is no bounce and an unreadable file. */
+static Batch *
+batch_of_cases (void)
+{
+  Batch *b = batch_new ();
+
+  for (gsize i = 0; i < G_N_ELEMENTS (dsn_cases); i++)
+    batch_add_dsn (b, &dsn_cases[i]);
+  batch_add (b, "new/lunch.eml", not_bounce_text);
+  batch_add (b, "new/unreadable.eml", NULL);
+  return b;
+}
+
+static guint
+batch_outcomes (const Batch *b)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < b->reports->len; i++)
+    n += ((const BounceReport *) g_ptr_array_index (b->reports, i))->recipients->len;
+  return n;
+}
+
+static gboolean
+batch_write (Store *store, const Batch *b, GError **error_out)
+{
+  return store_write_batch (store, (const StoreItem *) b->items->data, b->items->len, error_out);
+}
+
+/* ---- fixture: a fresh database --------------------------------------- */
+
+typedef struct {
+  Store *admin;         /* connected to the server's default database */
+  char *dbname;
+  char *conninfo;
+  Store *store;         /* connected to the fresh database */
+} Fixture;
+
+static gboolean
+have_server (void)
+{
+  return g_getenv ("PGHOST") || g_getenv ("PGPORT") || g_getenv ("PGDATABASE");
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  static guint counter;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *create = NULL;
+
+  memset (f, 0, sizeof *f);
+  if (!have_server ())
+    {
+      g_test_skip ("no PostgreSQL server (run under tests/with-postgres)");
+      return;
+    }
+  f->admin = store_open ("", &error);
+  g_assert_no_error (error);
+  f->dbname = g_strdup_printf ("bounced_test_%d_%u", (int) getpid (), counter++);
+  create = g_strdup_printf ("CREATE DATABASE %s", f->dbname);
+  store_run_sql (f->admin, create, &error);
+  g_assert_no_error (error);
+  f->conninfo = g_strdup_printf ("dbname=%s", f->dbname);
+  f->store = store_open (f->conninfo, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *drop = NULL;
+
+  g_clear_pointer (&f->store, store_free);
+  if (f->admin != NULL)
+    {
+      /* A test may have restarted the server under the connection. */
+      store_check (f->admin, &error);
+      g_assert_no_error (error);
+      drop = g_strdup_printf ("DROP DATABASE %s WITH (FORCE)", f->dbname);
+      store_run_sql (f->admin, drop, &error);
+      g_assert_no_error (error);
+    }
+  g_clear_pointer (&f->admin, store_free);
+  g_clear_pointer (&f->dbname, g_free);
+  g_clear_pointer (&f->conninfo, g_free);
+}
+
+static char *
+query (Store *store, const char *sql)
+{
+  g_autoptr(GError) error = NULL;
+  char *value = store_query_value (store, sql, &error);
+
+  g_assert_no_error (error);
+  return value;
+}
+
+static void
+assert_query (Store *store, const char *sql, const char *expected)
+{
+  g_autofree char *value = query (store, sql);
+
+  if (g_strcmp0 (value, expected) != 0)
+    g_error ("%s\n  gave \"%s\", expected \"%s\"", sql, value ? value : "(null)",
+             expected ? expected : "(null)");
+}
+
+static void
+assert_query_int (Store *store, const char *sql, guint expected)
+{
+  g_autofree char *text = g_strdup_printf ("%u", expected);
+
+  assert_query (store, sql, text);
+}
+
+static void
+migrate (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (store_migrate (f->store, &error), >=, 1);
+  g_assert_no_error (error);
+}
+
+/* Rows of recipients that disagree with the counts over the outcomes
+ * (invariant 3 of sql/001_schema.sql), or that are missing on either side. */
+static const char recipients_mismatch_sql[] =
+  "SELECT count(*) FROM bounce.recipients r FULL JOIN ("
+  "  SELECT lower(o.recipient) AS address, count(*) AS outcomes,"
+  "    count(*) FILTER (WHERE o.hard_bounce) AS hard,"
+  "    count(*) FILTER (WHERE NOT o.hard_bounce"
+  "                     AND g.grp IN ('mailbox', 'infrastructure', 'unknown')) AS soft,"
+  "    count(*) FILTER (WHERE o.reason = 'feedback') AS complaints,"
+  "    count(*) FILTER (WHERE o.reason = 'delivered') AS delivered,"
+  "    min(o.event_time) AS first, max(o.event_time) AS last,"
+  "    (array_agg(o.reason ORDER BY o.event_time DESC, o.message_id DESC,"
+  "               o.ordinal DESC))[1] AS last_reason,"
+  "    (array_agg(o.message_id ORDER BY o.event_time DESC, o.message_id DESC,"
+  "               o.ordinal DESC))[1] AS last_message_id"
+  "  FROM bounce.recipient_outcomes o LEFT JOIN bounce.reasons g USING (reason)"
+  "  WHERE o.recipient IS NOT NULL GROUP BY 1) a USING (address)"
+  " WHERE r.address IS NULL OR a.address IS NULL OR r.outcomes <> a.outcomes"
+  "    OR r.hard_bounces <> a.hard OR r.soft_bounces <> a.soft"
+  "    OR r.complaints <> a.complaints OR r.delivered <> a.delivered"
+  "    OR r.first_event_time <> a.first OR r.last_event_time <> a.last"
+  "    OR r.last_reason <> a.last_reason OR r.last_message_id <> a.last_message_id";
+
+/* ---- migrations ------------------------------------------------------ */
+
+static void
+test_migrate_apply_reapply (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *applied = NULL;
+  int n;
+
+  if (f->store == NULL)
+    return;
+  n = store_migrate (f->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, >=, 1);
+  applied = g_strdup_printf ("%d", n);
+  assert_query (f->store, "SELECT count(*) FROM bounce.schema_migrations", applied);
+
+  g_assert_cmpint (store_migrate (f->store, &error), ==, 0);
+  g_assert_no_error (error);
+  assert_query (f->store, "SELECT count(*) FROM bounce.schema_migrations", applied);
+
+  for (const char *const *t = (const char *const[]) { "messages", "recipient_outcomes",
+                                                     "recipients", "send_counts",
+                                                     "schema_migrations", NULL }; *t; t++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT to_regclass('bounce.%s') IS NOT NULL", *t);
+
+      assert_query (f->store, sql, "t");
+    }
+  /* recipient_outcomes is partitioned, with a default partition. */
+  assert_query (f->store,
+                "SELECT relkind FROM pg_class WHERE oid = 'bounce.recipient_outcomes'::regclass", "p");
+  assert_query (f->store,
+                "SELECT count(*) FROM pg_partitioned_table p JOIN pg_class d ON d.oid = p.partdefid"
+                " WHERE p.partrelid = 'bounce.recipient_outcomes'::regclass", "1");
+  /* COMMENT ON every table, view and column (partitions excepted). */
+  assert_query (f->store,
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = 'bounce' AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition"
+                "   AND obj_description(c.oid, 'pg_class') IS NULL", "0");
+  assert_query (f->store,
+                "SELECT string_agg(c.relname || '.' || a.attname, ', ') FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+                " WHERE n.nspname = 'bounce' AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition"
+                "   AND col_description(c.oid, a.attnum) IS NULL", NULL);
+  /* The roles exist (the test server's user may create roles). */
+  assert_query (f->store, "SELECT count(*) FROM pg_roles WHERE rolname IN"
+                " ('bounced_ingest', 'bounced_reader')", "2");
+  assert_query (f->store, "SELECT has_table_privilege('bounced_reader', 'bounce.messages', 'INSERT')", "f");
+  assert_query (f->store, "SELECT has_table_privilege('bounced_reader', 'bounce.messages', 'SELECT')", "t");
+  assert_query (f->store, "SELECT has_table_privilege('bounced_ingest', 'bounce.recipients', 'UPDATE')", "t");
+}
+
+typedef struct {
+  const char *conninfo;
+  int applied;
+  GError *error;
+} MigrateThread;
+
+static gpointer
+migrate_thread (gpointer data)
+{
+  MigrateThread *t = data;
+  g_autoptr(Store) store = store_open (t->conninfo, &t->error);
+
+  if (store != NULL)
+    t->applied = store_migrate (store, &t->error);
+  return NULL;
+}
+
+static void
+test_migrate_concurrent (Fixture *f, gconstpointer data)
+{
+  MigrateThread t[2] = { { f->conninfo, -1, NULL }, { f->conninfo, -1, NULL } };
+  GThread *threads[2];
+
+  if (f->store == NULL)
+    return;
+  for (int i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("migrate", migrate_thread, &t[i]);
+  for (int i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
+  g_assert_no_error (t[0].error);
+  g_assert_no_error (t[1].error);
+  /* Each migration is applied by exactly one of them. */
+  {
+    g_autofree char *count = query (f->store, "SELECT count(*) FROM bounce.schema_migrations");
+
+    g_assert_cmpint (t[0].applied + t[1].applied, ==, atoi (count));
+    g_assert_cmpint (atoi (count), >=, 1);
+  }
+}
+
+/* ---- writing batches ------------------------------------------------- */
+
+/* The outcomes of @report as stored, rendered like expected_outcomes(). */
+static char *
+stored_outcomes (Store *store, const char *sha256)
+{
+  g_autofree char *sql = g_strdup_printf (
+    "SELECT string_agg(concat_ws('|', o.recipient, o.action, o.status, o.reply_code,"
+    "  o.diagnostic, o.remote_mta, o.reason, o.hard_bounce, o.evidence), ';' ORDER BY o.ordinal)"
+    " FROM bounce.recipient_outcomes o JOIN bounce.messages m ON m.id = o.message_id"
+    " WHERE m.sha256 = '%s'", sha256);
+
+  return query (store, sql);
+}
+
+static char *
+expected_outcomes (const BounceReport *report)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      const BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+      const char *fields[] = { r->recipient, r->action, r->status, r->reply_code,
+                               r->diagnostic, r->remote_mta, r->reason,
+                               r->hard_bounce ? "t" : "f", r->evidence };
+      gboolean first = TRUE;
+
+      if (i > 0)
+        g_string_append_c (out, ';');
+      for (gsize k = 0; k < G_N_ELEMENTS (fields); k++)
+        if (fields[k] != NULL)
+          {
+            if (!first)
+              g_string_append_c (out, '|');
+            g_string_append (out, fields[k]);
+            first = FALSE;
+          }
+    }
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_batch_rows (Fixture *f, gconstpointer data)
+{
+  g_autoptr(Batch) b = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->store == NULL)
+    return;
+  migrate (f);
+  b = batch_of_cases ();
+  g_assert_true (batch_write (f->store, b, &error));
+  g_assert_no_error (error);
+
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.messages", b->items->len);
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.recipient_outcomes", batch_outcomes (b));
+  g_assert_cmpuint (batch_outcomes (b), ==, 5);
+
+  /* Every stored outcome carries the report's fields. */
+  for (guint i = 0; i < b->items->len; i++)
+    {
+      const StoreItem *it = &g_array_index (b->items, StoreItem, i);
+      g_autofree char *stored = stored_outcomes (f->store, it->sha256);
+      g_autofree char *expected = expected_outcomes (it->report);
+      g_autofree char *kind_sql = g_strdup_printf (
+        "SELECT concat_ws('|', kind, source, size, classifier_version)"
+        " FROM bounce.messages WHERE sha256 = '%s'", it->sha256);
+      g_autofree char *kind = g_strdup_printf ("%s|%s|%" G_GSIZE_FORMAT "|%s",
+                                               bounce_kind_to_string (it->report->kind),
+                                               it->source, it->size,
+                                               bounce_classifier_version ());
+
+      g_assert_cmpstr (stored, ==, expected);
+      assert_query (f->store, kind_sql, kind);
+    }
+
+  /* Message fields of the first DSN. */
+  assert_query (f->store,
+                "SELECT concat_ws('|', reporting_mta, original_message_id, campaign,"
+                " arrival_date AT TIME ZONE 'UTC', message_date AT TIME ZONE 'UTC', error IS NULL)"
+                " FROM bounce.messages WHERE source = 'new/two-recipients.eml'",
+                "mx.example.net|a1.orig@example.com|autumn|2026-11-01 09:59:00|2026-11-02 10:00:00|t");
+  /* Event time is the Last-Attempt-Date; the domain is lower case. */
+  assert_query (f->store,
+                "SELECT concat_ws('|', recipient_domain, event_time AT TIME ZONE 'UTC', campaign, kind)"
+                " FROM bounce.recipient_outcomes WHERE recipient = 'USER1@example.org'",
+                "example.org|2026-10-15 10:00:00|autumn|dsn");
+  /* The unreadable file is a messages row with its error, and a parse failure. */
+  assert_query (f->store, "SELECT concat_ws('|', m.kind, p.error) FROM bounce.parse_failures p"
+                " JOIN bounce.messages m USING (id)",
+                "error|could not read: permission denied");
+
+  /* recipients: user1 in two spellings is one address. */
+  assert_query (f->store, "SELECT count(*) FROM bounce.recipients", "3");
+  assert_query (f->store,
+                "SELECT concat_ws('|', outcomes, domain, first_event_time AT TIME ZONE 'UTC',"
+                " last_event_time AT TIME ZONE 'UTC') FROM bounce.recipients"
+                " WHERE address = 'user1@example.org'",
+                "2|example.org|2026-10-15 10:00:00|2026-11-01 10:00:00");
+  assert_query (f->store, recipients_mismatch_sql, "0");
+}
+
+static char *
+snapshot (Store *store)
+{
+  return query (store,
+                "SELECT concat_ws('/',"
+                " (SELECT count(*) FROM bounce.messages),"
+                " (SELECT count(*) FROM bounce.recipient_outcomes),"
+                " (SELECT string_agg(concat_ws('|', address, outcomes, hard_bounces, soft_bounces,"
+                "   last_reason, last_event_time), ';' ORDER BY address) FROM bounce.recipients))");
+}
+
+static void
+test_batch_idempotent (Fixture *f, gconstpointer data)
+{
+  g_autoptr(Batch) b = NULL;
+  g_autoptr(Batch) twice = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *after_twice = NULL;
+
+  if (f->store == NULL)
+    return;
+  migrate (f);
+  b = batch_of_cases ();
+  g_assert_true (batch_write (f->store, b, &error));
+  g_assert_no_error (error);
+  before = snapshot (f->store);
+
+  /* The same batch again: nothing changes. */
+  g_assert_true (batch_write (f->store, b, &error));
+  g_assert_no_error (error);
+  after = snapshot (f->store);
+  g_assert_cmpstr (after, ==, before);
+
+  /* One message twice within a batch, next to one already stored: only
+   * the new one is added, once. */
+  twice = batch_new ();
+  {
+    static const TestDsn extra = { "extra", "e5", {
+        { "user4@example.org", "failed", "5.1.1", "550 5.1.1 user unknown",
+          "Tue, 3 Nov 2026 10:00:00 +0000" } } };
+
+    batch_add_dsn (twice, &extra);
+    batch_add_dsn (twice, &extra);
+    batch_add_dsn (twice, &dsn_cases[0]);
+  }
+  g_assert_true (batch_write (f->store, twice, &error));
+  g_assert_no_error (error);
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.messages", b->items->len + 1);
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.recipient_outcomes",
+                    batch_outcomes (b) + 1);
+  after_twice = snapshot (f->store);
+  g_assert_true (batch_write (f->store, twice, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *again = snapshot (f->store);
+
+    g_assert_cmpstr (again, ==, after_twice);
+  }
+  assert_query (f->store, recipients_mismatch_sql, "0");
+}
+
+/* ---- two writers at once --------------------------------------------- */
+
+#define CONCURRENT_MESSAGES 48
+#define CONCURRENT_BATCH    8
+#define CONCURRENT_RETRIES  20
+
+typedef struct {
+  const char *conninfo;
+  Batch *batches[CONCURRENT_MESSAGES / CONCURRENT_BATCH * 2];
+  guint n_batches;
+  guint retries;
+  GError *error;
+} WriterThread;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  WriterThread *t = data;
+  g_autoptr(Store) store = store_open (t->conninfo, &t->error);
+
+  for (guint i = 0; store != NULL && i < t->n_batches; i++)
+    {
+      /* A deadlock or serialization failure is reported as unavailable:
+       * the writer's answer is to retry, as the ingest worker does. */
+      while (!batch_write (store, t->batches[i], &t->error))
+        {
+          if (t->error->code != STORE_ERROR_UNAVAILABLE || ++t->retries > CONCURRENT_RETRIES)
+            return NULL;
+          g_clear_error (&t->error);
+          if (!store_check (store, &t->error))
+            return NULL;
+        }
+    }
+  return NULL;
+}
+
+static void
+test_batch_concurrent (Fixture *f, gconstpointer data)
+{
+  WriterThread t[2];
+  g_autofree char *texts[CONCURRENT_MESSAGES] = { NULL };
+  GThread *threads[2];
+  guint expected_outcomes = 0;
+
+  if (f->store == NULL)
+    return;
+  memset (t, 0, sizeof t);
+  t[0].conninfo = t[1].conninfo = f->conninfo;
+  migrate (f);
+  /* Messages to a few shared addresses, so that both writers update the
+   * same recipients rows; the first writer goes forwards, the second
+   * backwards, in overlapping batches. */
+  for (guint i = 0; i < CONCURRENT_MESSAGES; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c%u", i);
+      g_autofree char *rcpt1 = g_strdup_printf ("u%u@example.com", i % 5);
+      g_autofree char *rcpt2 = g_strdup_printf ("u%u@example.net", i % 3);
+      g_autofree char *date = g_strdup_printf ("Sun, %u Nov 2026 10:00:00 +0000", 1 + i % 28);
+      TestDsn c = { "concurrent", id, {
+          { rcpt1, "failed", "5.1.1", "550 5.1.1 user unknown", date },
+          { rcpt2, "delayed", "4.2.2", "452 4.2.2 mailbox full", date } } };
+
+      texts[i] = dsn_compose (&c);
+    }
+  for (guint w = 0; w < 2; w++)
+    for (guint start = 0; start < CONCURRENT_MESSAGES; start += CONCURRENT_BATCH / 2)
+      {
+        Batch *b = batch_new ();
+
+        for (guint k = 0; k < CONCURRENT_BATCH && start + k < CONCURRENT_MESSAGES; k++)
+          {
+            guint i = w == 0 ? start + k : CONCURRENT_MESSAGES - 1 - (start + k);
+            g_autofree char *source = g_strdup_printf ("new/c%u.eml", i);
+
+            batch_add (b, source, texts[i]);
+          }
+        g_assert_cmpuint (t[w].n_batches, <, G_N_ELEMENTS (t[w].batches));
+        t[w].batches[t[w].n_batches++] = b;
+      }
+  {
+    g_autoptr(Batch) all = batch_new ();
+
+    for (guint i = 0; i < CONCURRENT_MESSAGES; i++)
+      batch_add (all, "new/all.eml", texts[i]);
+    expected_outcomes = batch_outcomes (all);
+  }
+
+  for (int i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("writer", writer_thread, &t[i]);
+  for (int i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
+  for (int w = 0; w < 2; w++)
+    {
+      g_assert_no_error (t[w].error);
+      for (guint i = 0; i < t[w].n_batches; i++)
+        batch_free (t[w].batches[i]);
+    }
+  if (t[0].retries + t[1].retries > 0)
+    g_test_message ("writers retried %u times", t[0].retries + t[1].retries);
+
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.messages", CONCURRENT_MESSAGES);
+  assert_query_int (f->store, "SELECT count(DISTINCT sha256) FROM bounce.messages", CONCURRENT_MESSAGES);
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.recipient_outcomes", expected_outcomes);
+  assert_query (f->store, "SELECT count(*) FROM (SELECT message_id, ordinal FROM"
+                " bounce.recipient_outcomes GROUP BY 1, 2 HAVING count(*) > 1) d", "0");
+  assert_query (f->store, recipients_mismatch_sql, "0");
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+static void
+test_error_unavailable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bounced-nosrv-XXXXXX", NULL);
+  g_autofree char *conninfo = g_strdup_printf ("host=%s port=5432 dbname=x", dir);
+
+  /* A socket directory where no server listens. */
+  store = store_open (conninfo, &error);
+  g_assert_null (store);
+  g_assert_error (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE);
+  g_assert_true (g_str_has_prefix (error->message, "could not connect to the database: "));
+  g_rmdir (dir);
+  g_clear_error (&error);
+
+  store = store_open ("host=localhost port=70000", &error);
+  g_assert_null (store);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* Not a connection string at all. */
+  g_assert_null (store_resolve_conninfo ("host = 'unterminated", &error));
+  g_assert_error (error, STORE_ERROR, STORE_ERROR_CONFIG);
+}
+
+static void
+test_error_config (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autoptr(Store) store = NULL;
+
+  if (f->store == NULL)
+    return;
+  /* The server answers, and refuses: retrying would not help. */
+  conninfo = g_strdup_printf ("dbname=%s_missing", f->dbname);
+  store = store_open (conninfo, &error);
+  g_assert_null (store);
+  g_assert_error (error, STORE_ERROR, STORE_ERROR_CONFIG);
+}
+
+static void
+test_error_statement (Fixture *f, gconstpointer data)
+{
+  g_autoptr(Batch) b = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->store == NULL)
+    return;
+  /* No migrations: the batch statement fails and is named. */
+  b = batch_of_cases ();
+  g_assert_false (batch_write (f->store, b, &error));
+  g_assert_error (error, STORE_ERROR, STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "could not run statement \"insert messages\": "));
+  g_assert_nonnull (strstr (error->message, "bounce.messages"));
+  g_assert_nonnull (strstr (error->message, "SQLSTATE 42P01"));
+  g_clear_error (&error);
+
+  /* The connection stays usable, outside of any transaction. */
+  g_assert_true (store_check (f->store, &error));
+  g_assert_no_error (error);
+  migrate (f);
+  g_assert_true (batch_write (f->store, b, &error));
+  g_assert_no_error (error);
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.messages", b->items->len);
+
+  /* A plain statement error is named too. */
+  g_assert_false (store_run_sql (f->store, "SELECT * FROM bounce.no_such_table", &error));
+  g_assert_error (error, STORE_ERROR, STORE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "could not run statement \"sql\": "));
+}
+
+/* ---- the server restarts --------------------------------------------- */
+
+static void
+pg_ctl (const char *action)
+{
+  const char *program = g_getenv ("BOUNCED_TEST_PGCTL");
+  const char *argv[] = { program, action, "-m", "fast", "-w", "-s", NULL };
+  const char *start_argv[] = { program, action, "-w", "-s", NULL };
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) (strcmp (action, "start") == 0 ? start_argv : argv), NULL,
+                G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_spawn_check_wait_status (status, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_server_restart (Fixture *f, gconstpointer data)
+{
+  static const TestDsn later[] = {
+    { "after-restart", "r1", { { "user5@example.org", "failed", "5.1.1", "550 5.1.1 unknown",
+                                 "Wed, 4 Nov 2026 10:00:00 +0000" } } },
+    { "after-stop", "r2", { { "user6@example.org", "failed", "5.1.1", "550 5.1.1 unknown",
+                              "Wed, 4 Nov 2026 11:00:00 +0000" } } },
+  };
+  g_autoptr(Batch) b = NULL;
+  g_autoptr(Batch) b1 = batch_new ();
+  g_autoptr(Batch) b2 = batch_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (f->store == NULL)
+    return;
+  if (g_getenv ("BOUNCED_TEST_PGCTL") == NULL)
+    {
+      g_test_skip ("BOUNCED_TEST_PGCTL not set (run under tests/with-postgres)");
+      return;
+    }
+  migrate (f);
+  b = batch_of_cases ();
+  batch_add_dsn (b1, &later[0]);
+  batch_add_dsn (b2, &later[1]);
+  g_assert_true (batch_write (f->store, b, &error));
+  g_assert_no_error (error);
+
+  /* Restarted between two batches: the next batch reconnects by itself. */
+  pg_ctl ("restart");
+  g_assert_true (batch_write (f->store, b1, &error));
+  g_assert_no_error (error);
+
+  /* Down: unavailable, for the batch and for the check. */
+  pg_ctl ("stop");
+  g_assert_false (batch_write (f->store, b2, &error));
+  g_assert_error (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+  g_assert_false (store_check (f->store, &error));
+  g_assert_error (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+
+  /* Back: the check reconnects, and the batch is written once. */
+  pg_ctl ("start");
+  g_assert_true (store_check (f->store, &error));
+  g_assert_no_error (error);
+  g_assert_true (batch_write (f->store, b2, &error));
+  g_assert_no_error (error);
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.messages", b->items->len + 2);
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.recipient_outcomes",
+                    batch_outcomes (b) + 2);
+  assert_query (f->store, recipients_mismatch_sql, "0");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define DB_TEST(path, fn) \
+  g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+
+  DB_TEST ("/store/migrate/apply-and-reapply", test_migrate_apply_reapply);
+  DB_TEST ("/store/migrate/concurrent", test_migrate_concurrent);
+  DB_TEST ("/store/batch/rows", test_batch_rows);
+  DB_TEST ("/store/batch/idempotent", test_batch_idempotent);
+  DB_TEST ("/store/batch/concurrent-writers", test_batch_concurrent);
+  g_test_add_func ("/store/error/unavailable", test_error_unavailable);
+  DB_TEST ("/store/error/config", test_error_config);
+  DB_TEST ("/store/error/statement", test_error_statement);
+  DB_TEST ("/store/server/restart", test_server_restart);
+
+  return g_test_run ();
+}
