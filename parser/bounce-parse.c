@@ -775,7 +775,11 @@ bounce_report_parse (const char *data, gsize length,
   if (w.status_part != NULL)
     {
       gsize slen;
-      g_autofree char *status = part_content (w.status_part, &slen);
+      /* A status part mislabelled text/plain may declare an 8-bit charset
+       * (message/delivery-status is ASCII, the global one UTF-8). */
+      g_autofree char *status = GMIME_IS_TEXT_PART (w.status_part)
+                                ? part_text (w.status_part, &slen)
+                                : part_content (w.status_part, &slen);
       int n = dsn_fields_parse (report, status, slen, settings, error_out);
 
       if (n < 0)
