@@ -16,9 +16,8 @@
  *     mail stores use LF, and old Mac tools CR: all must read the same).
  *  3. An optional <name>.settings (a GKeyFile, group [settings], keys
  *     campaign_header, max_recipients, max_mime_depth, max_message_size,
- *     max_field_length)
- *     changes the parse settings of that fixture, as the command's options
- *     would.
+ *     max_field_length) changes the parse settings of that fixture, as the
+ *     command's options would.
  *  4. The expected JSON never names "source", "sha256", "classifier_version"
  *     or "evidence": they describe the run, not the message, and a fixture
  *     that pins them is refused.
@@ -74,8 +73,17 @@ load_settings (const char *path, BounceSettings *settings, char **campaign_out,
                GError **error_out)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
-  gint64 n;
+  /* The limits a fixture may set: key, field of BounceSettings, its type. */
+  static const struct {
+    const char *key;
+    gsize offset;
+    gboolean is_guint;
+  } limits[] = {
+    { "max_recipients", G_STRUCT_OFFSET (BounceSettings, max_recipients), TRUE },
+    { "max_mime_depth", G_STRUCT_OFFSET (BounceSettings, max_mime_depth), TRUE },
+    { "max_message_size", G_STRUCT_OFFSET (BounceSettings, max_message_size), FALSE },
+    { "max_field_length", G_STRUCT_OFFSET (BounceSettings, max_field_length), FALSE },
+  };
 
   if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error_out))
     return FALSE;
@@ -86,17 +94,25 @@ load_settings (const char *path, BounceSettings *settings, char **campaign_out,
         return FALSE;
       settings->campaign_header = *campaign_out;
     }
-  if ((n = g_key_file_get_int64 (kf, "settings", "max_recipients", &error)) > 0)
-    settings->max_recipients = (guint) n;
-  g_clear_error (&error);
-  if ((n = g_key_file_get_int64 (kf, "settings", "max_mime_depth", &error)) > 0)
-    settings->max_mime_depth = (guint) n;
-  g_clear_error (&error);
-  if ((n = g_key_file_get_int64 (kf, "settings", "max_message_size", &error)) > 0)
-    settings->max_message_size = (gsize) n;
-  g_clear_error (&error);
-  if ((n = g_key_file_get_int64 (kf, "settings", "max_field_length", &error)) > 0)
-    settings->max_field_length = (gsize) n;
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++)
+    {
+      gint64 n;
+
+      if (!g_key_file_has_key (kf, "settings", limits[i].key, NULL))
+        continue;
+      n = g_key_file_get_int64 (kf, "settings", limits[i].key, error_out);
+      if (n <= 0 || n > G_MAXUINT)
+        {
+          if (error_out != NULL && *error_out == NULL)
+            g_set_error (error_out, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                         "%s must be a positive number", limits[i].key);
+          return FALSE;
+        }
+      if (limits[i].is_guint)
+        G_STRUCT_MEMBER (guint, settings, limits[i].offset) = (guint) n;
+      else
+        G_STRUCT_MEMBER (gsize, settings, limits[i].offset) = (gsize) n;
+    }
   return TRUE;
 }
 
@@ -379,14 +395,10 @@ collect (const char *dir, gboolean top, GPtrArray *fixtures, GHashTable *line_en
           f = g_new0 (Fixture, 1);
           f->eml = g_steal_pointer (&path);
           f->json = json;
-          {
-            g_autofree char *settings = g_strconcat (stem ? stem : f->json, NULL);
-            if (stem == NULL)
-              settings[strlen (settings) - 5] = '\0';
-            f->settings = g_strconcat (settings, ".settings", NULL);
-            if (!g_file_test (f->settings, G_FILE_TEST_IS_REGULAR))
-              g_clear_pointer (&f->settings, g_free);
-          }
+          /* <stem>.settings sits beside <stem>.json. */
+          f->settings = g_strdup_printf ("%.*s.settings", (int) (strlen (json) - 5), json);
+          if (!g_file_test (f->settings, G_FILE_TEST_IS_REGULAR))
+            g_clear_pointer (&f->settings, g_free);
           if (stem != NULL)
             g_hash_table_add (line_end_stems, stem);
           g_ptr_array_add (fixtures, f);
