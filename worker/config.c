@@ -43,6 +43,9 @@ static const ConfigKey config_keys[] = {
   { "threads", KEY_COUNT, G_STRUCT_OFFSET (Config, threads), 0 },
   { "max-wait", KEY_COUNT, G_STRUCT_OFFSET (Config, max_wait), 0 },
   { "rescan-interval", KEY_COUNT, G_STRUCT_OFFSET (Config, rescan_interval), 1 },
+  { "soft-bounce-count", KEY_COUNT, G_STRUCT_OFFSET (Config, soft_bounce_count), 1 },
+  { "soft-bounce-days", KEY_COUNT, G_STRUCT_OFFSET (Config, soft_bounce_days), 0 },
+  { "verp-pattern", KEY_STRING, G_STRUCT_OFFSET (Config, verp_pattern), 0 },
 };
 
 Config *
@@ -57,6 +60,8 @@ config_new (void)
   config->max_recipients = BOUNCE_DEFAULT_MAX_RECIPIENTS;
   config->max_wait = CONFIG_DEFAULT_MAX_WAIT;
   config->rescan_interval = CONFIG_DEFAULT_RESCAN_INTERVAL;
+  config->soft_bounce_count = CONFIG_DEFAULT_SOFT_BOUNCE_COUNT;
+  config->soft_bounce_days = CONFIG_DEFAULT_SOFT_BOUNCE_DAYS;
   config->rules_dir = g_build_filename (BOUNCED_SYSCONFDIR, "bounced", "rules.d", NULL);
   return config;
 }
@@ -251,6 +256,7 @@ config_free (Config *config)
   g_free (config->other_folder);
   g_free (config->failed_folder);
   g_free (config->campaign_header);
+  g_free (config->verp_pattern);
   g_ptr_array_unref (config->rules_files);
   g_free (config->rules_dir);
   g_free (config);

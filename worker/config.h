@@ -31,6 +31,11 @@ GQuark config_error_quark (void);
 /* Seconds between the full rescans of watch mode, in case an inotify event
  * was lost (queue overflow, a Maildir on NFS). */
 #define CONFIG_DEFAULT_RESCAN_INTERVAL 10
+/* Suppression policy defaults (REASONS.md, "Suppression policy"): soft
+ * outcomes from this many distinct messages spanning more than this many
+ * days suppress an address. */
+#define CONFIG_DEFAULT_SOFT_BOUNCE_COUNT 3
+#define CONFIG_DEFAULT_SOFT_BOUNCE_DAYS 14
 
 /**
  * Config:
@@ -57,6 +62,11 @@ typedef struct {
   guint threads;          /* 0: one per core */
   guint max_wait;
   guint rescan_interval;
+  /* Suppression policy and campaign correlation (bounced recompute,
+   * reprocess, ingest): see bounced(1), "CONFIGURATION". */
+  guint soft_bounce_count;
+  guint soft_bounce_days;
+  char *verp_pattern;
 } Config;
 
 /* Returns: (transfer full) the defaults. */
