@@ -672,6 +672,15 @@ legacy_verizon_recognise (BounceReport *report, const BounceView *view)
       const char *eol = legacy_line_after (view->body, view->body_len, rcpt_line);
       BounceRecipient *rcpt = legacy_add_named (report, view, colon + 1, eol - colon - 1, NULL, 0);
       legacy_set_diagnostic (report, rcpt, text);
+      /* "550 - Requested action not taken": the server's answer opens the
+       * lines below "Error message below:". */
+      if (rcpt != NULL && below != NULL)
+        {
+          const char *after = legacy_line_after (view->body, view->body_len, below);
+          if (after + 4 <= body_end (view) && after[0] >= '4' && after[0] <= '5'
+              && g_ascii_isdigit (after[1]) && g_ascii_isdigit (after[2]) && after[3] == ' ')
+            rcpt->reply_code = bounce_report_strn (report, after, 3);
+        }
     }
   if (report->recipients->len == 0)
     return FALSE;

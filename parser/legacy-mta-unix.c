@@ -74,6 +74,7 @@ postfix_transcript (BounceReport *report, const BounceView *view)
   g_autoptr(GString) last_error = g_string_new (NULL);
   g_autoptr(GString) prev_out = g_string_new (NULL);
   BounceRecipient *waiting = NULL;
+  char last_code[4] = "";
 
   if (bounce_text_find (view->subject, -1, "Postfix SMTP server: errors from") == NULL
       || legacy_find_line (view->body, view->body_len, "Transcript of session follows") == NULL)
@@ -108,12 +109,16 @@ postfix_transcript (BounceReport *report, const BounceView *view)
             reply++, rn--;
           if (rn >= 3 && (reply[0] == '4' || reply[0] == '5'))
             {
+              memcpy (last_code, reply, 3);
               g_string_truncate (last_error, 0);
               if (prev_out->len > 0 && prev_out->str[0] == '3')
                 legacy_text_append (last_error, prev_out->str, prev_out->len);
               legacy_text_append (last_error, reply, rn);
               if (waiting != NULL)
-                legacy_set_diagnostic (report, waiting, last_error);
+                {
+                  legacy_set_diagnostic (report, waiting, last_error);
+                  waiting->reply_code = bounce_report_strn (report, reply, 3);
+                }
             }
           waiting = NULL;
           g_string_assign (prev_out, "");
@@ -124,7 +129,10 @@ postfix_transcript (BounceReport *report, const BounceView *view)
     {
       BounceRecipient *r = g_ptr_array_index (rcpts, i);
       if (r->diagnostic == NULL)
-        legacy_set_diagnostic (report, r, last_error);
+        {
+          legacy_set_diagnostic (report, r, last_error);
+          r->reply_code = bounce_report_strn (report, last_code, 3);
+        }
     }
   return TRUE;
 }
@@ -329,7 +337,9 @@ transcript_read (const char *from, const char *end, char **remote_out)
         {
           Verdict *v = g_new0 (Verdict, 1);
           const char *dots = bounce_text_find (s, (gssize) n, "... ");
-          v->address = g_strndup (s, (gsize) (dots - s));
+          v->address = bounce_text_address (s, dots - s);
+          if (v->address == NULL)
+            v->address = g_strndup (s, (gsize) (dots - s));
           v->text = g_string_new (NULL);
           legacy_text_append (v->text, s, n);
           g_ptr_array_add (verdicts, v);
