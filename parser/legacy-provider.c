@@ -1212,6 +1212,61 @@ legacy_amazonworkmail_recognise (BounceReport *report, const BounceView *view)
   return amazon_text_parse (report, view);
 }
 
+/* SES's first layout (2011-2015):
+ *   The following message to <addr> was undeliverable.
+ *   The reason for the problem:
+ *   5.1.0 - Unknown address error 550-'5.1.1 <addr>... User unknown'  */
+static gboolean
+amazon_old_text_parse (BounceReport *report, const BounceView *view)
+{
+  const char *intro = head_find (view, "The following message to <");
+  const char *reason, *nl;
+  BounceRecipient *rcpt;
+
+  if (intro == NULL)
+    return FALSE;
+  nl = strchr (intro, '\n');
+  if (bounce_text_find (intro, nl ? nl - intro : -1, "was undeliverable") == NULL)
+    return FALSE;
+  rcpt = legacy_add (report, view, intro + 24, nl ? nl - intro - 24 : -1, NULL, 0);
+  if (rcpt == NULL)
+    return FALSE;
+  reason = body_find (view, "The reason for the problem:");
+  if (reason != NULL)
+    {
+      gsize pos = after_line (view, reason);
+      const char *line;
+      gsize line_len;
+      g_autoptr(GString) diag = g_string_new (NULL);
+
+      while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len)
+             && !line_blank (line, line_len))
+        {
+          g_string_append_len (diag, line, (gssize) line_len);
+          g_string_append_c (diag, ' ');
+        }
+      set_diagnostic (report, rcpt, diag->str, -1);
+      /* SES's own code comes first ("5.1.0 - Unknown address error"), the
+       * remote server's answer after it in quotes: "550-'5.1.1 ...'".  The
+       * server's code is the more precise one. */
+      if (rcpt->diagnostic != NULL)
+        {
+          const char *q = strstr (rcpt->diagnostic, "-'");
+          char code[16];
+
+          if (q != NULL && q - rcpt->diagnostic >= 3)
+            {
+              char reply[4];
+              if (leading_reply_code (q - 3, 4, reply))
+                rcpt->reply_code = bounce_report_str (report, reply);
+              if (dsn_status_find (q + 2, code) && strncmp (q + 2, code, strlen (code)) == 0)
+                rcpt->status = bounce_report_str (report, code);
+            }
+        }
+    }
+  return TRUE;
+}
+
 static gboolean
 legacy_amazonses_recognise (BounceReport *report, const BounceView *view)
 {
@@ -1219,7 +1274,7 @@ legacy_amazonses_recognise (BounceReport *report, const BounceView *view)
     return FALSE;
   if (!legacy_is_daemon_notice (view))
     return FALSE;
-  return amazon_text_parse (report, view);
+  return amazon_text_parse (report, view) || amazon_old_text_parse (report, view);
 }
 
 /* ---- Exim's layout, as mail.ru sends it ---------------------------------- */

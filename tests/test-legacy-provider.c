@@ -481,6 +481,29 @@ static const Case cases[] = {
     },
   },
   {
+    "amazonses-first-layout", "SES's first text layout, status part empty",
+    "amazonses",
+    "From: MAILER-DAEMON@email-bounces.amazonses.com\n"
+    "Subject: Delivery Status Notification (Failure)\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"s\"\n"
+    "\n"
+    "--s\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "The following message to <gail@example.org> was undeliverable.\n"
+    "The reason for the problem:\n"
+    "5.1.0 - Unknown address error 550-'5.1.1 <gail@example.org>... User unknown'\n"
+    "\n"
+    "--s\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "--s--\n",
+    1, {
+      { "gail@example.org", "failed", "5.1.1", "550", NULL, "Unknown address error" },
+    },
+  },
+  {
     "amazonworkmail-technical-report", "WorkMail notice with a DSN as text",
     "amazonworkmail",
     "From: MAILER-DAEMON@us-west-2.amazonses.com\n"
