@@ -60,9 +60,17 @@ static char *
 normalise_line_ends (const char *data, gsize len, gsize *len_out)
 {
   char *out = g_malloc (len + 1);
-  const char *cr = memchr (data, '\r', len);
+  /* An empty part's content comes with data NULL: memchr() and memcpy()
+   * must not see it (C17 7.24.1p2), even with a length of 0. */
+  const char *cr = len > 0 ? memchr (data, '\r', len) : NULL;
   gsize w, r;
 
+  if (len == 0)
+    {
+      out[0] = '\0';
+      *len_out = 0;
+      return out;
+    }
   if (cr == NULL)
     {
       memcpy (out, data, len);
