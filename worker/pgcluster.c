@@ -155,7 +155,10 @@ run (const Cluster *c, const char *const *argv, int *exit_status_out, char **std
   for (char **n = names; *n; n++)
     if (g_str_has_prefix (*n, "PG"))
       env = g_environ_unsetenv (env, *n);
-  if (!g_spawn_sync (c->parent_dir, (char **) argv, env, G_SPAWN_DEFAULT,
+  /* A directory the program may enter (the system user cannot enter
+   * root's working directory); before setup, the root directory. */
+  if (!g_spawn_sync (g_file_test (c->parent_dir, G_FILE_TEST_IS_DIR) ? c->parent_dir : "/",
+                     (char **) argv, env, G_SPAWN_DEFAULT,
                      c->as_root ? drop_privileges : NULL, (gpointer) c,
                      &out, &err, &status, &error))
     {
@@ -270,7 +273,9 @@ ensure_system_user (Cluster *c, GError **error_out)
 
   if (pw == NULL)
     {
-      const char *argv[] = { "useradd", "--system", "--user-group",
+      /* PATH need not hold the sbin directories. */
+      g_autofree char *useradd = g_find_program_in_path ("useradd");
+      const char *argv[] = { useradd ? useradd : "/usr/sbin/useradd", "--system", "--user-group",
                              "--home-dir", PGCLUSTER_ROOT_HOME, "--no-create-home",
                              "--shell", "/usr/sbin/nologin",
                              "--comment", "bounced private PostgreSQL cluster",

@@ -75,17 +75,27 @@ G_DEFINE_QUARK (store-error-quark, store_error)
 
 /* ---- errors ---------------------------------------------------------- */
 
-/* libpq messages end with a newline and may span lines; one line each. */
+/* libpq messages end with a newline and may span lines: one line each,
+ * runs of white space collapsed. */
 static char *
 one_line (const char *message)
 {
-  char *s = g_strdup (message ? message : "unknown error");
+  GString *s = g_string_new (NULL);
+  gboolean space = FALSE;
 
-  g_strstrip (s);
-  for (char *p = s; *p; p++)
-    if (*p == '\n' || *p == '\t')
-      *p = ' ';
-  return s;
+  for (const char *p = message ? message : "unknown error"; *p; p++)
+    {
+      if (g_ascii_isspace (*p))
+        space = s->len > 0;
+      else
+        {
+          if (space)
+            g_string_append_c (s, ' ');
+          g_string_append_c (s, *p);
+          space = FALSE;
+        }
+    }
+  return g_string_free (s, FALSE);
 }
 
 /* SQLSTATEs after which a retry can succeed (PostgreSQL Appendix A):
