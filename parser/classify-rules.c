@@ -159,6 +159,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("account-deactivated", "suspend", "account has been deactivated", HIGH),
   P ("account-expired", "suspend", "account has expired", HIGH),
   P ("google-disabled-user", "suspend", "disableduser", PROVIDER),
+  P ("account-you-tried-is-disabled", "suspend", "account that you tried to reach is disabled", PROVIDER),
 
   /* ---- exceedlimit / mesgtoobig ---------------------------------------- */
   P ("exceeds-administrative-limit", "exceedlimit", "message length exceeds administrative limit", HIGH),

@@ -1,0 +1,588 @@
+/* test-classify.c - reasons, hard-bounce verdicts and evidence
+ *
+ * Table-driven: each case is a recipient as the parser fills it (status,
+ * reply code, diagnostic, action, hosts) and the reason, verdict and
+ * evidence the classifier must give.  The cases follow the decision order
+ * of bounced-reasons(7); the diagnostics are written for these tests in
+ * the wording of the server classes named beside them.
+ *
+ * /classify/rules/every-phrase-rule builds a diagnostic for every row of
+ * the built-in phrase table and checks that this very row decides it, so
+ * that a rule shadowed by another one, or whose conditions can never
+ * hold, fails the suite.  Code and reply tables get the same treatment.
+ */
+#include "classify-private.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+typedef struct {
+  const char *name;          /* test case name, with its source */
+  BounceKind kind;
+  const char *action;
+  const char *status;
+  const char *reply;
+  const char *diagnostic;
+  const char *diagnostic_type;
+  const char *remote_mta;
+  const char *recipient;
+  const char *format;
+  const char *reason;        /* expected */
+  gboolean hard;
+  const char *evidence;      /* expected, or NULL for "no evidence" */
+} Case;
+
+static BounceReport *
+report_for (const Case *c, BounceRecipient **rcpt_out)
+{
+  BounceReport *report = bounce_report_new ();
+  BounceRecipient *r = bounce_report_add_recipient (report);
+
+  report->kind = c->kind;
+  report->format = c->format ? c->format : "rfc3464";
+  r->recipient = bounce_report_str (report, c->recipient ? c->recipient : "user@example.org");
+  r->action = bounce_report_str (report, c->action);
+  r->status = bounce_report_str (report, c->status);
+  r->reply_code = bounce_report_str (report, c->reply);
+  r->diagnostic = bounce_report_str (report, c->diagnostic);
+  r->diagnostic_type = bounce_report_str (report, c->diagnostic_type);
+  r->remote_mta = bounce_report_str (report, c->remote_mta);
+  *rcpt_out = r;
+  return report;
+}
+
+static void
+check_case (const Case *c, const BounceRules *rules)
+{
+  BounceRecipient *r;
+  g_autoptr(BounceReport) report = report_for (c, &r);
+
+  classify_report (report, rules);
+  if (g_strcmp0 (r->reason, c->reason) != 0 || r->hard_bounce != c->hard
+      || g_strcmp0 (r->evidence, c->evidence) != 0)
+    g_error ("%s: got %s/%s/%s, expected %s/%s/%s", c->name, r->reason,
+             r->hard_bounce ? "hard" : "soft", r->evidence, c->reason,
+             c->hard ? "hard" : "soft", c->evidence);
+}
+
+#define FAILED .kind = BOUNCE_KIND_DSN, .action = "failed"
+
+/* ---- the decision order ---------------------------------------------------- */
+
+static const Case order_cases[] = {
+  { "kind: RFC 3834 auto-reply", .kind = BOUNCE_KIND_AUTO_REPLY, .diagnostic = "Out of office",
+    .reason = "vacation", .evidence = "kind:auto-reply" },
+  { "kind: RFC 5965 feedback report", .kind = BOUNCE_KIND_FEEDBACK,
+    .diagnostic = "This is an email abuse report", .reason = "feedback", .evidence = "kind:feedback" },
+  { "kind wins over a failure text", .kind = BOUNCE_KIND_AUTO_REPLY,
+    .diagnostic = "550 5.1.1 user unknown", .reason = "vacation", .evidence = "kind:auto-reply" },
+  { "RFC 3464 Action: delivered", .kind = BOUNCE_KIND_DSN, .action = "delivered", .status = "2.0.0",
+    .diagnostic = "250 2.0.0 OK queued", .reason = "delivered", .evidence = "action:delivered" },
+  { "RFC 3464 Action: relayed", .kind = BOUNCE_KIND_DSN, .action = "relayed",
+    .diagnostic = "relayed to non-DSN-aware mailer", .reason = "delivered", .evidence = "action:relayed" },
+  { "RFC 3464 Action: expanded", .kind = BOUNCE_KIND_DSN, .action = "expanded",
+    .reason = "delivered", .evidence = "action:expanded" },
+  { "2.x.x status with a non-standard action", .kind = BOUNCE_KIND_DSN, .action = "deliverable",
+    .status = "2.1.5", .reply = "250", .diagnostic = "250 2.1.5 Ok",
+    .reason = "delivered", .evidence = "status:2.1.5" },
+  { "text beats code: Postfix 5.7.1 naming an unknown user", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550 5.7.1 <u@example.org>: Recipient address rejected: User unknown in relay recipient table",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:user-unknown" },
+  { "text beats code: a 5.1.1 that is really a full mailbox", FAILED, .status = "5.1.1",
+    .reply = "552", .diagnostic = "552 sorry, mailbox u@example.org is over quota temporarily (#5.1.1)",
+    .reason = "mailboxfull", .evidence = "diagnostic:over-quota" },
+  { "code beats reply code: 550 5.2.2 without words", FAILED, .status = "5.2.2", .reply = "550",
+    .diagnostic = "550 5.2.2", .reason = "mailboxfull", .evidence = "status:5.2.2" },
+  { "code beats general wording: 550 5.1.1 mailbox unavailable", FAILED, .status = "5.1.1",
+    .reply = "550", .diagnostic = "550 5.1.1 Requested action not taken: mailbox unavailable",
+    .reason = "userunknown", .hard = TRUE, .evidence = "status:5.1.1" },
+  { "general wording beats a vague code: 5.7.1 blocked", FAILED, .status = "5.7.1", .reply = "554",
+    .diagnostic = "554 5.7.1 Message blocked", .reason = "blocked", .evidence = "diagnostic:blocked" },
+  { "vague code when nothing else: 5.7.1", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550 5.7.1 Go away", .reason = "securityerror", .evidence = "status:5.7.1" },
+  { "reply code when no status: RFC 7504 556", FAILED, .reply = "556",
+    .diagnostic = "556 example.org", .reason = "notaccept", .hard = TRUE, .evidence = "reply-code:556" },
+  { "reply code: 552 exceeded storage allocation", FAILED, .reply = "552",
+    .diagnostic = "552 Requested mail action aborted", .reason = "mailboxfull",
+    .evidence = "reply-code:552" },
+  { "Action: delayed with nothing else", .kind = BOUNCE_KIND_DSN, .action = "delayed",
+    .status = "4.0.0", .reason = "expired", .evidence = "action:delayed" },
+  { "Action: delayed keeps its reason", .kind = BOUNCE_KIND_DSN, .action = "delayed",
+    .status = "4.2.2", .reply = "452", .diagnostic = "452 4.2.2 Mailbox full",
+    .reason = "mailboxfull", .evidence = "diagnostic:mailbox-full" },
+  { "Action: delayed is never a hard bounce", .kind = BOUNCE_KIND_DSN, .action = "delayed",
+    .status = "4.1.1", .reply = "450", .diagnostic = "450 4.1.1 <u@example.org>: User unknown",
+    .reason = "userunknown", .hard = FALSE, .evidence = "diagnostic:user-unknown" },
+  { "onhold: a failure nobody explains", FAILED, .status = "5.0.0", .reply = "550",
+    .diagnostic = "550 Go away", .reason = "onhold" },
+  { "undefined: nothing at all", .kind = BOUNCE_KIND_LEGACY, .reason = "undefined" },
+  { "RFC 3464 2.3.6 x-unix: the local program failed", FAILED, .status = "5.3.0",
+    .diagnostic_type = "x-unix", .diagnostic = "procmail: Couldn't create \"/var/mail/u\"",
+    .reason = "mailererror", .evidence = "diagnostic-type:x-unix" },
+  { "x-unix reporting a full mailbox keeps mailboxfull", FAILED, .status = "4.3.0",
+    .diagnostic_type = "x-unix", .diagnostic = "maildrop: maildir over quota.",
+    .reason = "mailboxfull", .evidence = "diagnostic:over-quota" },
+  { "format: Google Groups refusal, localised text", .kind = BOUNCE_KIND_LEGACY, .action = "failed",
+    .format = "googlegroups", .diagnostic = "Bonjour, le groupe n'existe pas",
+    .reason = "rejected", .evidence = "format:googlegroups" },
+};
+
+/* ---- hard bounces, REASONS.md ---------------------------------------------- */
+
+static const Case hard_cases[] = {
+  { "userunknown is hard", FAILED, .status = "5.1.1", .reply = "550",
+    .diagnostic = "550 5.1.1 The email account that you tried to reach does not exist.",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:account-you-tried-does-not-exist" },
+  { "hostunknown is hard", FAILED, .status = "5.1.2",
+    .diagnostic = "Host or domain name not found. Name service error for name=example.invalid type=A: Host not found",
+    .reason = "hostunknown", .hard = TRUE, .evidence = "diagnostic:host-or-domain-not-found" },
+  { "hasmoved is hard", FAILED, .status = "5.1.6", .reply = "551",
+    .diagnostic = "551 User not local; please try <new@example.net>",
+    .reason = "hasmoved", .hard = TRUE, .evidence = "diagnostic:user-not-local" },
+  { "notaccept with 5xx is hard (RFC 7505 null MX)", FAILED, .status = "5.1.10",
+    .diagnostic = "Domain example.org does not accept mail (nullMX)",
+    .reason = "notaccept", .hard = TRUE, .evidence = "diagnostic:does-not-accept-mail" },
+  { "notaccept with 4xx is soft", FAILED, .status = "4.3.2", .reply = "421",
+    .diagnostic = "421 4.3.2 System not accepting network messages",
+    .reason = "notaccept", .hard = FALSE, .evidence = "diagnostic:not-accepting-network-messages" },
+  { "notaccept by reply code 521 is hard", FAILED, .reply = "521",
+    .diagnostic = "521 mx.example.org", .reason = "notaccept", .hard = TRUE,
+    .evidence = "reply-code:521" },
+  { "mailboxfull is soft even when permanent", FAILED, .status = "5.2.2", .reply = "552",
+    .diagnostic = "552 5.2.2 Mailbox full", .reason = "mailboxfull", .evidence = "diagnostic:mailbox-full" },
+  { "suspend is soft", FAILED, .status = "5.2.1", .reply = "550",
+    .diagnostic = "550 5.2.1 The email account that you tried to reach is disabled.",
+    .reason = "suspend", .evidence = "diagnostic:account-you-tried-is-disabled" },
+  { "policy refusal is soft: the sender is blocked, not the address", FAILED, .status = "5.7.1",
+    .reply = "554", .diagnostic = "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+    .reason = "blocked", .evidence = "diagnostic:blocked-using" },
+  { "sender rejection is soft", FAILED, .status = "5.1.8", .reply = "553",
+    .diagnostic = "553 5.1.8 <bounce@example.com>: Sender address rejected: Domain not found",
+    .reason = "rejected", .evidence = "diagnostic:sender-address-rejected" },
+};
+
+/* ---- the command a reply answers ------------------------------------------- */
+
+static const Case command_cases[] = {
+  { "Exim: unknown address after MAIL FROM is the sender's", .kind = BOUNCE_KIND_LEGACY, .action = "failed",
+    .status = "5.1.7", .reply = "550",
+    .diagnostic = "SMTP error from remote mail server after MAIL FROM:<s@example.com>: 550 5.1.7 No such domain example.com",
+    .reason = "rejected", .evidence = "diagnostic:no-such-domain/mail-from" },
+  { "qmail: HELO name refused is about the client", .kind = BOUNCE_KIND_LEGACY, .action = "failed",
+    .reply = "501", .diagnostic = "Connected to 192.0.2.1 but my name was rejected. Remote host said: 501 5.0.0 Invalid domain name",
+    .reason = "blocked", .evidence = "diagnostic:invalid-domain/helo" },
+  { "Exim: refused at the greeting", .kind = BOUNCE_KIND_LEGACY, .action = "failed", .reply = "554",
+    .diagnostic = "SMTP error from remote mail server after initial connection: 554 Go away",
+    .reason = "blocked", .evidence = "command:connect" },
+  { "Postfix: user unknown after DATA is a filter", FAILED, .status = "5.0.0", .reply = "550",
+    .diagnostic = "host mx.example.org[192.0.2.2] said: 550 User unknown (in reply to end of DATA command)",
+    .reason = "filtered", .evidence = "diagnostic:user-unknown/after-data" },
+  { "carrier filter: 'Unknown user' with no command named", FAILED, .status = "5.0.0", .reply = "550",
+    .diagnostic = "550 Unknown user u@example.ne.jp", .reason = "filtered",
+    .evidence = "diagnostic:unknown-user/carrier-filter" },
+  { "carrier wording with a mailbox code stays userunknown", FAILED, .status = "5.1.1", .reply = "550",
+    .diagnostic = "550 Unknown user u@example.ne.jp", .reason = "userunknown", .hard = TRUE,
+    .evidence = "diagnostic:unknown-user" },
+  { "empty address after DATA: ' : User unknown'", FAILED, .status = "5.0.0", .reply = "550",
+    .diagnostic = "550 : User unknown", .reason = "filtered",
+    .evidence = "diagnostic:docomo-after-data-user-unknown" },
+};
+
+/* ---- providers ---------------------------------------------------------------- */
+
+static const Case provider_cases[] = {
+  { "Gmail multi-line reply: phrase across a continuation", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550-5.7.1 [192.0.2.1] Messages with multiple 550 5.7.1 addresses in From: header are not accepted.",
+    .reason = "notcompliantrfc", .evidence = "diagnostic:multiple-addresses-in-from" },
+  { "Gmail: PTR record", FAILED, .status = "5.7.25", .reply = "550",
+    .diagnostic = "550-5.7.25 [192.0.2.2] The IP address sending this message does not have a 550-5.7.25 PTR record setup",
+    .reason = "requireptr", .evidence = "diagnostic:ptr-record" },
+  { "Outlook.com: 5.7.509 DMARC", FAILED, .status = "5.7.509", .reply = "550",
+    .diagnostic = "550 5.7.509 Access denied, sending domain [EXAMPLE.COM] does not pass DMARC verification and has a DMARC policy of reject.",
+    .reason = "authfailure", .evidence = "diagnostic:dmarc-verification" },
+  { "Outlook.com: banned sending IP by code range alone", FAILED, .status = "5.7.607", .reply = "550",
+    .diagnostic = "550 5.7.607", .reason = "blocked", .evidence = "status:5.7.607" },
+  { "Exchange Online: 5.1.10 recipient not found is not a null MX", FAILED, .status = "5.1.10",
+    .reply = "550", .diagnostic = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:exchange-recipient-not-found-long" },
+  { "Exchange Online: DBEB 5.4.1 access denied", FAILED, .status = "5.4.1", .reply = "550",
+    .diagnostic = "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)",
+    .remote_mta = "example-org.mail.protection.outlook.com",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:microsoft-dbeb-access-denied" },
+  { "Outlook.com: mailbox unavailable from its own hosts", FAILED, .status = "5.5.0", .reply = "550",
+    .diagnostic = "550 Requested action not taken: mailbox unavailable (-1:2:-3)",
+    .remote_mta = "mx1.hotmail.com", .recipient = "u@hotmail.com",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:outlook-mailbox-unavailable" },
+  { "Yahoo: policy reasons", FAILED, .status = "5.7.9", .reply = "554",
+    .diagnostic = "554 5.7.9 Message not accepted for policy reasons.",
+    .reason = "policyviolation", .evidence = "diagnostic:policy-reasons" },
+  { "Tencent QQ: connection frequency", FAILED, .reply = "550",
+    .diagnostic = "550 Connection frequency limited. http://service.mail.qq.com/",
+    .reason = "toomanyconn", .evidence = "diagnostic:frequency-limited" },
+  { "Cox: AUP code for DNS", FAILED, .status = "5.7.1", .reply = "554",
+    .diagnostic = "554 5.7.1 cox.net rejected: AUP#CXDNS", .reason = "requireptr",
+    .evidence = "diagnostic:cox-aup-cxdns" },
+  { "Spectrum: 13xx limits", FAILED, .status = "5.1.0", .reply = "550",
+    .diagnostic = "550 5.1.0 <s@example.com> sender rejected. AUP#In-1310",
+    .reason = "toomanyconn", .evidence = "diagnostic:spectrum-aup-13" },
+  { "Amazon SES: account suppression list", FAILED, .status = "5.1.1",
+    .diagnostic = "Amazon SES did not send the message to this address because it is on the suppression list for your account.",
+    .reason = "suppressed", .evidence = "diagnostic:suppression-list" },
+  { "Orange: refused for spam content", FAILED, .status = "5.2.0", .reply = "550",
+    .diagnostic = "550 5.2.0 Mail rejete. Mail rejected. ofr_506 [506]",
+    .reason = "spamdetected", .evidence = "diagnostic:orange-mail-rejete" },
+};
+
+static void
+run_cases (gconstpointer data)
+{
+  const Case *const *table = data;
+
+  for (const Case *c = table[0]; c < table[1]; c++)
+    check_case (c, NULL);
+}
+
+/* ---- every built-in rule decides its own diagnostic ------------------------- */
+
+/* A status that matches @pattern: any class 5, any part 0, a range's low end. */
+static char *
+code_instance (const char *pattern)
+{
+  ClassifyCodePattern p;
+
+  g_assert_true (classify_code_parse (pattern, &p));
+  return g_strdup_printf ("%d.%d.%d", p.cls < 0 ? 5 : p.cls, p.subject < 0 ? 0 : p.subject,
+                          p.detail_lo < 0 ? 0 : p.detail_lo);
+}
+
+static const char *
+cue_for (ClassifyCommand command)
+{
+  for (guint i = 0; i < classify_n_command_cues; i++)
+    if (classify_command_cues[i].command == command)
+      return classify_command_cues[i].phrase;
+  return NULL;
+}
+
+static void
+test_every_phrase_rule (void)
+{
+  for (guint i = 0; i < classify_n_phrase_rules; i++)
+    {
+      const ClassifyPhraseRule *rule = &classify_phrase_rules[i];
+      g_auto(GStrv) parts = g_strsplit (rule->phrase, " * ", -1);
+      g_autofree char *phrase = g_strjoinv (" and ", parts);
+      g_autofree char *status = rule->status ? code_instance (rule->status) : NULL;
+      g_autofree char *reply = rule->reply ? g_strdelimit (g_strdup (rule->reply), "xX", '0') : NULL;
+      g_autofree char *diagnostic = NULL;
+      g_autofree char *remote = NULL;
+      g_autofree char *expected = g_strdup_printf ("diagnostic:%s", rule->name);
+      const char *cue = rule->command ? cue_for (rule->command) : NULL;
+      BounceRecipient *r;
+      Case c = { rule->name, FAILED };
+      g_autoptr(BounceReport) report = NULL;
+
+      if (rule->host != NULL)
+        {
+          g_auto(GStrv) hosts = g_strsplit (rule->host, "|", 2);
+          remote = g_strconcat ("mx.", hosts[0], NULL);
+        }
+      /* A phrase may start with a blank: put a reply code before it. */
+      diagnostic = g_strdup_printf ("%s%s550%s%s", cue ? cue : "", cue ? ": " : "",
+                                    phrase[0] == ' ' ? "" : " ", phrase);
+      c.status = status;
+      c.reply = reply;
+      c.diagnostic = diagnostic;
+      c.remote_mta = remote;
+      report = report_for (&c, &r);
+      classify_report (report, NULL);
+      if (g_strcmp0 (r->evidence, expected) != 0 || g_strcmp0 (r->reason, rule->reason) != 0)
+        {
+          /* A refinement may take over; it must still name this rule. */
+          if (r->evidence == NULL || !g_str_has_prefix (r->evidence, expected)
+              || r->evidence[strlen (expected)] != '/')
+            g_error ("rule %s: diagnostic \"%s\" gave %s (%s)", rule->name, diagnostic,
+                     r->evidence, r->reason);
+        }
+    }
+}
+
+static void
+test_every_code_rule (void)
+{
+  for (guint i = 0; i < classify_n_code_rules; i++)
+    {
+      const ClassifyCodeRule *rule = &classify_code_rules[i];
+      g_autofree char *status = code_instance (rule->code);
+      g_autofree char *expected = g_strdup_printf ("status:%s", status);
+      BounceRecipient *r;
+      Case c = { rule->code, FAILED, .status = status };
+      g_autoptr(BounceReport) report = report_for (&c, &r);
+
+      classify_report (report, NULL);
+      if (g_strcmp0 (r->evidence, expected) != 0 || g_strcmp0 (r->reason, rule->reason) != 0)
+        {
+          /* A more specific row may own this instance (x.4.300-399 vs
+           * 5.4.310-311 is fine when the range starts elsewhere). */
+          g_error ("code rule %s: status %s gave %s (%s), expected %s", rule->code, status,
+                   r->evidence, r->reason, rule->reason);
+        }
+    }
+}
+
+static void
+test_every_reply_rule (void)
+{
+  for (guint i = 0; i < classify_n_reply_rules; i++)
+    {
+      const ClassifyReplyRule *rule = &classify_reply_rules[i];
+      g_autofree char *expected = g_strdup_printf ("reply-code:%s", rule->code);
+      BounceRecipient *r;
+      Case c = { rule->code, FAILED, .reply = rule->code };
+      g_autoptr(BounceReport) report = report_for (&c, &r);
+
+      classify_report (report, NULL);
+      g_assert_cmpstr (r->evidence, ==, expected);
+      g_assert_cmpstr (r->reason, ==, rule->reason);
+    }
+}
+
+static void
+test_tables (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (classify_check_tables (&error));
+  g_assert_no_error (error);
+  g_assert_true (classify_reason_known ("userunknown"));
+  g_assert_false (classify_reason_known ("nosuchreason"));
+  g_assert_nonnull (bounce_classifier_version ());
+}
+
+/* ---- code patterns and the matcher ------------------------------------------- */
+
+static void
+test_code_patterns (void)
+{
+  static const struct { const char *pattern; const char *status; gboolean ok; } cases[] = {
+    { "5.1.1", "5.1.1", TRUE }, { "5.1.1", "4.1.1", FALSE }, { "x.7.26", "4.7.26", TRUE },
+    { "x.7.26", "5.7.26", TRUE }, { "5.7.606-649", "5.7.606", TRUE }, { "5.7.606-649", "5.7.649", TRUE },
+    { "5.7.606-649", "5.7.650", FALSE }, { "5.x.x", "5.4.7", TRUE }, { "x.1.x", "5.2.1", FALSE },
+    { "5.1.1", NULL, FALSE }, { "5.1.1", "5.1.10", FALSE },
+  };
+  static const char *const invalid[] = {
+    "", "5", "5.1", "6.1.1", "5.1.1.1", "5.1000.1", "5.7.649-606", "5.7.x-9", "a.b.c", "5.1.1 ",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      ClassifyCodePattern p;
+      g_assert_true (classify_code_parse (cases[i].pattern, &p));
+      g_assert_cmpint (classify_code_match (&p, cases[i].status), ==, cases[i].ok);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (invalid); i++)
+    {
+      ClassifyCodePattern p = { 7, 7, 7, 7 };
+      g_assert_false (classify_code_parse (invalid[i], &p));
+      g_assert_cmpint (p.cls, ==, 7);   /* untouched on failure */
+    }
+  g_assert_true (classify_reply_match ("55x", "552"));
+  g_assert_false (classify_reply_match ("55x", "452"));
+  g_assert_true (classify_reply_match ("5xx", "521"));
+  g_assert_false (classify_reply_valid ("5x"));
+  g_assert_false (classify_reply_valid ("650"));
+}
+
+typedef struct {
+  GString *seen;
+} MatchLog;
+
+static gboolean
+log_match (guint id, gsize end, gpointer user_data)
+{
+  MatchLog *log = user_data;
+
+  g_string_append_printf (log->seen, "%u@%" G_GSIZE_FORMAT " ", id, end);
+  return TRUE;
+}
+
+/* Aho and Corasick's own example: overlapping and nested phrases. */
+static void
+test_matcher (void)
+{
+  static const char *const phrases[] = { "he", "she", "his", "hers" };
+  g_autoptr(ClassifyMatcher) m = classify_matcher_new ();
+  MatchLog log = { g_string_new (NULL) };
+
+  for (guint i = 0; i < G_N_ELEMENTS (phrases); i++)
+    classify_matcher_add (m, phrases[i], strlen (phrases[i]), i);
+  classify_matcher_build (m);
+  classify_matcher_scan (m, "ushers", 6, log_match, &log);
+  /* "she" and "he" end at 4, "hers" at 6. */
+  g_assert_cmpstr (log.seen->str, ==, "1@4 0@4 3@6 ");
+  g_string_truncate (log.seen, 0);
+  classify_matcher_scan (m, "xhisx", 5, log_match, &log);
+  g_assert_cmpstr (log.seen->str, ==, "2@4 ");
+  g_string_free (log.seen, TRUE);
+}
+
+/* ---- local rules files ------------------------------------------------------- */
+
+static char *
+write_rules (const char *dir, const char *name, const char *text)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  return path;
+}
+
+static void
+test_local_rules (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-classify-XXXXXX", &error);
+  g_autofree char *first = NULL, *second = NULL;
+  g_autoptr(BounceRules) rules = bounce_rules_new ();
+  g_autofree char *ev_phrase = NULL, *ev_status = NULL, *ev_reply = NULL, *ev_order = NULL;
+  g_autofree char *ev_command = NULL;
+
+  g_assert_no_error (error);
+  first = write_rules (dir, "first.rules",
+    "# mailbox provider of our own: a generic code that means full\n"
+    "\n"
+    "mailboxfull  phrase  \"Storage Exhausted\"  host=mx.example.net\n"
+    "   blocked\tstatus\t5.7.650-699\n"
+    "hostunknown reply 556 status=5.x.x\n"
+    "userunknown phrase \"no \\\"such\\\" box\"\n"
+    "suspend phrase \"frozen * by admin\" command=rcpt\n");
+  second = write_rules (dir, "second.rules",
+    "spamdetected phrase \"storage exhausted\"\n"
+    "policyviolation phrase \"user unknown\" host=corp.example.com|example.net\n");
+  g_assert_true (bounce_rules_load (rules, first, &error));
+  g_assert_no_error (error);
+  g_assert_true (bounce_rules_load (rules, second, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (bounce_rules_count (rules), ==, 7);
+
+  ev_phrase = g_strdup_printf ("local:%s:3", first);
+  ev_status = g_strdup_printf ("local:%s:4", first);
+  ev_reply = g_strdup_printf ("local:%s:5", first);
+  ev_order = g_strdup_printf ("local:%s:2", second);
+  ev_command = g_strdup_printf ("local:%s:7", first);
+  {
+    const Case cases[] = {
+      { "local phrase with host, case-insensitive", FAILED, .status = "5.7.1", .reply = "550",
+        .diagnostic = "550 5.7.1 STORAGE EXHAUSTED for user", .remote_mta = "in1.mx.example.net",
+        .reason = "mailboxfull", .evidence = ev_phrase },
+      { "same phrase, other host: the later file's rule", FAILED, .status = "5.7.1",
+        .diagnostic = "storage exhausted", .remote_mta = "mx.example.org",
+        .reason = "spamdetected", .evidence = g_strdup_printf ("local:%s:1", second) },
+      { "local status range beats the built-in code table", FAILED, .status = "5.7.655",
+        .reason = "blocked", .evidence = ev_status },
+      { "local reply rule with a status condition", FAILED, .status = "5.0.0", .reply = "556",
+        .reason = "hostunknown", .hard = TRUE, .evidence = ev_reply },
+      { "local rule beats the built-in text", FAILED, .status = "5.1.1",
+        .diagnostic = "550 5.1.1 user unknown", .recipient = "u@corp.example.com",
+        .reason = "policyviolation", .evidence = ev_order },
+      { "local gap phrase needs its command", FAILED, .status = "5.2.1",
+        .diagnostic = "after RCPT TO: 550 account frozen today by admin",
+        .reason = "suspend", .evidence = ev_command },
+      { "local gap phrase without its command does not apply", FAILED, .status = "5.2.1",
+        .diagnostic = "550 account frozen today by admin",
+        .reason = "suspend", .evidence = "status:5.2.1" },
+      { "no local rule applies: built-in", FAILED, .status = "5.1.1",
+        .diagnostic = "550 5.1.1 user unknown", .reason = "userunknown", .hard = TRUE,
+        .evidence = "diagnostic:user-unknown" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      check_case (&cases[i], rules);
+    g_free ((char *) cases[1].evidence);
+  }
+  {
+    Case quoted = { "quoted phrase with escapes", FAILED, .diagnostic = "550 No \"Such\" Box here",
+                    .reason = "userunknown", .hard = TRUE };
+    g_autofree char *ev = g_strdup_printf ("local:%s:6", first);
+    quoted.evidence = ev;
+    check_case (&quoted, rules);
+  }
+  g_unlink (first);
+  g_unlink (second);
+  g_rmdir (dir);
+}
+
+static void
+test_local_rules_bad (void)
+{
+  static const struct { const char *text; const char *error; } cases[] = {
+    { "nosuchreason phrase \"x\"\n", ":1: unknown reason: \"nosuchreason\"" },
+    { "# ok\nblocked regex \"x\"\n", ":2: unknown match kind" },
+    { "blocked phrase \"unterminated\n", ":1: unterminated quoted string" },
+    { "blocked phrase\n", ":1: expected REASON KIND PATTERN" },
+    { "blocked status 5.7\n", ":1: invalid status pattern" },
+    { "blocked status 6.1.1\n", ":1: invalid status pattern" },
+    { "blocked reply 55\n", ":1: invalid reply pattern" },
+    { "blocked phrase x host=\n", ":1: expected a condition NAME=VALUE: \"host=\"" },
+    { "blocked phrase x colour=red\n", ":1: unknown condition" },
+    { "blocked phrase x command=quit\n", ":1: unknown command" },
+    { "blocked phrase \"a *  * b\"\n", ":1: empty phrase" },
+    { "blocked phrase \"\"\n", ":1: empty phrase" },
+    { "blocked phrase x status=5.1\n", ":1: invalid status pattern" },
+    { "blocked phrase x reply=abc\n", ":1: invalid reply pattern" },
+    { "blocked phrase x host=a||b\n", ":1: empty host suffix" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-classify-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = write_rules (dir, "bad.rules", cases[i].text);
+      g_autoptr(BounceRules) rules = bounce_rules_new ();
+      g_autoptr(GError) err = NULL;
+
+      g_assert_false (bounce_rules_load (rules, path, &err));
+      g_assert_error (err, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED);
+      if (!g_str_has_prefix (err->message, path) || strstr (err->message, cases[i].error) == NULL)
+        g_error ("case %" G_GSIZE_FORMAT ": message \"%s\", expected \"%s%s...\"", i,
+                 err->message, path, cases[i].error);
+      /* A bad file adds nothing. */
+      g_assert_cmpuint (bounce_rules_count (rules), ==, 0);
+      g_unlink (path);
+    }
+  {
+    g_autofree char *missing = g_build_filename (dir, "missing.rules", NULL);
+    g_autoptr(BounceRules) rules = bounce_rules_new ();
+    g_autoptr(GError) err = NULL;
+
+    g_assert_false (bounce_rules_load (rules, missing, &err));
+    g_assert_error (err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+    g_assert_nonnull (strstr (err->message, missing));
+  }
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  static const Case *const order[] = { order_cases, order_cases + G_N_ELEMENTS (order_cases) };
+  static const Case *const hard[] = { hard_cases, hard_cases + G_N_ELEMENTS (hard_cases) };
+  static const Case *const command[] = { command_cases, command_cases + G_N_ELEMENTS (command_cases) };
+  static const Case *const provider[] = { provider_cases, provider_cases + G_N_ELEMENTS (provider_cases) };
+
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/classify/tables", test_tables);
+  g_test_add_func ("/classify/code-patterns", test_code_patterns);
+  g_test_add_func ("/classify/matcher", test_matcher);
+  g_test_add_data_func ("/classify/order", order, run_cases);
+  g_test_add_data_func ("/classify/hard-bounce", hard, run_cases);
+  g_test_add_data_func ("/classify/command", command, run_cases);
+  g_test_add_data_func ("/classify/providers", provider, run_cases);
+  g_test_add_func ("/classify/rules/every-phrase-rule", test_every_phrase_rule);
+  g_test_add_func ("/classify/rules/every-code-rule", test_every_code_rule);
+  g_test_add_func ("/classify/rules/every-reply-rule", test_every_reply_rule);
+  g_test_add_func ("/classify/local-rules/good", test_local_rules);
+  g_test_add_func ("/classify/local-rules/bad", test_local_rules_bad);
+  return g_test_run ();
+}
