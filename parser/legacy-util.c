@@ -74,33 +74,46 @@ legacy_add (BounceReport *report, const BounceView *view,
   return rcpt;
 }
 
-const char *
-legacy_returned_start (const BounceView *view)
+/* The earliest returned-message marker at or after @from, or NULL. */
+static const char *
+returned_start_from (const BounceView *view, const char *from)
 {
   const char *best = NULL;
+  gsize rest = view->body_len - (gsize) (from - view->body);
 
   for (gsize i = 0; i < G_N_ELEMENTS (returned_markers); i++)
     {
-      const char *p = bounce_text_find (view->body, (gssize) view->body_len, returned_markers[i]);
+      const char *p = bounce_text_find (from, (gssize) rest, returned_markers[i]);
       if (p != NULL && (best == NULL || p < best))
         best = p;
     }
   return best;
 }
 
+const char *
+legacy_returned_start (const BounceView *view)
+{
+  return returned_start_from (view, view->body);
+}
+
 void
 legacy_original_from_body (BounceReport *report, const BounceView *view)
 {
   const char *start = legacy_returned_start (view);
-  const char *nl;
 
-  if (start == NULL)
-    return;
-  nl = strchr (start, '\n');
-  if (nl == NULL)
-    return;
-  original_from_text (report, nl + 1, view->body_len - (gsize) (nl + 1 - view->body),
-                      view->settings);
+  /* A marker may also open a sentence ("The original message was received
+   * at ..."): when no header follows one, the next marker may have them. */
+  while (start != NULL)
+    {
+      const char *nl = strchr (start, '\n');
+
+      if (nl == NULL)
+        return;
+      if (original_from_text (report, nl + 1, view->body_len - (gsize) (nl + 1 - view->body),
+                              view->settings))
+        return;
+      start = returned_start_from (view, nl + 1);
+    }
 }
 
 /* ---- helpers of the format recognisers ---------------------------------- */
@@ -222,22 +235,28 @@ legacy_text_append (GString *text, const char *line, gsize len)
     len--;
   if (len == 0)
     return;
-  /* RFC 5321 4.2.1: the lines of a multi-line reply all repeat its code;
-   * after the first, the repetition (and a repeated enhanced code) is
-   * noise in a one-line diagnostic. */
+  /* RFC 5321 4.2.1: every line of a multi-line reply but the last reads
+   * "NNN-"; the lines after the first repeat the code (and often an
+   * enhanced code), which is noise in a one-line diagnostic.  A line is a
+   * continuation when the text holds "NNN-" and no "NNN " closed it since. */
   if (text->len > 0 && reply_prefix (line, len, code) > 0)
     {
-      const char *p = text->str;
-      gboolean seen = FALSE;
+      const char *open = NULL;
+      gboolean closed = FALSE;
 
-      while (!seen && (p = strstr (p, code)) != NULL)
+      for (const char *p = text->str; (p = strstr (p, code)) != NULL; p++)
         {
-          if ((p == text->str || !g_ascii_isalnum (p[-1]))
-              && reply_prefix (p, strlen (p), first) > 0)
-            seen = TRUE;
-          p++;
+          if ((p != text->str && g_ascii_isalnum (p[-1])) || reply_prefix (p, strlen (p), first) == 0)
+            continue;
+          if (p[3] == '-')
+            {
+              open = p;
+              closed = FALSE;
+            }
+          else if (open != NULL)
+            closed = TRUE;
         }
-      if (seen)
+      if (open != NULL && !closed)
         {
           gsize skip = reply_prefix (line, len, code);
           line += skip;
