@@ -1168,6 +1168,26 @@ legacy_amazonses_json_recognise (BounceReport *report, const BounceView *view)
 /* "An error occurred while trying to deliver the mail to the following
  * recipients:", the addresses, then "Technical report:" holding the fields
  * of a delivery-status body (RFC 3464 2.1) as plain text. */
+/* SES gives up on a message with "554 4.4.7 Message expired: unable to
+ * deliver in 840 minutes.<421 4.4.2 Connection timed out>": the part in
+ * angle brackets is the last answer of the remote server.  Its reply code is
+ * the remote server's; the 554 is SES's own and contradicts the 4.4.7 the
+ * Status keeps. */
+static void
+amazon_expired_cause (BounceReport *report, BounceRecipient *rcpt)
+{
+  const char *lt, *text = rcpt->diagnostic;
+  char reply[4];
+
+  if (text == NULL || bounce_text_find (text, -1, "Message expired") == NULL)
+    return;
+  lt = strstr (text, ".<");
+  if (lt == NULL || !leading_reply_code (lt + 2, strlen (lt + 2), reply))
+    return;
+  if (rcpt->status == NULL || rcpt->status[0] == reply[0])
+    rcpt->reply_code = bounce_report_str (report, reply);
+}
+
 static gboolean
 amazon_text_parse (BounceReport *report, const BounceView *view)
 {
@@ -1184,7 +1204,11 @@ amazon_text_parse (BounceReport *report, const BounceView *view)
       gsize start = after_line (view, tech);
       if (dsn_fields_parse (report, view->body + start, view->body_len - start,
                             view->settings, NULL) > 0)
-        return TRUE;
+        {
+          for (guint i = 0; i < report->recipients->len; i++)
+            amazon_expired_cause (report, g_ptr_array_index (report->recipients, i));
+          return TRUE;
+        }
     }
   limit = tech ? body_offset (view, tech) : view->body_len;
   pos = after_line (view, intro);

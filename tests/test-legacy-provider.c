@@ -527,6 +527,28 @@ static const Case cases[] = {
     },
   },
   {
+    "amazonworkmail-expired", "WorkMail/SES expiry: the remote server's reply code in angle brackets",
+    "amazonworkmail",
+    "From: MAILER-DAEMON@us-west-2.amazonses.com\n"
+    "Subject: Delivery Status Notification (Failure)\n"
+    "X-Mailer: Amazon WorkMail\n"
+    "\n"
+    "An error occurred while trying to deliver the mail to the following recipients:\n"
+    "hank@example.org\n"
+    "\n"
+    "Technical report:\n"
+    "\n"
+    "Reporting-MTA: dsn; a1-3.smtp-out.us-west-2.amazonses.com\n"
+    "\n"
+    "Action: failed\n"
+    "Final-Recipient: rfc822; hank@example.org\n"
+    "Diagnostic-Code: smtp; 554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection timed out>\n"
+    "Status: 4.4.7\n",
+    1, {
+      { "hank@example.org", "failed", "4.4.7", "421", NULL, "Connection timed out" },
+    },
+  },
+  {
     "mailru-exim", "mail.ru notice in Exim's layout with a Russian preamble",
     "mailru",
     "From: mailer-daemon@corp.mail.ru\n"
