@@ -26,6 +26,8 @@
  *   amazonses/amazonworkmail "An error occurred while trying to deliver the
  *                           mail to the following recipients:", followed by
  *                           a "Technical report:" of DSN fields.
+ *   receivingses            SES receiving for a domain: "This message could
+ *                           not be delivered." and the returned headers.
  *   mailru                  Exim's layout, with a Russian preamble.
  *   gmx/einsundeins         "addr:" or "\"addr\":" then "SMTP error from
  *                           remote server ...", "host: ...".
@@ -1301,6 +1303,44 @@ legacy_amazonses_recognise (BounceReport *report, const BounceView *view)
   return amazon_text_parse (report, view) || amazon_old_text_parse (report, view);
 }
 
+/* ---- Amazon SES receiving mail for a domain ----------------------------- */
+
+/* SES refusing mail for a domain it receives for writes from
+ * postmaster@<that domain> a report whose text says only "This message
+ * could not be delivered.": the failed addresses are those of the returned
+ * message's To in the postmaster's domain (or its only address). */
+static gboolean
+legacy_receivingses_recognise (BounceReport *report, const BounceView *view)
+{
+  g_autofree char *sender = NULL;
+  const char *domain;
+  g_auto(GStrv) list = NULL;
+  guint addresses = 0;
+
+  if (!header_has (view, "X-SES-Outgoing", NULL) || !legacy_is_daemon_notice (view)
+      || head_find (view, "This message could not be delivered") == NULL
+      || report->original.to == NULL)
+    return FALSE;
+  sender = bounce_text_address (view->from, -1);
+  domain = sender ? strchr (sender, '@') : NULL;
+  list = g_strsplit (report->original.to, ",", -1);
+  for (char **a = list; *a; a++)
+    {
+      g_autofree char *addr = bounce_text_address (*a, -1);
+      const char *at = addr ? strchr (addr, '@') : NULL;
+
+      if (addr == NULL)
+        continue;
+      addresses++;
+      if (domain != NULL && at != NULL && g_ascii_strcasecmp (at, domain) == 0)
+        legacy_add (report, view, addr, -1, NULL, 0);
+    }
+  if (report->recipients->len == 0 && addresses == 1)
+    for (char **a = list; *a; a++)
+      legacy_add (report, view, *a, -1, NULL, 0);
+  return report->recipients->len > 0;
+}
+
 /* ---- Exim's layout, as mail.ru sends it ---------------------------------- */
 
 /*   addr
@@ -1551,6 +1591,7 @@ const LegacyEntry legacy_provider_table[] = {
   { "amazonses", legacy_amazonses_json_recognise },
   { "amazonworkmail", legacy_amazonworkmail_recognise },
   { "amazonses", legacy_amazonses_recognise },
+  { "receivingses", legacy_receivingses_recognise },
   { "office365", legacy_office365_recognise },
   { "exchange2007", legacy_exchange2007_recognise },
   { "exchange2003", legacy_exchange2003_recognise },

@@ -549,6 +549,34 @@ static const Case cases[] = {
     },
   },
   {
+    "receivingses-to-of-domain", "SES receiving side, status part empty: the To in the postmaster's domain",
+    "receivingses",
+    "From: postmaster@example.org\n"
+    "Subject: Delivery Status Notification (Failure)\n"
+    "X-SES-Outgoing: 2026.11.23-192.0.2.7\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"r\"\n"
+    "\n"
+    "--r\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "This message could not be delivered.\n"
+    "--r\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "--r\n"
+    "Content-Type: text/rfc822-headers\n"
+    "\n"
+    "From: sender@example.com\n"
+    "To: ivy@example.org, jack@example.net\n"
+    "Subject: hello\n"
+    "\n"
+    "--r--\n",
+    1, {
+      { "ivy@example.org", "failed", NULL, NULL, NULL, NULL },
+    },
+  },
+  {
     "mailru-exim", "mail.ru notice in Exim's layout with a Russian preamble",
     "mailru",
     "From: mailer-daemon@corp.mail.ru\n"
@@ -792,7 +820,7 @@ static const Foreign foreign[] = {
 };
 
 static const char *const provider_formats[] = {
-  "amazonses", "amazonworkmail", "office365", "exchange2007", "exchange2003",
+  "amazonses", "amazonworkmail", "receivingses", "office365", "exchange2007", "exchange2003",
   "outlook", "gmail", "googleworkspace", "yahoo", "mailru", "gmx", "einsundeins", "zoho",
 };
 
