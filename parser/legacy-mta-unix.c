@@ -149,6 +149,12 @@ legacy_postfix_recognise (BounceReport *report, const BounceView *view)
   if (postfix_transcript (report, view))
     return TRUE;
   start = legacy_mta_line_any (view, postfix_markers, G_N_ELEMENTS (postfix_markers));
+  /* A translated or rewritten template keeps bounce(8)'s default subjects
+   * and its "<addr>: text" lines. */
+  if (start == NULL
+      && (g_ascii_strcasecmp (view->subject, "Undelivered Mail Returned to Sender") == 0
+          || g_ascii_strcasecmp (view->subject, "Delayed Mail (still being retried)") == 0))
+    start = view->body;
   if (start == NULL)
     return FALSE;
   delayed = legacy_find_line (view->body, view->body_len, "# THIS IS A WARNING ONLY.") != NULL
@@ -408,7 +414,7 @@ gboolean
 legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
 {
   const char *list = legacy_mta_line_any (view, sendmail_lists, G_N_ELEMENTS (sendmail_lists));
-  const char *transcript, *end, *line;
+  const char *transcript, *end, *line, *list_end, *transcript_end;
   gsize line_len, pos;
   g_autoptr(GPtrArray) verdicts = NULL;
   g_autofree char *remote = NULL;
@@ -425,14 +431,17 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
   end = legacy_mta_region_end (view, list, sendmail_ends, G_N_ELEMENTS (sendmail_ends));
   if (transcript != NULL && transcript > end)
     transcript = NULL;
+  /* The list usually comes first; some versions write the transcript
+   * first.  Each section ends where the other starts. */
+  list_end = transcript != NULL && transcript > list ? transcript : end;
+  transcript_end = transcript != NULL && transcript < list ? list : end;
 
   /* Mailers that drop the MIME headers of their DSN leave its status
    * fields in the text: those name the recipients best. */
   legacy_dsn_block (report, view);
 
   pos = (gsize) (legacy_line_after (view->body, view->body_len, list) - view->body);
-  while (bounce_text_next_line (view->body, (gsize) ((transcript ? transcript : end) - view->body),
-                                &pos, &line, &line_len))
+  while (bounce_text_next_line (view->body, (gsize) (list_end - view->body), &pos, &line, &line_len))
     {
       gsize ind = indent_of (line, line_len);
 
@@ -466,7 +475,7 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
   if (transcript != NULL)
     {
       const char *tstart = legacy_line_after (view->body, view->body_len, transcript);
-      verdicts = transcript_read (tstart, end, &remote);
+      verdicts = transcript_read (tstart, transcript_end, &remote);
       for (guint i = 0; i < verdicts->len; i++)
         {
           Verdict *v = g_ptr_array_index (verdicts, i);
@@ -494,7 +503,7 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
               const char *t = tstart;
               g_autoptr(GString) all = g_string_new (NULL);
               gsize tpos = 0;
-              while (bounce_text_next_line (t, (gsize) (end - t), &tpos, &line, &line_len))
+              while (bounce_text_next_line (t, (gsize) (transcript_end - t), &tpos, &line, &line_len))
                 {
                   gsize ind = indent_of (line, line_len);
                   if (line_len - ind > 4 && strncmp (line + ind, "<<< ", 4) == 0)
@@ -503,7 +512,7 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
               /* No dialogue at all: the transcript is the local verdict. */
               tpos = 0;
               if (all->len == 0)
-                while (bounce_text_next_line (t, (gsize) (end - t), &tpos, &line, &line_len))
+                while (bounce_text_next_line (t, (gsize) (transcript_end - t), &tpos, &line, &line_len))
                   legacy_text_append (all, line, line_len);
               if (all->len > 0 && (r->diagnostic == NULL || !g_ascii_isdigit (r->diagnostic[0])))
                 {
@@ -580,6 +589,9 @@ legacy_v5sendmail_recognise (BounceReport *report, const BounceView *view)
  * the message has not yet been delivered". */
 static const char *const exim_starts[] = {
   "address(es) failed:",
+  "recipient addresses that were incorrectly constructed:",
+  "was rejected by the local scanning code",
+  "router encountered the following error(s):",
   "following address failed:",
   "following addresses failed:",
   "has not yet been delivered is:",
@@ -686,9 +698,36 @@ legacy_exim_recognise (BounceReport *report, const BounceView *view)
     }
   if (report->recipients->len == 0 && failed != NULL)
     {
+      /* A template in another language: the header names the addresses;
+       * the line naming each in the notice, and the indented lines under
+       * it, are its diagnostic. */
       g_auto(GStrv) list = g_strsplit (failed, ",", -1);
+      const char *limit = legacy_returned_start (view);
+      gsize len = limit ? (gsize) (limit - view->body) : view->body_len;
+
       for (char **a = list; *a; a++)
-        legacy_add_named (report, view, *a, -1, NULL, 0);
+        {
+          BounceRecipient *r = legacy_add_named (report, view, *a, -1, NULL, 0);
+          const char *at;
+
+          if (r == NULL || (at = bounce_text_find (view->body, (gssize) len, r->recipient)) == NULL)
+            continue;
+          g_string_truncate (text, 0);
+          pos = (gsize) (legacy_line_after (view->body, len, at) - view->body);
+          {
+            const char *eol = view->body + pos;
+            const char *rest = at + strlen (r->recipient);
+            while (rest < eol && strchr (">:; \t\n", *rest) != NULL)
+              rest++;
+            if (rest < eol)
+              legacy_text_append (text, rest, (gsize) (eol - rest));
+          }
+          while (bounce_text_next_line (view->body, len, &pos, &line, &line_len)
+                 && line_len > 0 && (line[0] == ' ' || line[0] == '\t'))
+            legacy_text_append (text, line, line_len);
+          legacy_set_diagnostic (report, r, text);
+          legacy_mta_remote_after (report, r, r->diagnostic, "host ");
+        }
     }
   if (report->recipients->len == 0 && !automatic)
     return FALSE;

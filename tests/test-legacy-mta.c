@@ -772,6 +772,69 @@ static const Case cases[] = {
     ">     (reason: 550 5.1.1 User unknown)\n"
     "\n",
     { { "ola@example.org", "failed", "5.1.1", "550", NULL } } },
+  { "Sendmail: the transcript before the list of addresses", "/legacy-mta/sendmail/transcript-first", "sendmail",
+    "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.com>\n"
+    "To: sender@example.com\n"
+    "Subject: Returned mail: User unknown\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "   ----- Transcript of session follows -----\n"
+    "... while talking to mx.example.org.:\n"
+    ">>> RCPT To:<pia@example.org>\n"
+    "<<< 550 5.1.1 <pia@example.org>... User unknown\n"
+    "550 5.1.1 <pia@example.org>... User unknown\n"
+    "\n"
+    "   ----- The following addresses had permanent fatal errors -----\n"
+    "<pia@example.org>\n"
+    "\n"
+    "   ----- Original message follows -----\n"
+    "From: sender@example.com\n"
+    "\n",
+    { { "pia@example.org", "failed", "5.1.1", "550", "mx.example.org" } } },
+  { "Exim: a translated template, the addresses in X-Failed-Recipients", "/legacy-mta/exim/translated", "exim",
+    "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+    "To: sender@example.com\n"
+    "Subject: Mail delivery failed: returning message to sender\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "X-Failed-Recipients: quy@example.org\n"
+    "\n"
+    "This message was created automatically by mail delivery software.\n"
+    "\n"
+    "Eine Nachricht konnte nicht zugestellt werden:\n"
+    "\n"
+    "quy@example.org\n"
+    "    host mx.example.org [192.0.2.160]\n"
+    "    SMTP error from remote mail server after RCPT TO:<quy@example.org>:\n"
+    "    550 5.1.1 unknown user\n"
+    "\n",
+    { { "quy@example.org", "failed", "5.1.1", "550", "mx.example.org" } } },
+  { "Postfix: a translated template under bounce(8)'s default subject", "/legacy-mta/postfix/translated", "postfix",
+    "From: MAILER-DAEMON@mail.example.com (Mail Delivery System)\n"
+    "To: sender@example.com\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "Ihre Nachricht konnte nicht zugestellt werden.\n"
+    "\n"
+    "<rex@example.org>: host mx.example.org[192.0.2.170] said: 554 5.7.1 Relay\n"
+    "    access denied (in reply to RCPT TO command)\n"
+    "\n",
+    { { "rex@example.org", "failed", "5.7.1", "554", "mx.example.org" } } },
+  { "Exim: recipient addresses incorrectly constructed", "/legacy-mta/exim/malformed-address", "exim",
+    "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+    "To: sender@example.com\n"
+    "Subject: Mail failure - malformed recipient address\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "A message that you sent contained one or more recipient addresses that were\n"
+    "incorrectly constructed:\n"
+    "\n"
+    "  sam@example..org: domain missing or malformed\n"
+    "\n"
+    "This address has been ignored. There were no other addresses in your\n"
+    "message, and so no attempt at delivery was possible.\n"
+    "\n",
+    { { "sam@example..org", "failed", NULL, NULL, NULL } } },
   { "ordinary mail quoting Exim's sentence is no bounce", "/legacy-mta/negative/ordinary", NULL,
     "From: Alice <alice@example.com>\n"
     "To: sender@example.com\n"
