@@ -632,7 +632,7 @@ static void
 test_batch_concurrent (Fixture *f, gconstpointer data)
 {
   WriterThread t[2];
-  g_autofree char *texts[CONCURRENT_MESSAGES] = { NULL };
+  char *texts[CONCURRENT_MESSAGES] = { NULL };
   GThread *threads[2];
   guint expected_outcomes = 0;
 
@@ -689,6 +689,8 @@ test_batch_concurrent (Fixture *f, gconstpointer data)
       for (guint i = 0; i < t[w].n_batches; i++)
         batch_free (t[w].batches[i]);
     }
+  for (guint i = 0; i < CONCURRENT_MESSAGES; i++)
+    g_free (texts[i]);
   if (t[0].retries + t[1].retries > 0)
     g_test_message ("writers retried %u times", t[0].retries + t[1].retries);
 
