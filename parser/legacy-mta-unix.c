@@ -589,7 +589,7 @@ legacy_v5sendmail_recognise (BounceReport *report, const BounceView *view)
  * the message has not yet been delivered". */
 static const char *const exim_starts[] = {
   "address(es) failed:",
-  "recipient addresses that were incorrectly constructed:",
+  "incorrectly constructed:",
   "was rejected by the local scanning code",
   "router encountered the following error(s):",
   "following address failed:",
@@ -628,10 +628,12 @@ legacy_exim_recognise (BounceReport *report, const BounceView *view)
 
   automatic = bounce_text_find (view->body, (gssize) view->body_len,
                                 "This message was created automatically by mail delivery software") != NULL;
-  if (failed == NULL && !automatic)
-    return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (exim_starts) && start == NULL; i++)
     start = bounce_text_find (view->body, (gssize) view->body_len, exim_starts[i]);
+  /* moan.c's templates (malformed addresses, the local scanning code)
+   * open with their own sentence instead of "created automatically". */
+  if (failed == NULL && !automatic && !(start != NULL && legacy_is_daemon_notice (view)))
+    return FALSE;
   if (start == NULL && failed == NULL)
     return FALSE;
   delayed = bounce_text_find (view->body, (gssize) view->body_len, "has not yet been delivered") != NULL
@@ -729,8 +731,6 @@ legacy_exim_recognise (BounceReport *report, const BounceView *view)
           legacy_mta_remote_after (report, r, r->diagnostic, "host ");
         }
     }
-  if (report->recipients->len == 0 && !automatic)
-    return FALSE;
   legacy_set_all (report, delayed ? "delayed" : NULL, NULL);
   return legacy_mta_finish (report, view);
 }
