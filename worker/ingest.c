@@ -210,7 +210,15 @@ void
 ingest_rewind (Ingest *ingest)
 {
   for (guint i = 0; i < ingest->maildirs->len; i++)
-    maildir_rewind (g_ptr_array_index (ingest->maildirs, i));
+    {
+      Maildir *md = g_ptr_array_index (ingest->maildirs, i);
+      g_autoptr(GError) error = NULL;
+
+      /* A worker that died since the last pass left claims behind. */
+      if (maildir_recover (md, &error) < 0)
+        g_warning ("%s", error->message);
+      maildir_rewind (md);
+    }
   ingest->current = 0;
 }
 

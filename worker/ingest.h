@@ -73,7 +73,8 @@ Ingest *ingest_new (const IngestSettings *settings);
 /* Adds a Maildir to the pipeline (transfer full). */
 void ingest_add_maildir (Ingest *ingest, Maildir *md);
 
-/* Starts a new pass over every Maildir (new mail, released claims). */
+/* Starts a new pass over every Maildir (new mail, released claims), after
+ * returning the claims of dead workers (maildir_recover()). */
 void ingest_rewind (Ingest *ingest);
 
 /**
