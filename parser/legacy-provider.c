@@ -1,5 +1,5 @@
 /* legacy-provider.c - plain-text notices of mailbox providers and sending
- * services (Microsoft, Google, Yahoo, Amazon SES, Yandex, mail.ru, GMX, ...)
+ * services (Microsoft, Google, Yahoo, Amazon SES, mail.ru, GMX, Zoho, ...)
  *
  * Large providers answer in RFC 3464 DSNs most of the time; these
  * recognisers read the notices they send when they do not (or when the
@@ -34,6 +34,9 @@
  *   zoho                    "addr Invalid Address, ERROR_CODE :550, ..."
  *                           and the delay form "[Status: ..., Address:
  *                           <addr>, ResponseCode 421, ...]".
+ *
+ * Yandex, Apple, AOL and other providers that run Postfix, Sendmail or Exim
+ * send those MTAs' texts, which legacy-mta.c reads.
  *
  * Every recogniser checks a cheap gate first (sender, a header, one marker
  * phrase), because all of them run, in order, on every message that is
@@ -301,9 +304,13 @@ exchange_diagnostic (BounceReport *report, BounceRecipient *rcpt, const char *te
               && strchr (first, '@') == NULL && strchr (first, '\'') == NULL)
             rcpt->remote_mta = bounce_report_str (report, first);
         }
+      /* The answer ends with the quote at the end of its line; the lines
+       * after it may log earlier attempts. */
       q = ret + strlen (" returned '");
       {
-        const char *end = strrchr (q, '\'');
+        const char *end = strstr (q, "'\n");
+        if (end == NULL)
+          end = strrchr (q, '\'');
         set_diagnostic (report, rcpt, q, end && end > q ? end - q : -1);
       }
       return;
@@ -396,7 +403,7 @@ exchange_parse (BounceReport *report, const BounceView *view)
   gboolean delayed = FALSE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (exchange_delayed_intros); i++)
-    if (body_find (view, exchange_delayed_intros[i]) != NULL)
+    if (head_find (view, exchange_delayed_intros[i]) != NULL)
       delayed = TRUE;
 
   if (section != NULL)
@@ -763,18 +770,14 @@ legacy_gmail_recognise (BounceReport *report, const BounceView *view)
           BounceRecipient *r = g_ptr_array_index (report->recipients, i);
 
           set_diagnostic (report, r, said ? said + strlen ("server returned was:") : text, -1);
-          remote_after (report, r, text, "for the recipient domain ");
-          if (r->remote_mta != NULL)
-            {
-              /* "... recipient domain example.org by mx.example.org. [ip]" */
-              r->remote_mta = NULL;
-              {
-                const char *by = bounce_text_find (text, -1, "for the recipient domain ");
-                by = by ? bounce_text_find (by, -1, " by ") : NULL;
-                if (by != NULL)
-                  remote_after (report, r, by, " by ");
-              }
-            }
+          /* "... for the recipient domain example.org by mx.example.org.
+           * [192.0.2.1]", or "[(0) mx.example.org. [192.0.2.1]:25: ...]" */
+          {
+            const char *dom = bounce_text_find (text, -1, "for the recipient domain ");
+            const char *by = dom ? bounce_text_find (dom, -1, " by ") : NULL;
+            if (by != NULL)
+              remote_after (report, r, by, " by ");
+          }
           if (r->remote_mta == NULL)
             remote_after (report, r, text, "[(0) ");
           if (delayed)
@@ -837,8 +840,11 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
   title = google_title (view);
   if (title == NULL)
     return FALSE;
-  delayed = bounce_text_find (title, 40, "incomplete") != NULL
-            || body_find (view, "temporary problem") != NULL;
+  {
+    const char *nl = strchr (title, '\n');
+    delayed = bounce_text_find (title, nl ? nl - title : -1, "incomplete") != NULL
+              || body_find (view, "temporary problem") != NULL;
+  }
 
   /* "The response was:" / "The response from the remote server was:" is
    * followed by the server's answer, up to a blank line. */
@@ -957,6 +963,10 @@ legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
 
 /* ---- Amazon SES notifications in JSON (SNS or e-mail feedback) ---------- */
 
+/* Sendmail folds lines longer than 990 octets with "!\n "; shorter lines
+ * ending in "!" are not folds. */
+#define JSON_FOLD_MIN_LINE 900
+
 /* Copies the JSON object that starts at @start, undoing the line folding a
  * relay may have applied to the long line (Sendmail breaks lines past 990
  * octets with "!\n "; others with "\n "). */
@@ -965,6 +975,7 @@ json_extract (const char *start, gsize len)
 {
   GString *out = g_string_sized_new (len);
   int depth = 0;
+  gsize line_len = 0;
   gboolean in_string = FALSE, escaped = FALSE;
 
   for (gsize i = 0; i < len; i++)
@@ -973,14 +984,20 @@ json_extract (const char *start, gsize len)
 
       if (c == '\n')
         {
-          if (out->len > 0 && out->str[out->len - 1] == '!' && in_string)
+          /* A line end inside a string cannot be JSON's: it is a fold. */
+          gboolean folded = out->len > 0 && out->str[out->len - 1] == '!'
+                            && line_len >= JSON_FOLD_MIN_LINE;
+
+          if (folded)
             g_string_truncate (out, out->len - 1);
-          if (i + 1 < len && start[i + 1] == ' ' && in_string)
+          if ((folded || in_string) && i + 1 < len && start[i + 1] == ' ')
             i++;
-          if (!in_string)
+          if (!folded && !in_string)
             g_string_append_c (out, c);
+          line_len = 0;
           continue;
         }
+      line_len++;
       g_string_append_c (out, c);
       if (escaped)
         {
