@@ -1378,8 +1378,11 @@ exim_block (BounceReport *report, const BounceView *view, gsize pos, gsize limit
     {
       gboolean more = bounce_text_next_line (view->body, limit, &pos, &line, &line_len);
       g_autofree char *addr = more ? line_address (line, line_len) : NULL;
+      gboolean blank = more && line_blank (line, line_len);
+      /* Text at the left margin after the addresses ends the list. */
+      gboolean margin = more && !blank && addr == NULL && line_indent (line, line_len) == 0;
 
-      if (!more || addr != NULL || (line_blank (line, line_len) && current != NULL))
+      if (!more || addr != NULL || blank || margin)
         {
           if (current != NULL && diag->len > 0)
             {
@@ -1389,18 +1392,13 @@ exim_block (BounceReport *report, const BounceView *view, gsize pos, gsize limit
             }
           g_string_truncate (diag, 0);
           current = NULL;
-          if (!more)
+          if (!more || (margin && report->recipients->len > 0))
             break;
-          if (addr == NULL)
-            {
-              if (report->recipients->len > 0)
-                break;
-              continue;
-            }
-          current = legacy_add (report, view, addr, -1, NULL, 0);
+          if (addr != NULL)
+            current = legacy_add (report, view, addr, -1, NULL, 0);
           continue;
         }
-      if (current == NULL || line_blank (line, line_len))
+      if (current == NULL)
         continue;
       {
         gsize ind = line_indent (line, line_len);

@@ -591,6 +591,7 @@ static const Case cases[] = {
     "    (generated from alias@example.net)\n"
     "    SMTP error from remote mail server after RCPT TO:<quinn@example.org>:\n"
     "    host mx.example.org [192.0.2.40]: 550 5.1.1 <quinn@example.org>... User unknown\n"
+    "\n"
     "  rita@example.org\n"
     "    SMTP error from remote mail server after end of data:\n"
     "    host mx.example.org [192.0.2.40]: 552 :\n"
