@@ -372,6 +372,26 @@ legacy_trendmicro_recognise (BounceReport *report, const BounceView *view)
     }
   if (report->recipients->len == 0)
     return FALSE;
+  /* A Sendmail transcript attached by the relay behind the scanner has
+   * the remote server's own answer. */
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+      const char *p = view->body;
+
+      while ((p = legacy_find_line (p, view->body_len - (gsize) (p - view->body), "<<< ")) != NULL)
+        {
+          const char *eol = legacy_line_after (view->body, view->body_len, p);
+          if (bounce_text_find (p, eol - p, r->recipient) != NULL)
+            {
+              g_autoptr(GString) text = g_string_new (NULL);
+              legacy_text_append (text, p + 4, (gsize) (eol - p - 4));
+              legacy_set_diagnostic (report, r, text);
+              break;
+            }
+          p = eol;
+        }
+    }
   return legacy_mta_finish (report, view);
 }
 
@@ -718,7 +738,12 @@ legacy_ezweb_recognise (BounceReport *report, const BounceView *view)
   if (marker == NULL)
     return FALSE;
   delayed = bounce_text_find (view->body, (gssize) view->body_len, "Your message was not delivered within") != NULL;
-  append_lines (sentence, marker, paragraph_end (marker, body_end (view)));
+  {
+    /* The sentence's paragraph, up to a blank or a rule of dashes. */
+    const char *stop = paragraph_end (marker, body_end (view));
+    const char *rule = legacy_find_line (marker, (gsize) (stop - marker), "-----");
+    append_lines (sentence, marker, rule ? rule : stop);
+  }
   if (end == NULL || end < marker)
     end = body_end (view);
   while (bounce_text_next_line (view->body, (gsize) (end - view->body), &pos, &line, &line_len))

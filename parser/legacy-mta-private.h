@@ -63,7 +63,9 @@ const char *legacy_mta_region_end (const BounceView *view, const char *from,
 
 /* Finishes a recogniser that knew its format: when it found no recipient
  * and the returned part is itself a notice (a bounce about a bounce, or one
- * forwarded as an attachment), reads that one.  Returns TRUE if a
+ * forwarded as an attachment), reads that one; when its recipients have no
+ * code and the returned part is a notice about them, takes the codes from
+ * there.  Returns TRUE if a
  * recipient was found or the notice comes from a mailer daemon. */
 gboolean legacy_mta_finish (BounceReport *report, const BounceView *view);
 

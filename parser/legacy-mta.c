@@ -140,6 +140,18 @@ legacy_mta_finish (BounceReport *report, const BounceView *view)
 {
   if (report->recipients->len == 0 && view->returned != NULL)
     legacy_embedded_parse (report, view, view->returned, view->returned_len);
+  else if (view->returned != NULL)
+    for (guint i = 0; i < report->recipients->len; i++)
+      {
+        BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+        char code[16];
+        if (r->status == NULL && r->reply_code == NULL
+            && !(r->diagnostic != NULL && dsn_status_find (r->diagnostic, code)))
+          {
+            legacy_embedded_enrich (report, view, view->returned, view->returned_len);
+            break;
+          }
+      }
   for (guint i = 0; i < report->recipients->len; i++)
     {
       BounceRecipient *r = g_ptr_array_index (report->recipients, i);

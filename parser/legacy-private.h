@@ -82,6 +82,13 @@ int legacy_dsn_block (BounceReport *report, const BounceView *view);
 gboolean legacy_embedded_parse (BounceReport *report, const BounceView *view,
                                 const char *text, gsize len);
 
+/* When the returned message @text is itself a notice (a gateway returning
+ * the bounce of the relay behind it), fills status, reply code, diagnostic
+ * and remote MTA of the recipients of @report that it names and that have
+ * no code yet. */
+void legacy_embedded_enrich (BounceReport *report, const BounceView *view,
+                             const char *text, gsize len);
+
 /* A recogniser table entry; tables end with { NULL, NULL }. */
 typedef struct {
   const char *name;            /* the report's format: "qmail", "exchange" */

@@ -482,3 +482,34 @@ legacy_embedded_parse (BounceReport *report, const BounceView *view,
     }
   return found;
 }
+
+void
+legacy_embedded_enrich (BounceReport *report, const BounceView *view,
+                        const char *text, gsize len)
+{
+  g_autoptr(BounceReport) inner = NULL;
+
+  if (text == NULL || len == 0 || embed_depth >= LEGACY_EMBED_MAX_DEPTH)
+    return;
+  embed_depth++;
+  inner = bounce_report_parse (text, len, view->settings, NULL);
+  embed_depth--;
+  if (inner == NULL || (inner->kind != BOUNCE_KIND_DSN && inner->kind != BOUNCE_KIND_LEGACY))
+    return;
+  for (guint i = 0; i < inner->recipients->len; i++)
+    {
+      BounceRecipient *src = g_ptr_array_index (inner->recipients, i);
+      BounceRecipient *dst = bounce_report_find_recipient (report, src->recipient);
+
+      if (dst == NULL || dst->status != NULL || dst->reply_code != NULL)
+        continue;
+      if (src->status == NULL && src->reply_code == NULL)
+        continue;
+      dst->status = copy_str (report, src->status);
+      dst->reply_code = copy_str (report, src->reply_code);
+      if (src->diagnostic != NULL)
+        dst->diagnostic = copy_str (report, src->diagnostic);
+      if (dst->remote_mta == NULL)
+        dst->remote_mta = copy_str (report, src->remote_mta);
+    }
+}
