@@ -32,12 +32,18 @@ static const struct {
 static const char *const vacation_subjects[] = {
   "out of office", "out of the office", "auto reply", "autoreply", "auto-reply",
   "automatic reply", "auto response", "autoresponse", "away from my", "on vacation",
-  "vacation reply", "abwesenheit", "automatische antwort", "absence",
+  "vacation reply", "abwesenheit", "automatische antwort",
   "réponse automatique", "reponse automatique", "risposta automatica",
   "respuesta automática", "respuesta automatica", "resposta automática",
   "automatisch antwoord", "autosvar", "automaattinen vastaus",
   "odpowiedź automatyczna", "автоматический ответ", "автоответ",
-  "自動応答", "自動返信", "自动回复", "不在",
+  "自動応答", "自動返信", "自动回复",
+};
+
+/* Words that mean "away" but also occur in ordinary subjects: only as the
+ * first word of the subject ("Absence : Re: offer", "不在: ..."). */
+static const char *const vacation_subject_starts[] = {
+  "absence", "不在",
 };
 
 gboolean
@@ -54,6 +60,10 @@ kinds_is_auto_reply (const BounceView *view)
       return TRUE;
   for (gsize i = 0; i < G_N_ELEMENTS (vacation_subjects); i++)
     if (bounce_text_find (view->subject, -1, vacation_subjects[i]) != NULL)
+      return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS (vacation_subject_starts); i++)
+    if (g_ascii_strncasecmp (view->subject, vacation_subject_starts[i],
+                             strlen (vacation_subject_starts[i])) == 0)
       return TRUE;
   return FALSE;
 }

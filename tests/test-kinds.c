@@ -82,6 +82,22 @@ static const KindCase kind_cases[] = {
     "auto-reply", "grace@example.org",
   },
   {
+    "subject-absence-first", "vacation subject, French, the word first",
+    "From: jean@example.org\n"
+    "Subject: Absence : Re: offre\n"
+    "\n"
+    "Je suis absent.\n",
+    "auto-reply", "jean@example.org",
+  },
+  {
+    "subject-absence-inside", "\"absence\" inside an ordinary subject is no vacation",
+    "From: kate@example.org\n"
+    "Subject: Re: leave of absence policy\n"
+    "\n"
+    "See the attached policy.\n",
+    "not-bounce", NULL,
+  },
+  {
     "daemon-with-auto-submitted", "RFC 3464 notices carry Auto-Submitted too: still a bounce",
     "From: Mail Delivery System <MAILER-DAEMON@mail.example.com>\n"
     "Subject: Mail delivery failed: returning message to sender\n"
