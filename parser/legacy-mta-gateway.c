@@ -312,7 +312,13 @@ legacy_imail_recognise (BounceReport *report, const BounceView *view)
           while (last > s && last[-1] != ' ')
             last--;
           rcpt = legacy_add_named (report, view, last, s + n - last, NULL, 0);
-          legacy_text_append (text, s, (gsize) (last - s));
+          {
+            /* "User mailbox exceeds allowed size: addr": the words before. */
+            gsize words = (gsize) (last - s);
+            while (words > 0 && (s[words - 1] == ' ' || s[words - 1] == ':'))
+              words--;
+            legacy_text_append (text, s, words);
+          }
           if (rcpt != NULL && bounce_text_find (s, (gssize) n, "Delivery failed ") == s
               && bounce_text_find (s, (gssize) n, "attempts") != NULL)
             rcpt->action = "delayed";
@@ -714,8 +720,8 @@ static const char *const ezweb_markers[] = {
   "The user(s) account is disabled.",
   "The user(s) account is temporarily over quota.",
   "The user(s) account is temporarily unavailable.",
-  "The following recipients did not receive this message:",
   "Your message was not delivered within",
+  "The following recipients did not receive this message:",
   "This message was blocked for security reasons.",
 };
 

@@ -368,10 +368,17 @@ transcript_read (const char *from, const char *end, char **remote_out)
 static Verdict *
 verdict_for (GPtrArray *verdicts, const char *address)
 {
+  const char *at = strchr (address, '@');
+
   for (guint i = 0; i < verdicts->len; i++)
     {
       Verdict *v = g_ptr_array_index (verdicts, i);
       if (bounce_text_address_equal (v->address, address))
+        return v;
+      /* "kijitora... Deferred": a local delivery names the local part. */
+      if (at != NULL && strchr (v->address, '@') == NULL
+          && strlen (v->address) == (gsize) (at - address)
+          && g_ascii_strncasecmp (v->address, address, (gsize) (at - address)) == 0)
         return v;
     }
   return NULL;
@@ -480,6 +487,13 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
         {
           Verdict *v = g_ptr_array_index (verdicts, i);
           BounceRecipient *r = bounce_report_find_recipient (report, v->address);
+          if (r == NULL && strchr (v->address, '@') == NULL)
+            for (guint k = 0; k < report->recipients->len && r == NULL; k++)
+              {
+                BounceRecipient *c = g_ptr_array_index (report->recipients, k);
+                if (verdict_for (verdicts, c->recipient) == v)
+                  r = c;
+              }
           if (r != NULL)
             {
               /* The transcript shows what the server said: better than the
