@@ -102,6 +102,10 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("vdeliver-unknown-virtual-user", "userunknown", "unknown virtual user"),
   P ("user-missing-home-directory", "userunknown", "missing home directory"),
   P ("undeliverable-address", "userunknown", "undeliverable address", WEAK),
+  P ("no-longer-accepts-mail", "userunknown", "address no longer accepts mail"),
+  P ("address-you-entered-not-found", "userunknown", "you entered couldn't be found", PROVIDER),
+  P ("address-you-entered-not-found-typographic", "userunknown", "you entered couldn\u2019t be found", PROVIDER),
+  P ("compte-inexistant", "userunknown", "compte inexistant"),
   P ("not-found-at-destination-domain", "userunknown", "found at the destination domain", PROVIDER),
   P ("address-could-not-be-found", "userunknown", "address couldn't be found", PROVIDER),
   P ("address-could-not-be-found-typographic", "userunknown", "address couldn\u2019t be found", PROVIDER),
@@ -131,6 +135,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("illegal-host-domain-name", "hostunknown", "illegal host/domain name"),
   P ("recipient-domain-must-exist", "hostunknown", "domain must exist"),
   P ("mx-points-to-non-existent-hosts", "hostunknown", "point to non-existent hosts"),
+  P ("exchange-nonexistent-domain", "hostunknown", "nonexistentdomain", PROVIDER),
+  P ("nonexistent-domain", "hostunknown", "nonexistent domain"),
+  P ("domain-name-incorrect", "hostunknown", "domain name in the email address is incorrect", PROVIDER),
 
   /* ---- hasmoved -------------------------------------------------------- */
   P ("mailbox-has-moved", "hasmoved", "mailbox has moved"),
@@ -177,6 +184,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("user-over-quota", "mailboxfull", "over the quota", HIGH),
   P ("google-over-quota", "mailboxfull", "overquota", PROVIDER),
   P ("boite-pleine", "mailboxfull", "boite du destinataire pleine", PROVIDER),
+  P ("out-of-storage-space", "mailboxfull", "out of storage space", HIGH),
   P ("too-many-messages-in-mailbox", "mailboxfull", "too many messages on the server", PROVIDER),
 
   /* ---- suspend: the mailbox exists but takes no mail -------------------- */
@@ -225,6 +233,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("message-file-too-big", "mesgtoobig", "message file too big", HIGH),
   P ("line-limit-exceeded", "mesgtoobig", "line limit exceeded", HIGH),
   P ("taille-limite", "mesgtoobig", "taille limite du message", HIGH),
+  P ("size-limitation", "mesgtoobig", "size limitation", HIGH),
   P ("exchange-recip-size-limit", "mesgtoobig", "resolver.rst.recipsizelimit", PROVIDER),
 
   /* ---- filtered: refused by a recipient-side filter --------------------- */
@@ -274,6 +283,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("no-third-party-dsns", "rejected", "no third-party dsns"),
   P ("sender-domain-is-empty", "rejected", "sender domain is empty"),
   P ("sender-email-address-rejected", "rejected", "sender email address rejected"),
+  P ("sender-address-not-allowed", "rejected", "sender address is not allowed"),
+  P ("but-sender-was-rejected", "rejected", "but sender was rejected", HIGH),
+  P ("not-a-valid-sender", "rejected", "recognized as a valid sender", PROVIDER),
 
   /* ---- blocked: the sending host was refused ---------------------------- */
   P ("blocked-using", "blocked", "blocked using", HIGH),
@@ -331,6 +343,8 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("spamrats", "blocked", "spamrats", HIGH),
   P ("uceprotect", "blocked", "uceprotect", HIGH),
   P ("mailspike", "blocked", "mailspike", HIGH),
+  P ("block-listed", "blocked", "block listed", HIGH),
+  P ("yahoo-permanently-deferred", "blocked", "will be permanently deferred", PROVIDER),
   P ("blocked", "blocked", "blocked", WEAK),
 
   /* ---- badreputation ---------------------------------------------------- */
@@ -340,7 +354,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("ip-reputation", "badreputation", "ip reputation", PROVIDER),
   P ("sender-reputation", "badreputation", "sender reputation", PROVIDER),
   P ("domain-reputation", "badreputation", "domain reputation", PROVIDER),
-  P ("yahoo-user-complaints", "badreputation", "unexpected volume or user complaints", PROVIDER),
+  P ("yahoo-user-complaints", "badreputation", "user complaints", PROVIDER),
   P ("reputation", "badreputation", "reputation"),
 
   /* ---- requireptr ------------------------------------------------------- */
@@ -359,6 +373,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("reverse-mapping", "requireptr", "reverse mapping", PROVIDER),
   P ("reverse-address", "requireptr", "reverse address", PROVIDER),
   P ("cannot-resolve-your", "requireptr", "cannot resolve your", PROVIDER),
+  P ("reverse-hostname", "requireptr", "reverse hostname", PROVIDER),
 
   /* ---- authfailure: SPF, DKIM, DMARC, ARC ------------------------------- */
   P ("dmarc-policy", "authfailure", "dmarc policy", PROVIDER),
@@ -384,6 +399,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("sender-policy-framework", "authfailure", "sender policy framework", PROVIDER),
   P ("does-not-designate", "authfailure", "does not designate", PROVIDER),
   P ("permitted-sender", "authfailure", "permitted sender", PROVIDER),
+  P ("sender-is-unauthenticated", "authfailure", "sender is unauthenticated", PROVIDER),
+  P ("not-aligned-with-authenticated", "authfailure", "aligned with either the authenticated", PROVIDER),
+  P ("anti-spoofing", "authfailure", "anti-spoofing", PROVIDER),
 
   /* ---- norelaying ------------------------------------------------------- */
   P ("relay-access-denied", "norelaying", "relay access denied", PROVIDER),
@@ -435,7 +453,8 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("receiving-mail-at-a-rate", "speeding", "receiving mail at a rate", PROVIDER),
   P ("mail-flood", "speeding", "mail flood", PROVIDER),
   P ("daily-limit", "speeding", "daily limit", HIGH),
-  P ("submission-quota", "speeding", "submission quota exceeded", PROVIDER),
+  P ("submission-quota", "speeding", "submission quota", PROVIDER),
+  P ("exchange-submission-quota", "speeding", "submissionquotaexceeded", PROVIDER),
   P ("try-again-slower", "speeding", "try again slower", PROVIDER),
   P ("sending-quota", "speeding", "sending quota", PROVIDER),
   P ("throttled", "speeding", "throttl", HIGH),
@@ -449,6 +468,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("too-many-sessions", "toomanyconn", "too many sessions", PROVIDER),
   P ("frequency-limited", "toomanyconn", "frequency limited", PROVIDER),
   P ("trop-de-connexions", "toomanyconn", "trop de connexions", PROVIDER),
+  P ("concurrent-connections", "toomanyconn", "concurrent connections", PROVIDER),
+  P ("concurrent-server-connections", "toomanyconn", "concurrent server connections", PROVIDER),
+  P ("max-messages-per-connection", "toomanyconn", "max message per connection", PROVIDER),
   P ("too-many-recipients", "toomanyconn", "too many recipients", HIGH),
   P ("cox-aup-cxcnct", "toomanyconn", "aup#cxcnct", PROVIDER),
   P ("spectrum-aup-13", "toomanyconn", "aup#in-13", PROVIDER),
@@ -470,6 +492,8 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("bulk-email-2", "spamdetected", "bulk email", HIGH),
   P ("content-filter", "spamdetected", "content filter"),
   P ("phishing", "spamdetected", "phishing", HIGH),
+  P ("mail-content-denied", "spamdetected", "mail content denied", HIGH),
+  P ("google-unsolicited-message", "spamdetected", "unsolicitedmessageerror", PROVIDER),
   P ("message-content-rejected", "spamdetected", "message content rejected", HIGH),
   P ("content-rejected-ube", "spamdetected", "ube", HIGH, WORD),
   P ("unsolicited", "spamdetected", "unsolicited"),
@@ -494,6 +518,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("attachment-not-allowed", "contenterror", "attachment not allowed"),
   P ("media-not-supported", "contenterror", "media not supported"),
   P ("improperly-formatted", "contenterror", "improperly-formatted", HIGH),
+  P ("improper-pipelining", "syntaxerror", "improper use of smtp command pipelining", HIGH),
   P ("mime-complexity", "contenterror", "mime complexity", HIGH),
   P ("unnecessary-base64", "contenterror", "unnecessary base64", HIGH),
   P ("not-rfc-compliant", "notcompliantrfc", "rfc 5322", PROVIDER),
@@ -504,6 +529,8 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("multiple-addresses-in-from", "notcompliantrfc", "multiple addresses in from", PROVIDER),
   P ("duplicate-header", "notcompliantrfc", "duplicate header", PROVIDER),
   P ("multiple-headers", "notcompliantrfc", "there are multiple", PROVIDER),
+  P ("valid-address-in-from", "notcompliantrfc", "valid address in from: header", PROVIDER),
+  P ("valid-message-id-header", "notcompliantrfc", "valid message-id header", PROVIDER),
 
   /* ---- policyviolation ---------------------------------------------------- */
   P ("policy-violation", "policyviolation", "policy violation", HIGH),
@@ -518,6 +545,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("illegal-attachment", "policyviolation", "illegal attachment", HIGH),
   P ("not-accepting-mail-with", "policyviolation", "not accepting mail with", PROVIDER),
   P ("mass-mailer", "policyviolation", "mass mailer", HIGH),
+  P ("content-restrictions", "policyviolation", "content restrictions", HIGH),
+  P ("policy-restrictions", "policyviolation", "policy restrictions", HIGH),
+  P ("policy-rejection", "policyviolation", "policy rejection", HIGH),
   P ("policy", "policyviolation", "policy", WEAK),
 
   /* ---- syntaxerror -------------------------------------------------------- */
@@ -545,6 +575,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("mail-loop", "systemerror", "mail loop"),
   P ("forwarding-loop", "systemerror", "forwarding loop"),
   P ("interrupted-system-call", "systemerror", "interrupted system call"),
+  P ("internal-resource-unavailable", "systemerror", "internal resource temporarily unavailable"),
   P ("insufficient-system-storage", "systemfull", "insufficient system storage", HIGH),
   P ("mail-system-full", "systemfull", "mail system full", HIGH),
   P ("no-space-left", "systemfull", "no space left on device", HIGH),
@@ -567,6 +598,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("network-is-unreachable", "networkerror", "network is unreachable"),
   P ("host-name-lookup-failure", "networkerror", "host name lookup failure"),
   P ("unable-to-resolve-route", "networkerror", "unable to resolve route"),
+  P ("connection-died", "networkerror", "connection died"),
 
   /* ---- expired ----------------------------------------------------------- */
   P ("retry-timeout-exceeded", "expired", "retry timeout exceeded", LOW),
@@ -589,7 +621,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("retry-time-not-reached", "expired", "retry time not reached", LOW),
   P ("message-timed-out", "expired", "message timed out", LOW),
   P ("delivery-expired", "expired", "delivery expired", LOW),
-  P ("not-delivered-for-more-than", "expired", "could not be delivered for more than", LOW),
+  P ("cannot-send-message-for", "expired", "cannot send message for", LOW),
+  P ("could-not-send-message-for", "expired", "could not send message for", LOW),
+  P ("could-not-be-delivered-for", "expired", "could not be delivered for", LOW),
 
   /* ---- mailererror -------------------------------------------------------- */
   P ("pipe-to", "mailererror", "pipe to |", HIGH),
@@ -603,6 +637,10 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("ses-suppressed", "suppressed", "has suppressed sending to this address", PROVIDER),
   P ("previously-bounced", "suppressed", "previously bounced address", PROVIDER),
   P ("marked-as-inactive", "suppressed", "has been marked as inactive", PROVIDER),
+  P ("sendgrid-bounced-address", "suppressed", "bounced address", PROVIDER),
+  P ("unsubscribed-address", "suppressed", "unsubscribed address", PROVIDER),
+  P ("spam-reporting-address", "suppressed", "spam reporting address", PROVIDER),
+  P ("marked-messages-as-spam", "suppressed", "marked your messages as spam", PROVIDER),
 };
 
 const guint classify_n_phrase_rules = G_N_ELEMENTS (classify_phrase_rules);
