@@ -11,7 +11,9 @@
 --              delivered, not vacation, and not a delay notice (action
 --              delayed: the MTA is still trying);
 --   sends      the sum of send_counts for the row's key, NULL when none is
---              known; rates are NULL then (counts alone), never 0.
+--              known; rates are NULL then (counts alone), never 0.  Where
+--              rows are added up (providers, periods), a rate counts only
+--              the bounces of rows whose sends are known, over those sends.
 
 CREATE VIEW bounce.bounce_events AS
   SELECT o.message_id, o.ordinal, o.event_time,
@@ -85,14 +87,17 @@ CREATE VIEW bounce.daily_provider_rates AS
          sum(r.hard)::bigint AS hard, sum(r.soft)::bigint AS soft,
          sum(r.complaints)::bigint AS complaints, sum(r.bounces)::bigint AS bounces,
          count(*) AS domains,
-         round(sum(r.hard)::numeric / NULLIF(sum(r.sends), 0), 6) AS hard_rate,
-         round(sum(r.soft)::numeric / NULLIF(sum(r.sends), 0), 6) AS soft_rate,
-         round(sum(r.complaints)::numeric / NULLIF(sum(r.sends), 0), 6) AS complaint_rate
+         round((sum(r.hard) FILTER (WHERE r.sends IS NOT NULL))::numeric
+               / NULLIF(sum(r.sends), 0), 6) AS hard_rate,
+         round((sum(r.soft) FILTER (WHERE r.sends IS NOT NULL))::numeric
+               / NULLIF(sum(r.sends), 0), 6) AS soft_rate,
+         round((sum(r.complaints) FILTER (WHERE r.sends IS NOT NULL))::numeric
+               / NULLIF(sum(r.sends), 0), 6) AS complaint_rate
     FROM bounce.daily_domain_rates r
     LEFT JOIN bounce.domain_providers p ON p.domain = r.recipient_domain
    GROUP BY 1, 2;
 COMMENT ON VIEW bounce.daily_provider_rates IS
-  'Per UTC day and mailbox provider (bounce.domain_providers): the daily_domain_rates of its domains added up.  Rates are over the sends known for the provider''s domains that day.';
+  'Per UTC day and mailbox provider (bounce.domain_providers): the daily_domain_rates of its domains added up.  Rates count only the bounces of domains whose sends are known that day, over those sends.';
 
 -- ---- breakdowns ------------------------------------------------------------
 
@@ -110,8 +115,10 @@ CREATE VIEW bounce.top_failing_domains AS
   SELECT recipient_domain, COALESCE(p.provider, 'other') AS provider,
          sum(sends)::bigint AS sends, sum(hard)::bigint AS hard, sum(soft)::bigint AS soft,
          sum(complaints)::bigint AS complaints, sum(bounces)::bigint AS bounces,
-         round(sum(hard)::numeric / NULLIF(sum(sends), 0), 6) AS hard_rate,
-         round(sum(bounces)::numeric / NULLIF(sum(sends), 0), 6) AS bounce_rate
+         round((sum(hard) FILTER (WHERE sends IS NOT NULL))::numeric
+               / NULLIF(sum(sends), 0), 6) AS hard_rate,
+         round((sum(bounces) FILTER (WHERE sends IS NOT NULL))::numeric
+               / NULLIF(sum(sends), 0), 6) AS bounce_rate
     FROM bounce.daily_domain_rates r
     LEFT JOIN bounce.domain_providers p ON p.domain = r.recipient_domain
    WHERE r.day >= (now() AT TIME ZONE 'UTC')::date - 30
@@ -119,7 +126,7 @@ CREATE VIEW bounce.top_failing_domains AS
   HAVING sum(bounces) > 0
    ORDER BY bounces DESC, recipient_domain;
 COMMENT ON VIEW bounce.top_failing_domains IS
-  'Recipient domains with bounces in the last 30 days (UTC), most bounces first, with sends and rates where known.';
+  'Recipient domains with bounces in the last 30 days (UTC), most bounces first, with sends and rates where known (rates count the bounces of days with known sends only).';
 
 CREATE VIEW bounce.parse_failures_daily AS
   SELECT (ingested_at AT TIME ZONE 'UTC')::date AS day, count(*) AS failures,

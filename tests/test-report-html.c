@@ -151,6 +151,22 @@ test_decimal_comma_locale (void)
 }
 
 static void
+test_gap (void)
+{
+  g_autoptr(ReportData) d = sample_report ();
+  g_autofree char *html = NULL;
+  ReportSeries *google = g_ptr_array_index (d->provider_daily, 0);
+
+  /* A day without sends in the middle of the first line: two pieces and
+   * one marker less, never a drop to 0. */
+  g_array_index (google->values, double, 5) = -1;
+  html = render (d);
+  g_assert_cmpuint (count_of (html, "<polyline "), ==, 4);
+  g_assert_cmpuint (count_of (html, "<circle "), ==, 3 * N_DAYS - 1);
+  g_assert_null (strstr (html, "Google 2026-11-15"));
+}
+
+static void
 test_empty (void)
 {
   g_autoptr(ReportData) d = report_data_new ();
@@ -260,6 +276,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report-html/escaping", test_escaping);
   g_test_add_func ("/report-html/charts", test_charts);
   g_test_add_func ("/report-html/decimal-comma-locale", test_decimal_comma_locale);
+  g_test_add_func ("/report-html/gap", test_gap);
   g_test_add_func ("/report-html/empty", test_empty);
   g_test_add_func ("/report-html/counts-without-sends", test_counts_without_sends);
   g_test_add_func ("/report-data/json", test_json);

@@ -155,6 +155,13 @@ progress_update (Progress *p, guint64 done)
 }
 
 void
+progress_set_total (Progress *p, guint64 total)
+{
+  g_return_if_fail (p != NULL);
+  p->settings.total = total;
+}
+
+void
 progress_finish (Progress *p)
 {
   g_return_if_fail (p != NULL);

@@ -60,6 +60,9 @@ Progress *progress_new (const ProgressSettings *settings);
 /* Records that @done items are finished; redraws or logs when due. */
 void progress_update (Progress *progress, guint64 done);
 
+/* Sets the total when it becomes known after the start (0: unknown). */
+void progress_set_total (Progress *progress, guint64 total);
+
 /* Shows the final state (and ends the bar's line). */
 void progress_finish (Progress *progress);
 

@@ -38,7 +38,8 @@ typedef struct {
 } ReportRate;
 
 /* One line (or one stacked component) of a daily chart: @values has one
- * double per entry of ReportData.days. */
+ * double per entry of ReportData.days; a negative value is missing (a day
+ * without known sends has no rate), and breaks a line there. */
 typedef struct {
   char *name;
   GArray *values;

@@ -221,22 +221,39 @@ report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
       const ReportSeries *ser = g_ptr_array_index (series, s);
       const char *colour = palette[s % G_N_ELEMENTS (palette)];
 
-      g_string_append_printf (out, "<polyline class=\"line\" stroke=\"%s\" points=\"", colour);
+      gboolean open = FALSE;
+
+      /* One polyline per run of known values: a negative value is
+       * missing (a day without sends has no rate) and breaks the line. */
       for (guint d = 0; d < ser->values->len && d < days->len; d++)
         {
-          double v = MAX (0.0, g_array_index (ser->values, double, d));
+          double v = g_array_index (ser->values, double, d);
 
-          if (d > 0)
+          if (v < 0)
+            {
+              if (open)
+                g_string_append (out, "\"/>\n");
+              open = FALSE;
+              continue;
+            }
+          if (!open)
+            g_string_append_printf (out, "<polyline class=\"line\" stroke=\"%s\" points=\"", colour);
+          else
             g_string_append_c (out, ' ');
+          open = TRUE;
           num (out, MARGIN_LEFT + slot * (d + 0.5));
           g_string_append_c (out, ',');
           num (out, bottom - plot_h * v / ymax);
         }
-      g_string_append (out, "\"/>\n");
+      if (open)
+        g_string_append (out, "\"/>\n");
       /* Markers, so that a single day (or a lone point) is visible too. */
       for (guint d = 0; d < ser->values->len && d < days->len; d++)
         {
-          double v = MAX (0.0, g_array_index (ser->values, double, d));
+          double v = g_array_index (ser->values, double, d);
+
+          if (v < 0)
+            continue;
 
           g_string_append_printf (out, "<circle r=\"3\" fill=\"%s\" cx=\"", colour);
           num (out, MARGIN_LEFT + slot * (d + 0.5));

@@ -1,0 +1,730 @@
+/* cmd-analytics.c - bounced suppress, unsuppress, recompute, sends import,
+ * reprocess and report
+ *
+ * The commands that work on what is stored rather than on a Maildir.  Each
+ * reads the configuration file like ingest does (--config, BOUNCED_CONFIG,
+ * else SYSCONFDIR/bounced/bounced.conf; then BOUNCED_DB / DATABASE_URL; then
+ * the command line), connects, applies pending migrations, and does one
+ * thing.  Exit status: 0 done, 1 a failure of the data or the database, 2
+ * bad usage or configuration.
+ */
+#include "commands.h"
+#include "config.h"
+#include "input-walk.h"
+#include "msgfile.h"
+#include "progress.h"
+#include "report-data.h"
+#include "report-html.h"
+#include "sends-csv.h"
+#include "store.h"
+#include "verp.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Messages per reprocessing transaction. */
+#define REPROCESS_BATCH 500
+
+/* ---- common -------------------------------------------------------------- */
+
+typedef struct {
+  char *config_path;
+  char *db;
+} CommonOptions;
+
+static void
+common_options_clear (CommonOptions *o)
+{
+  g_free (o->config_path);
+  g_free (o->db);
+}
+
+static void
+common_entries (GOptionContext *ctx, CommonOptions *o)
+{
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path,
+      "Configuration file (default $BOUNCED_CONFIG, else " "the system bounced.conf)", "FILE" },
+    { "db", 'd', 0, G_OPTION_ARG_STRING, &o->db,
+      "Database connection string or URI (default BOUNCED_DB, DATABASE_URL, PG*, "
+      "else the private cluster)", "CONNINFO" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_option_context_add_main_entries (ctx, entries, NULL);
+}
+
+/* Parses the options of @entries plus the common ones; returns FALSE (after
+ * printing why) on bad usage. */
+static gboolean
+parse_options (const char *name, const char *params, const char *summary,
+               GOptionEntry *entries, CommonOptions *common, int *argc, char ***argv)
+{
+  g_autoptr(GOptionContext) ctx = g_option_context_new (params);
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_set_summary (ctx, summary);
+  common_entries (ctx, common);
+  if (entries != NULL)
+    g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, argc, argv, &error))
+    {
+      g_printerr ("bounced %s: %s\nTry \"bounced %s --help\".\n", name, error->message, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Loads the configuration (file, environment, --db). */
+static Config *
+load_config (const char *name, const CommonOptions *common)
+{
+  g_autoptr(Config) config = config_new ();
+  g_autoptr(GError) error = NULL;
+  const char *env = g_getenv ("BOUNCED_CONFIG");
+  gboolean explicit = common->config_path != NULL || (env != NULL && *env != '\0');
+  g_autofree char *path = common->config_path ? g_strdup (common->config_path)
+                                              : config_default_file ();
+
+  if (!config_load_file (config, path, explicit, &error))
+    {
+      g_printerr ("bounced %s: %s\n", name, error->message);
+      return NULL;
+    }
+  config_apply_environment (config);
+  if (common->db != NULL)
+    {
+      g_free (config->db);
+      config->db = g_strdup (common->db);
+    }
+  return g_steal_pointer (&config);
+}
+
+/* Connects and migrates; prints why not and sets *status_out. */
+static Store *
+open_store (const char *name, const Config *config, int *status_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *conninfo = store_resolve_conninfo (config->db, &error);
+  g_autoptr(Store) store = NULL;
+
+  if (conninfo == NULL)
+    {
+      g_printerr ("bounced %s: %s\n", name, error->message);
+      *status_out = 2;
+      return NULL;
+    }
+  store = store_open (conninfo, &error);
+  if (store == NULL || store_migrate (store, &error) < 0)
+    {
+      g_printerr ("bounced %s: %s\n", name, error->message);
+      *status_out = 1;
+      return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+/* Whether @s is a calendar date YYYY-MM-DD. */
+static gboolean
+valid_day (const char *s)
+{
+  guint y, m, d;
+  char tail;
+
+  if (s == NULL || strlen (s) != 10 || sscanf (s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3)
+    return FALSE;
+  return g_ascii_isdigit (s[0]) && s[4] == '-' && s[7] == '-' && y >= 1
+         && g_date_valid_dmy (d, m, y);
+}
+
+/* ---- suppress / unsuppress ------------------------------------------------ */
+
+static int
+operator_command (int argc, char **argv, const char *action)
+{
+  CommonOptions common = { 0 };
+  g_autofree char *reason = NULL;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  gboolean unsuppress = strcmp (action, "unsuppress") == 0;
+  const char *name = action;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "reason", 'r', 0, G_OPTION_ARG_STRING, &reason,
+      unsuppress ? "Why the address may receive mail again (required)"
+                 : "Why the address is suppressed", "TEXT" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  if (!parse_options (name, "ADDRESS...",
+                      unsuppress ? "Lifts the suppression of each address; only outcomes after "
+                                   "this moment count for it from now on."
+                                 : "Suppresses each address, whatever its outcomes say, "
+                                   "until bounced unsuppress.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  if (argc < 2 || (unsuppress && (reason == NULL || *reason == '\0')))
+    {
+      g_printerr (unsuppress ? "bounced %s: give the addresses and --reason TEXT\n"
+                             : "bounced %s: no address given\n", name);
+      common_options_clear (&common);
+      return 2;
+    }
+  for (int i = 1; i < argc; i++)
+    {
+      const char *at = strrchr (argv[i], '@');
+      if (at == NULL || at == argv[i] || at[1] == '\0' || strpbrk (argv[i], " \t<>,") != NULL)
+        {
+          g_printerr ("bounced %s: \"%s\" is not an address\n", name, argv[i]);
+          common_options_clear (&common);
+          return 2;
+        }
+    }
+  config = load_config (name, &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  store = open_store (name, config, &status);
+  if (store == NULL)
+    return status;
+
+  for (int i = 1; i < argc; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      int changed = store_operator_set (store, argv[i], action, reason, &error);
+
+      if (changed < 0)
+        {
+          g_printerr ("bounced %s: could not %s \"%s\": %s\n", name, action, argv[i],
+                      error->message);
+          status = 1;
+          continue;
+        }
+      g_print ("%s: %s\n", argv[i],
+               changed ? (unsuppress ? "unsuppressed" : "suppressed")
+                       : (unsuppress ? "not suppressed (unchanged)"
+                                     : "already suppressed (unchanged)"));
+    }
+  return status;
+}
+
+int
+cmd_suppress (int argc, char **argv, const BounceSettings *settings)
+{
+  return operator_command (argc, argv, "suppress");
+}
+
+int
+cmd_unsuppress (int argc, char **argv, const BounceSettings *settings)
+{
+  return operator_command (argc, argv, "unsuppress");
+}
+
+/* ---- recompute ----------------------------------------------------------- */
+
+static void
+progress_cb (guint64 done, guint64 total, gpointer user_data)
+{
+  progress_set_total (user_data, total);
+  progress_update (user_data, done);
+}
+
+int
+cmd_recompute (int argc, char **argv, const BounceSettings *settings)
+{
+  CommonOptions common = { 0 };
+  gint64 soft_count = -1, soft_days = -1;
+  gboolean quiet = FALSE;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Progress) progress = NULL;
+  ProgressSettings ps;
+  StorePolicy policy;
+  int version = 0, status = 0;
+  gboolean changed = FALSE;
+  gint64 addresses;
+  GOptionEntry entries[] = {
+    { "soft-bounce-count", 0, 0, G_OPTION_ARG_INT64, &soft_count,
+      "Soft outcomes from distinct messages that suppress (default: configuration, else 3)", "N" },
+    { "soft-bounce-days", 0, 0, G_OPTION_ARG_INT64, &soft_days,
+      "The span they must exceed, in days (default: configuration, else 14)", "DAYS" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress output", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  if (!parse_options ("recompute", NULL,
+                      "Stores the suppression thresholds of the configuration as the policy in "
+                      "force and brings every address in line with it.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  config = load_config ("recompute", &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  if (argc > 1 || soft_count == 0 || soft_count < -1 || soft_days < -1
+      || soft_count > G_MAXINT32 || soft_days > 36500)
+    {
+      g_printerr ("bounced recompute: --soft-bounce-count must be 1 or more and "
+                  "--soft-bounce-days 0 to 36500; no arguments\n");
+      return 2;
+    }
+  policy.soft_count = soft_count > 0 ? (guint) soft_count : config->soft_bounce_count;
+  policy.soft_days = soft_days >= 0 ? (guint) soft_days : config->soft_bounce_days;
+  store = open_store ("recompute", config, &status);
+  if (store == NULL)
+    return status;
+  if (!store_policy_set (store, &policy, &version, &changed, &error))
+    {
+      g_printerr ("bounced recompute: could not store the policy: %s\n", error->message);
+      return 1;
+    }
+  g_print ("policy version %d%s: soft-bounce-count=%u soft-bounce-days=%u\n", version,
+           changed ? " (new)" : "", policy.soft_count, policy.soft_days);
+
+  progress_settings_init (&ps);
+  ps.label = "recompute";
+  ps.mode = quiet ? PROGRESS_MODE_QUIET : PROGRESS_MODE_AUTO;
+  progress = progress_new (&ps);
+  addresses = store_recompute (store, "bounced recompute", progress_cb, progress, &error);
+  progress_finish (progress);
+  if (addresses < 0)
+    {
+      g_printerr ("bounced recompute: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%" G_GINT64_FORMAT " address%s changed suppression state\n", addresses,
+           addresses == 1 ? "" : "es");
+  return 0;
+}
+
+/* ---- sends import -------------------------------------------------------- */
+
+int
+cmd_sends (int argc, char **argv, const BounceSettings *settings)
+{
+  CommonOptions common = { 0 };
+  gboolean skip_bad = FALSE;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SendsCsv) csv = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  guint64 inserted = 0, replaced = 0;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "skip-bad", 0, 0, G_OPTION_ARG_NONE, &skip_bad,
+      "Import the good rows even when some are bad (default: import nothing then)", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  if (!parse_options ("sends", "import FILE.csv",
+                      "Imports send counts (CSV with the header " SENDS_CSV_HEADER
+                      "), the denominator of bounce rates.  A row for a day, campaign and "
+                      "domain already stored replaces its count.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  if (argc != 3 || strcmp (argv[1], "import") != 0)
+    {
+      g_printerr ("bounced sends: usage: bounced sends import FILE.csv\n");
+      common_options_clear (&common);
+      return 2;
+    }
+  if (strcmp (argv[2], "-") == 0)
+    {
+      GString *in = g_string_new (NULL);
+      char buf[65536];
+      size_t n;
+
+      while ((n = fread (buf, 1, sizeof buf, stdin)) > 0)
+        g_string_append_len (in, buf, n);
+      length = in->len;
+      data = g_string_free (in, FALSE);
+    }
+  else if (!g_file_get_contents (argv[2], &data, &length, &error))
+    {
+      g_printerr ("bounced sends import: could not read \"%s\": %s\n", argv[2], error->message);
+      common_options_clear (&common);
+      return 1;
+    }
+  csv = sends_csv_parse (data, length, &error);
+  if (csv == NULL)
+    {
+      g_printerr ("bounced sends import: %s: %s\n", argv[2], error->message);
+      common_options_clear (&common);
+      return 1;
+    }
+  for (guint i = 0; i < csv->problems->len; i++)
+    {
+      const SendsCsvProblem *p = g_ptr_array_index (csv->problems, i);
+      g_printerr ("bounced sends import: %s:%u: %s\n", argv[2], p->line, p->message);
+    }
+  if (csv->n_problems > csv->problems->len)
+    g_printerr ("bounced sends import: %s: %u more bad rows\n", argv[2],
+                csv->n_problems - csv->problems->len);
+  if (csv->n_problems > 0 && !skip_bad)
+    {
+      g_printerr ("bounced sends import: %s: %u bad row%s, nothing imported "
+                  "(--skip-bad imports the good rows)\n", argv[2], csv->n_problems,
+                  csv->n_problems == 1 ? "" : "s");
+      common_options_clear (&common);
+      return 1;
+    }
+
+  config = load_config ("sends import", &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  store = open_store ("sends import", config, &status);
+  if (store == NULL)
+    return status;
+  if (!store_sends_import (store, csv->rows, &inserted, &replaced, &error))
+    {
+      g_printerr ("bounced sends import: could not import \"%s\": %s\n", argv[2], error->message);
+      return 1;
+    }
+  g_print ("%s: %" G_GUINT64_FORMAT " rows imported (%" G_GUINT64_FORMAT " new, %"
+           G_GUINT64_FORMAT " replaced), %u bad rows skipped\n", argv[2], inserted + replaced,
+           inserted, replaced, csv->n_problems);
+  return csv->n_problems > 0 ? 1 : 0;
+}
+
+/* ---- reprocess ----------------------------------------------------------- */
+
+typedef struct {
+  char *sha256;
+  BounceReport *report;
+} ReprocessItem;
+
+static int
+compare_transitions (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  GHashTable *t = user_data;
+  gsize ca = GPOINTER_TO_SIZE (g_hash_table_lookup (t, *(const char *const *) a));
+  gsize cb = GPOINTER_TO_SIZE (g_hash_table_lookup (t, *(const char *const *) b));
+
+  if (ca != cb)
+    return ca > cb ? -1 : 1;
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static gboolean
+reprocess_flush (Store *store, GArray *items, gboolean dry_run, StoreReprocessStats *stats,
+                 GError **error_out)
+{
+  g_autofree StoreReprocessItem *batch = g_new0 (StoreReprocessItem, items->len + 1);
+  gboolean ok;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      batch[i].sha256 = g_array_index (items, ReprocessItem, i).sha256;
+      batch[i].report = g_array_index (items, ReprocessItem, i).report;
+    }
+  ok = store_reprocess_batch (store, batch, items->len, dry_run, stats, error_out);
+  for (guint i = 0; i < items->len; i++)
+    {
+      g_free (g_array_index (items, ReprocessItem, i).sha256);
+      bounce_report_free (g_array_index (items, ReprocessItem, i).report);
+    }
+  g_array_set_size (items, 0);
+  return ok;
+}
+
+int
+cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
+{
+  CommonOptions common = { 0 };
+  gboolean dry_run = FALSE, quiet = FALSE;
+  g_autofree char *since = NULL;
+  g_autofree char *campaign = NULL;
+  g_autofree char *progress_mode = NULL;
+  g_auto(GStrv) rules_files = NULL;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BounceRules) rules = NULL;
+  g_autoptr(Progress) progress = NULL;
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  g_autoptr(GArray) items = g_array_new (FALSE, TRUE, sizeof (ReprocessItem));
+  g_autoptr(GPtrArray) keys = NULL;
+  BounceSettings settings = *base_settings;
+  StoreReprocessStats stats;
+  ProgressSettings ps;
+  gint64 since_time = 0;
+  guint64 total = 0, done = 0, read_failures = 0, skipped_old = 0;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
+      "Change nothing; print what would change", NULL },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since,
+      "Only files modified on or after this day (YYYY-MM-DD, UTC)", "DATE" },
+    { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &campaign,
+      "Header of the returned message that names the campaign", "NAME" },
+    { "rules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_files,
+      "Local classification rules (repeatable)", "FILE" },
+    { "progress", 0, 0, G_OPTION_ARG_STRING, &progress_mode,
+      "auto (default: a bar on a terminal, log lines otherwise), bar, log or none", "MODE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Same as --progress=none", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  if (!parse_options ("reprocess", "PATH...",
+                      "Re-reads archived bounces (Maildir folders, directories of .eml "
+                      "files, files), classifies them with the current classifier and "
+                      "updates the stored outcomes whose reason or hard_bounce changed, "
+                      "and the addresses after them.  Messages never ingested are left "
+                      "alone.  Safe to run again and again.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  if (argc < 2)
+    {
+      g_printerr ("bounced reprocess: no path given\nTry \"bounced reprocess --help\".\n");
+      common_options_clear (&common);
+      return 2;
+    }
+  if (since != NULL)
+    {
+      g_autofree char *iso = g_strconcat (since, "T00:00:00Z", NULL);
+      g_autoptr(GDateTime) dt = valid_day (since) ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+
+      if (dt == NULL)
+        {
+          g_printerr ("bounced reprocess: invalid --since \"%s\": expected YYYY-MM-DD\n", since);
+          common_options_clear (&common);
+          return 2;
+        }
+      since_time = g_date_time_to_unix (dt);
+    }
+  progress_settings_init (&ps);
+  ps.label = dry_run ? "reprocess (dry run)" : "reprocess";
+  if (quiet || g_strcmp0 (progress_mode, "none") == 0)
+    ps.mode = PROGRESS_MODE_QUIET;
+  else if (g_strcmp0 (progress_mode, "bar") == 0)
+    ps.mode = PROGRESS_MODE_BAR;
+  else if (g_strcmp0 (progress_mode, "log") == 0)
+    ps.mode = PROGRESS_MODE_LOG;
+  else if (progress_mode != NULL && strcmp (progress_mode, "auto") != 0)
+    {
+      g_printerr ("bounced reprocess: invalid --progress \"%s\" (auto, bar, log or none)\n",
+                  progress_mode);
+      common_options_clear (&common);
+      return 2;
+    }
+
+  config = load_config ("reprocess", &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  if (campaign != NULL)
+    {
+      g_free (config->campaign_header);
+      config->campaign_header = g_strdup (campaign);
+    }
+  if (rules_files != NULL)
+    for (guint i = 0; rules_files[i] != NULL; i++)
+      g_ptr_array_add (config->rules_files, g_strdup (rules_files[i]));
+  if (!config_parse_settings (config, &settings, &rules, &error))
+    {
+      g_printerr ("bounced reprocess: %s\n", error->message);
+      return 2;
+    }
+  store = open_store ("reprocess", config, &status);
+  if (store == NULL)
+    return status;
+
+  /* A first walk counts the files, so that the progress has an ETA; it
+   * reads directories only, which costs little next to parsing. */
+  {
+    g_autoptr(InputWalk) walk = input_walk_new (argv + 1);
+    char *path;
+
+    while ((path = input_walk_next (walk)) != NULL)
+      {
+        total++;
+        g_free (path);
+      }
+  }
+
+  store_reprocess_stats_init (&stats);
+  ps.total = total;
+  progress = progress_new (&ps);
+  {
+    g_autoptr(InputWalk) walk = input_walk_new (argv + 1);
+    char *path;
+
+    while ((path = input_walk_next (walk)) != NULL)
+      {
+        g_autoptr(GError) read_error = NULL;
+        struct stat st;
+        char sha[65];
+        BounceReport *report;
+
+        done++;
+        if (since_time > 0 && stat (path, &st) == 0 && st.st_mtime < since_time)
+          {
+            skipped_old++;
+            g_free (path);
+            progress_update (progress, done);
+            continue;
+          }
+        if (!msgfile_read (path, settings.max_message_size, buffer, &read_error))
+          {
+            g_printerr ("\nbounced reprocess: could not read \"%s\": %s\n", path,
+                        read_error->message);
+            read_failures++;
+            g_free (path);
+            progress_update (progress, done);
+            continue;
+          }
+        g_free (path);
+        msgfile_sha256 (buffer->data, buffer->len, sha);
+        report = bounce_report_parse ((const char *) buffer->data, buffer->len, &settings,
+                                      &read_error);
+        if (report == NULL)
+          report = bounce_report_new_error (read_error ? read_error->message : "could not parse");
+        {
+          ReprocessItem item = { g_strdup (sha), report };
+          g_array_append_val (items, item);
+        }
+        if (items->len >= REPROCESS_BATCH
+            && !reprocess_flush (store, items, dry_run, &stats, &error))
+          break;
+        progress_update (progress, done);
+      }
+  }
+  /* A failed flush has freed its items; what is left is the last batch. */
+  if (error == NULL && items->len > 0)
+    reprocess_flush (store, items, dry_run, &stats, &error);
+  progress_finish (progress);
+  if (error != NULL)
+    {
+      g_printerr ("bounced reprocess: %s\n", error->message);
+      store_reprocess_stats_clear (&stats);
+      return 1;
+    }
+
+  g_print ("%s%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT " stored before, %"
+           G_GUINT64_FORMAT " never ingested (left alone), %" G_GUINT64_FORMAT
+           " older than --since, %" G_GUINT64_FORMAT " unreadable\n",
+           dry_run ? "dry run, nothing changed: " : "", total, stats.known, stats.unknown,
+           skipped_old, read_failures);
+  g_print ("outcomes: %" G_GUINT64_FORMAT " unchanged, %" G_GUINT64_FORMAT " %s, %"
+           G_GUINT64_FORMAT " with a different recipient list (left alone)\n",
+           stats.same, stats.changed, dry_run ? "would change" : "changed", stats.unmatched);
+  if (!dry_run)
+    g_print ("addresses: %" G_GUINT64_FORMAT " changed suppression state\n", stats.addresses);
+  keys = g_ptr_array_new ();
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, stats.transitions);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_ptr_array_add (keys, key);
+  }
+  g_ptr_array_sort_with_data (keys, compare_transitions, stats.transitions);
+  if (keys->len > 0)
+    g_print ("changes (old -> new reason):\n");
+  for (guint i = 0; i < keys->len; i++)
+    g_print ("  %8" G_GSIZE_FORMAT "  %s\n",
+             GPOINTER_TO_SIZE (g_hash_table_lookup (stats.transitions, keys->pdata[i])),
+             (const char *) keys->pdata[i]);
+  if (stats.examples->len > 0)
+    g_print ("first examples:\n");
+  for (guint i = 0; i < stats.examples->len; i++)
+    g_print ("  %s\n", (const char *) g_ptr_array_index (stats.examples, i));
+  store_reprocess_stats_clear (&stats);
+  return read_failures > 0 ? 1 : 0;
+}
+
+/* ---- report -------------------------------------------------------------- */
+
+int
+cmd_report (int argc, char **argv, const BounceSettings *settings)
+{
+  CommonOptions common = { 0 };
+  g_autofree char *since = NULL;
+  g_autofree char *format = NULL;
+  g_autofree char *output = NULL;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ReportData) data = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since,
+      "First day covered (YYYY-MM-DD, UTC; default: everything stored)", "DATE" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "table (default), json or html", "FORMAT" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "Write to FILE instead of standard output", "FILE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  if (!parse_options ("report", NULL,
+                      "Summarises what is stored: messages by kind, outcomes by reason group, "
+                      "hard/soft/complaint rates, top failing domains and providers, parse "
+                      "failures, addresses suppressed.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  if (argc > 1 || (since != NULL && !valid_day (since))
+      || (format != NULL && strcmp (format, "table") != 0 && strcmp (format, "json") != 0
+          && strcmp (format, "html") != 0))
+    {
+      g_printerr ("bounced report: usage: bounced report [--since YYYY-MM-DD] "
+                  "[--format=table|json|html] [-o FILE]\n");
+      common_options_clear (&common);
+      return 2;
+    }
+  config = load_config ("report", &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  store = open_store ("report", config, &status);
+  if (store == NULL)
+    return status;
+  data = store_report (store, since, &error);
+  if (data == NULL)
+    {
+      g_printerr ("bounced report: %s\n", error->message);
+      return 1;
+    }
+  if (g_strcmp0 (format, "json") == 0)
+    report_data_append_json (out, data);
+  else if (g_strcmp0 (format, "html") == 0)
+    report_html_append (out, data);
+  else
+    report_data_append_table (out, data);
+
+  if (output != NULL)
+    {
+      if (!g_file_set_contents (output, out->str, out->len, &error))
+        {
+          g_printerr ("bounced report: could not write \"%s\": %s\n", output, error->message);
+          return 1;
+        }
+    }
+  else if (fwrite (out->str, 1, out->len, stdout) != out->len || fflush (stdout) != 0)
+    {
+      g_printerr ("bounced report: could not write the report\n");
+      return 1;
+    }
+  return 0;
+}

@@ -1,0 +1,135 @@
+/* ---- analytics: policy, send counts, reprocessing, reports ------------
+ *
+ * The database side of bounced recompute, suppress, unsuppress, sends
+ * import, reprocess and report.  The policy itself is SQL
+ * (sql/100_policy.sql: bounce.recompute_recipient); these functions call it.
+ */
+
+/**
+ * StorePolicy:
+ * @soft_count: soft outcomes from distinct messages that suppress.
+ * @soft_days: the span those outcomes must exceed, in days.
+ */
+typedef struct {
+  guint soft_count;
+  guint soft_days;
+} StorePolicy;
+
+/**
+ * store_policy_set:
+ * Stores @policy as the one in force.  @version_out receives the policy
+ * version afterwards, @changed_out whether it differs from the stored one
+ * (then the version grew by one).  Returns: FALSE with @error_out set on
+ * failure.
+ */
+gboolean store_policy_set (Store *store, const StorePolicy *policy, int *version_out,
+                           gboolean *changed_out, GError **error_out);
+
+/* Called every so often by long operations with how far they are. */
+typedef void (*StoreProgressFunc) (guint64 done, guint64 total, gpointer user_data);
+
+/**
+ * store_recompute:
+ * Recomputes every address (counters and suppression) with the policy in
+ * force, STORE_RECOMPUTE_CHUNK addresses per transaction, logging changes
+ * with @command.  @progress (nullable) is called after each chunk.
+ * Returns: how many addresses changed suppression state, or -1 with
+ *   @error_out set.
+ */
+#define STORE_RECOMPUTE_CHUNK 1000
+gint64 store_recompute (Store *store, const char *command, StoreProgressFunc progress,
+                        gpointer user_data, GError **error_out);
+
+/**
+ * store_operator_set:
+ * @action: "suppress" or "unsuppress".
+ * @note: (nullable): why (--reason).
+ * Records an operator decision for @address (created if never seen).
+ * Returns: 1 when the suppression state changed, 0 when it did not, -1
+ *   with @error_out set.
+ */
+int store_operator_set (Store *store, const char *address, const char *action,
+                        const char *note, GError **error_out);
+
+/**
+ * store_sends_import:
+ * @rows: SendsCsvRow* (see sends-csv.h).
+ * Writes @rows into bounce.send_counts in one transaction; a row whose day,
+ * campaign and domain already exist replaces the stored count.
+ * @inserted_out, @replaced_out: how many rows were new / replaced.
+ */
+gboolean store_sends_import (Store *store, GPtrArray *rows, guint64 *inserted_out,
+                             guint64 *replaced_out, GError **error_out);
+
+/**
+ * StoreReprocessItem:
+ * @sha256: content hash of the archived file (borrowed).
+ * @report: its new parse (borrowed).
+ */
+typedef struct {
+  const char *sha256;
+  const BounceReport *report;
+} StoreReprocessItem;
+
+/* The first examples of changes kept by StoreReprocessStats. */
+#define STORE_REPROCESS_EXAMPLES 10
+
+/**
+ * StoreReprocessStats:
+ * What a reprocessing run found (added up over batches).
+ * @known: messages found in the database.
+ * @unknown: messages never ingested (left alone).
+ * @same, @changed: stored outcomes whose reason and hard_bounce the new
+ *   parse confirms / changes.
+ * @unmatched: recipients on which the stored outcomes and the new parse
+ *   disagree (a different recipient at an ordinal, more or fewer
+ *   recipients); left alone.
+ * @addresses: addresses whose suppression state changed.
+ * @transitions: "old -> new" (owned string) to a count (guint64 in a
+ *   pointer), one entry per kind of change.
+ * @examples: char*, the first STORE_REPROCESS_EXAMPLES changes described.
+ */
+typedef struct {
+  guint64 known;
+  guint64 unknown;
+  guint64 same;
+  guint64 changed;
+  guint64 unmatched;
+  guint64 addresses;
+  GHashTable *transitions;
+  GPtrArray *examples;
+} StoreReprocessStats;
+
+void store_reprocess_stats_init (StoreReprocessStats *stats);
+void store_reprocess_stats_clear (StoreReprocessStats *stats);
+
+/**
+ * store_reprocess_batch:
+ * Compares the new parse of @n archived messages with their stored
+ * outcomes and, unless @dry_run, updates the outcomes whose reason or
+ * hard_bounce changed, recomputes their addresses (counters and
+ * suppression, logged as "bounced reprocess") and records the current
+ * classifier version on the messages, in one transaction.  Adds what it
+ * found to @stats.  Running it twice changes nothing the second time.
+ */
+gboolean store_reprocess_batch (Store *store, const StoreReprocessItem *items, guint n,
+                                gboolean dry_run, StoreReprocessStats *stats,
+                                GError **error_out);
+
+/* Rows kept in the lists of a report. */
+#define STORE_REPORT_TOP 10
+/* Most days drawn in the daily charts (the latest ones). */
+#define STORE_REPORT_MAX_DAYS 92
+/* Lines of the provider chart and reasons of the reason chart (then
+ * "other"). */
+#define STORE_REPORT_CHART_PROVIDERS 5
+#define STORE_REPORT_CHART_REASONS 7
+
+/**
+ * store_report:
+ * @since: (nullable): first day ("YYYY-MM-DD", UTC) covered; NULL: all.
+ * Reads the report of `bounced report` from the views.
+ * Returns: (transfer full): the data (see report-data.h), or NULL with
+ *   @error_out set.
+ */
+ReportData *store_report (Store *store, const char *since, GError **error_out);
