@@ -264,6 +264,19 @@ walk (Walk *w, GMimeObject *object, guint depth)
         }
       for (int i = 0; i < n; i++)
         walk (w, g_mime_multipart_get_part (mp, i), depth + 1);
+      /* A multipart whose boundary never occurs (lines stripped by a relay,
+       * a boundary parameter lost to a broken fold) has no parts: GMime
+       * keeps its whole text as the prologue, and that is the notice. */
+      if (n == 0 && g_mime_multipart_get_prologue (mp) != NULL)
+        {
+          const char *prologue = g_mime_multipart_get_prologue (mp);
+          gsize len;
+          g_autofree char *text = normalise_line_ends (prologue, strlen (prologue), &len);
+
+          if (w->body->len > 0)
+            g_string_append_c (w->body, '\n');
+          g_string_append_len (w->body, text, (gssize) len);
+        }
       return;
     }
 
