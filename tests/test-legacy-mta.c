@@ -835,6 +835,38 @@ static const Case cases[] = {
     "message, and so no attempt at delivery was possible.\n"
     "\n",
     { { "sam@example..org", "failed", NULL, NULL, NULL } } },
+  { "Sendmail: a report whose MIME boundaries a relay stripped", "/legacy-mta/sendmail/stripped-boundaries", "sendmail",
+    "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.com>\n"
+    "To: sender@example.com\n"
+    "Subject: Returned mail: see transcript for details\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\n"
+    "    boundary=\"AA00000.1700000000/relay.example.com\"\n"
+    "\n"
+    "The original message was received at Mon, 23 Nov 2026 09:59:00 +0000\n"
+    "from client.example.com [192.0.2.50]\n"
+    "\n"
+    "   ----- The following addresses had permanent fatal errors -----\n"
+    "<tia@example.org>\n"
+    "    (reason: 550 5.2.1 Mailbox disabled)\n"
+    "\n"
+    "   ----- Transcript of session follows -----\n"
+    "... while talking to mx.example.org.:\n"
+    ">>> RCPT To:<tia@example.org>\n"
+    "<<< 550 5.2.1 <tia@example.org>... Mailbox disabled\n"
+    "550 5.2.1 <tia@example.org>... Mailbox disabled\n"
+    "\n"
+    "Reporting-MTA: dns; relay.example.com\n"
+    "Arrival-Date: Mon, 23 Nov 2026 09:59:00 +0000\n"
+    "\n"
+    "Final-Recipient: RFC822; tia@example.org\n"
+    "Action: failed\n"
+    "Status: 5.2.1\n"
+    "Remote-MTA: DNS; mx.example.org\n"
+    "Diagnostic-Code: SMTP; 550 5.2.1 <tia@example.org>... Mailbox disabled\n"
+    "\n",
+    { { "tia@example.org", "failed", "5.2.1", "550", "mx.example.org" } } },
   { "ordinary mail quoting Exim's sentence is no bounce", "/legacy-mta/negative/ordinary", NULL,
     "From: Alice <alice@example.com>\n"
     "To: sender@example.com\n"
