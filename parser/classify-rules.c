@@ -815,6 +815,9 @@ const ClassifyRefinement classify_refinements[] = {
    * (x.1.x) it is not taken as proof that the address is dead. */
   { .name = "carrier-filter", .rule = "unknown-user", .from = "userunknown", .to = "filtered",
     .no_command = TRUE, .status_not = "x.1.x" },
+  /* x.4.7 says the queue lifetime ran out: a refused or reset connection
+   * was why each attempt failed, the expiry is why the message did. */
+  { .name = "queue-expired", .from = "networkerror", .to = "expired", .status = "x.4.7" },
   /* A size limit named by x.2.3 is the recipient mailbox's, not the system's. */
   { .name = "mailbox-limit", .from = "mesgtoobig", .to = "exceedlimit", .status = "x.2.3" },
 };
