@@ -591,7 +591,8 @@ store_migrate (Store *store, GError **error_out)
 
 static const char stage_sql[] =
   "CREATE TEMP TABLE IF NOT EXISTS bounced_stage_messages (\n"
-  "  item int NOT NULL, sha256 text NOT NULL, source text NOT NULL, size bigint NOT NULL,\n"
+  "  item int NOT NULL, sha256 text COLLATE \"C\" NOT NULL, source text NOT NULL,\n"
+  "  size bigint NOT NULL,\n"
   "  kind text NOT NULL, format text, reporting_mta text, dsn_gateway text,\n"
   "  received_from_mta text, original_envelope_id text, arrival_date timestamptz,\n"
   "  message_from text, message_subject text, message_date timestamptz,\n"
@@ -659,7 +660,7 @@ static const char write_sql[] =
   "  RETURNING message_id, ordinal, event_time, recipient, recipient_domain, reason,\n"
   "      status, hard_bounce\n"
   "), per_address AS (\n"
-  "  SELECT lower(n.recipient) AS address, min(n.recipient_domain) AS domain,\n"
+  "  SELECT lower(n.recipient) COLLATE \"C\" AS address, min(n.recipient_domain) AS domain,\n"
   "      count(*) AS outcomes,\n"
   "      count(*) FILTER (WHERE n.hard_bounce) AS hard_bounces,\n"
   "      count(*) FILTER (WHERE NOT n.hard_bounce\n"
@@ -679,7 +680,7 @@ static const char write_sql[] =
   "      max(n.event_time) FILTER (WHERE n.reason = 'delivered') AS last_delivered_at\n"
   "    FROM new_outcomes n LEFT JOIN bounce.reasons g ON g.reason = n.reason\n"
   "   WHERE n.recipient IS NOT NULL\n"
-  "   GROUP BY lower(n.recipient)\n"
+  "   GROUP BY 1\n"
   ")\n"
   "INSERT INTO bounce.recipients AS r (address, domain, outcomes, hard_bounces, soft_bounces,\n"
   "    complaints, delivered, first_event_time, last_event_time, last_message_id,\n"
