@@ -680,6 +680,38 @@ exim_generated_text (BounceReport *report, const BounceView *view, const char *f
     }
 }
 
+/* For a template that rewords the sentence before the list: the first
+ * indented line after the "created automatically" line that starts with an
+ * address (or a pipe or file delivery), where the list is. */
+static const char *
+exim_first_entry (const BounceView *view)
+{
+  const char *intro = bounce_text_find (view->body, (gssize) view->body_len,
+                                        "This message was created automatically by mail delivery software");
+  const char *line;
+  gsize line_len, pos;
+
+  if (intro == NULL)
+    return NULL;
+  pos = (gsize) (legacy_line_after (view->body, view->body_len, intro) - view->body);
+  while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len))
+    {
+      gsize ind = indent_of (line, line_len);
+      const char *tok = line + ind, *tok_end = tok;
+
+      if (ind == 0 || ind == line_len)
+        continue;
+      while (tok_end < line + line_len && *tok_end != ' ' && *tok_end != '\t')
+        tok_end++;
+      if (memchr (tok, '@', (gsize) (tok_end - tok)) != NULL
+          || (line_len - ind > 8 && (strncmp (tok, "pipe to ", 8) == 0 || strncmp (tok, "save to ", 8) == 0)))
+        return line;
+      if (line_len >= 6 && strncmp (line, "------", 6) == 0)
+        break;
+    }
+  return NULL;
+}
+
 gboolean
 legacy_exim_recognise (BounceReport *report, const BounceView *view)
 {
@@ -701,6 +733,8 @@ legacy_exim_recognise (BounceReport *report, const BounceView *view)
    * open with their own sentence instead of "created automatically". */
   if (failed == NULL && !automatic && !(start != NULL && legacy_is_daemon_notice (view)))
     return FALSE;
+  if (start == NULL && automatic)
+    start = exim_first_entry (view);
   if (start == NULL && failed == NULL)
     return FALSE;
   delayed = bounce_text_find (view->body, (gssize) view->body_len, "has not yet been delivered") != NULL
@@ -708,7 +742,8 @@ legacy_exim_recognise (BounceReport *report, const BounceView *view)
                 && bounce_text_find (view->subject, -1, "delayed") != NULL);
   if (start != NULL)
     {
-      start = legacy_line_after (view->body, view->body_len, start);
+      if (*start != ' ' && *start != '\t')
+        start = legacy_line_after (view->body, view->body_len, start);
       end = legacy_mta_region_end (view, start, exim_ends, G_N_ELEMENTS (exim_ends));
       pos = (gsize) (start - view->body);
       while (bounce_text_next_line (view->body, (gsize) (end - view->body), &pos, &line, &line_len))
@@ -886,6 +921,11 @@ legacy_qmail_recognise (BounceReport *report, const BounceView *view)
   g_autoptr(GString) text = g_string_new (NULL);
   gboolean in_entry = FALSE;
 
+  /* Descendants that reword the greeting keep qmail-send's "--- Below
+   * this line is a copy of the message." and its "<addr>:" lines. */
+  if (start == NULL && legacy_is_daemon_notice (view)
+      && legacy_mta_line_any (view, qmail_ends, G_N_ELEMENTS (qmail_ends)) != NULL)
+    start = view->body;
   if (start == NULL)
     return FALSE;
   end = legacy_mta_region_end (view, start, qmail_ends, G_N_ELEMENTS (qmail_ends));

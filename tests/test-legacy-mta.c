@@ -867,6 +867,40 @@ static const Case cases[] = {
     "Diagnostic-Code: SMTP; 550 5.2.1 <tia@example.org>... Mailbox disabled\n"
     "\n",
     { { "tia@example.org", "failed", "5.2.1", "550", "mx.example.org" } } },
+  { "Exim: a reworded sentence before the list", "/legacy-mta/exim/reworded", "exim",
+    "From: Mail Delivery System <Mailer-Daemon@mx.example.com>\n"
+    "To: sender@example.com\n"
+    "Subject: Mail delivery failed: returning message to sender\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "This message was created automatically by mail delivery software.\n"
+    "\n"
+    "Your message could not be delivered to these recipients:\n"
+    "\n"
+    "  una@example.org\n"
+    "    Unrouteable address\n"
+    "\n"
+    "------ This is a copy of the message, including all the headers. ------\n"
+    "From: sender@example.com\n"
+    "\n",
+    { { "una@example.org", "failed", NULL, NULL, NULL } } },
+  { "qmail descendant with a reworded greeting", "/legacy-mta/qmail/reworded", "qmail",
+    "From: MAILER-DAEMON@mx.example.com\n"
+    "To: sender@example.com\n"
+    "Subject: failure notice\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "Hello, this is the mail server at mx.example.com.\n"
+    "Your message could not be delivered.\n"
+    "\n"
+    "<vic@example.org>:\n"
+    "Sorry, no mailbox here by that name. (#5.1.1)\n"
+    "\n"
+    "--- Below this line is a copy of the message.\n"
+    "\n"
+    "From: sender@example.com\n"
+    "\n",
+    { { "vic@example.org", "failed", "5.1.1", NULL, NULL } } },
   { "ordinary mail quoting Exim's sentence is no bounce", "/legacy-mta/negative/ordinary", NULL,
     "From: Alice <alice@example.com>\n"
     "To: sender@example.com\n"
