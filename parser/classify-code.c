@@ -66,20 +66,35 @@ classify_code_parse (const char *text, ClassifyCodePattern *pattern_out)
 }
 
 gboolean
-classify_code_match (const ClassifyCodePattern *pattern, const char *status)
+classify_code_split (const char *status, ClassifyCode *code_out)
 {
   const char *p = status;
-  int cls, subject, detail;
+  ClassifyCode code;
 
   if (status == NULL)
     return FALSE;
-  if (!read_part (&p, &cls, FALSE) || *p++ != '.' || !read_part (&p, &subject, FALSE)
-      || *p++ != '.' || !read_part (&p, &detail, FALSE))
+  if (!read_part (&p, &code.cls, FALSE) || *p++ != '.' || !read_part (&p, &code.subject, FALSE)
+      || *p++ != '.' || !read_part (&p, &code.detail, FALSE))
     return FALSE;
-  return (pattern->cls < 0 || pattern->cls == cls)
-         && (pattern->subject < 0 || pattern->subject == subject)
+  *code_out = code;
+  return TRUE;
+}
+
+gboolean
+classify_code_match_split (const ClassifyCodePattern *pattern, const ClassifyCode *code)
+{
+  return (pattern->cls < 0 || pattern->cls == code->cls)
+         && (pattern->subject < 0 || pattern->subject == code->subject)
          && (pattern->detail_lo < 0
-             || (detail >= pattern->detail_lo && detail <= pattern->detail_hi));
+             || (code->detail >= pattern->detail_lo && code->detail <= pattern->detail_hi));
+}
+
+gboolean
+classify_code_match (const ClassifyCodePattern *pattern, const char *status)
+{
+  ClassifyCode code;
+
+  return classify_code_split (status, &code) && classify_code_match_split (pattern, &code);
 }
 
 int

@@ -165,6 +165,18 @@ gboolean classify_code_parse (const char *text, ClassifyCodePattern *pattern_out
 /* Whether the status @status ("5.7.1") matches @pattern. */
 gboolean classify_code_match (const ClassifyCodePattern *pattern, const char *status);
 
+/* A status code split into its parts, to test against many patterns. */
+typedef struct {
+  int cls;
+  int subject;
+  int detail;
+} ClassifyCode;
+
+/* Splits @status into @code_out; FALSE if it is not a status code. */
+gboolean classify_code_split (const char *status, ClassifyCode *code_out);
+
+gboolean classify_code_match_split (const ClassifyCodePattern *pattern, const ClassifyCode *code);
+
 /* How specific @pattern is: greater means fewer codes match. */
 int classify_code_specificity (const ClassifyCodePattern *pattern);
 

@@ -777,12 +777,13 @@ static int
 code_decide (const char *status, gboolean vague)
 {
   const Builtin *b = builtin ();
+  ClassifyCode code;
   int best = -1, best_score = -1;
 
-  if (status == NULL)
+  if (!classify_code_split (status, &code))
     return -1;
   for (guint i = 0; i < classify_n_code_rules; i++)
-    if (b->code_vague[i] == vague && classify_code_match (&b->codes[i], status))
+    if (b->code_vague[i] == vague && classify_code_match_split (&b->codes[i], &code))
       {
         int score = classify_code_specificity (&b->codes[i]);
         if (score > best_score)
