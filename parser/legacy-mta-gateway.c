@@ -265,6 +265,19 @@ static const char *const imail_heads[] = {
   "Delivery failed ", "Requested action not taken: ", "Host unknown: ",
 };
 
+/* The header fields IMail repeats from the returned message ("To: a@b")
+ * name its recipients, not failures. */
+static gboolean
+imail_quoted_field (const char *s, gsize n)
+{
+  static const char *const fields[] = { "To:", "CC:", "From:", "Reply-To:" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (n > strlen (fields[i]) && g_ascii_strncasecmp (s, fields[i], strlen (fields[i])) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 gboolean
 legacy_imail_recognise (BounceReport *report, const BounceView *view)
 {
@@ -291,18 +304,19 @@ legacy_imail_recognise (BounceReport *report, const BounceView *view)
       for (gsize i = 0; i < G_N_ELEMENTS (imail_heads) && !head; i++)
         if (n > strlen (imail_heads[i]) && g_ascii_strncasecmp (s, imail_heads[i], strlen (imail_heads[i])) == 0)
           head = TRUE;
-      if (!head && n > 0 && memchr (s, '@', n) != NULL && memchr (s, ':', n) != NULL
-          && !(n > 3 && (g_ascii_strncasecmp (s, "To:", 3) == 0 || g_ascii_strncasecmp (s, "CC:", 3) == 0))
-          && bounce_text_find (s, (gssize) n, ": ") != NULL
-          && memchr (bounce_text_find (s, (gssize) n, ": "), '@', n - (gsize) (bounce_text_find (s, (gssize) n, ": ") - s)) != NULL
-          && !(n > 5 && g_ascii_strncasecmp (s, "From:", 5) == 0))
+      if (!head && n > 0 && !imail_quoted_field (s, n))
         {
-          /* "Reason text: addr" with the address last. */
+          /* Other reasons of the same shape: "Reason text: addr", the
+           * address last and after a colon. */
+          const char *colon = bounce_text_find (s, (gssize) n, ": ");
           const char *last = s + n;
           while (last > s && last[-1] != ' ')
             last--;
-          g_autofree char *addr = bare_address_line (last, (gsize) (s + n - last));
-          head = addr != NULL;
+          if (colon != NULL && colon < last)
+            {
+              g_autofree char *addr = bare_address_line (last, (gsize) (s + n - last));
+              head = addr != NULL;
+            }
         }
       if (head)
         {

@@ -899,6 +899,12 @@ static const char *const qmail_hosts[] = {
   "Connected to ", "Giving up on ",
 };
 
+/* qmail-remote's sentences that open with the server's address. */
+static const char *const qmail_host_sentences[] = {
+  " does not like recipient.", " does not like sender.", " failed after I sent the message.",
+  " failed on DATA command.",
+};
+
 static void
 qmail_remote (BounceReport *report, BounceRecipient *rcpt)
 {
@@ -908,23 +914,19 @@ qmail_remote (BounceReport *report, BounceRecipient *rcpt)
     return;
   for (gsize i = 0; i < G_N_ELEMENTS (qmail_hosts) && rcpt->remote_mta == NULL; i++)
     legacy_mta_remote_after (report, rcpt, d, qmail_hosts[i]);
-  /* "192.0.2.1 does not like recipient.", "192.0.2.1 failed after I sent
-   * the message.": the address opens a sentence. */
-  if (rcpt->remote_mta == NULL)
+  /* "192.0.2.1 does not like recipient.": the address opens the diagnostic
+   * or a sentence of it. */
+  for (gsize i = 0; i < G_N_ELEMENTS (qmail_host_sentences) && rcpt->remote_mta == NULL; i++)
     {
-      const char *p = d;
-      while (*p != '\0' && !g_ascii_isdigit (*p))
-        {
-          const char *dot = strstr (p, ". ");
-          if (dot == NULL)
-            return;
-          p = dot + 2;
-          if (g_ascii_isdigit (*p))
-            break;
-        }
-      if (g_ascii_isdigit (*p) && (strncmp (strchr (p, ' ') ? strchr (p, ' ') : "", " does not like", 14) == 0
-                                   || strncmp (strchr (p, ' ') ? strchr (p, ' ') : "", " failed after", 13) == 0))
-        legacy_set_remote (report, rcpt, p, -1);
+      const char *hit = strstr (d, qmail_host_sentences[i]);
+      const char *host = hit;
+
+      if (hit == NULL)
+        continue;
+      while (host > d && host[-1] != ' ')
+        host--;
+      if (g_ascii_isdigit (*host) || g_ascii_isalpha (*host))
+        legacy_set_remote (report, rcpt, host, hit - host);
     }
 }
 
