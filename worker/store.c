@@ -974,3 +974,10 @@ store_query_value (Store *store, const char *sql, GError **error_out)
     return NULL;
   return g_strdup (PQgetvalue (res, 0, 0));
 }
+
+/* ---- analytics ------------------------------------------------------- */
+
+/* Policy, send counts, reprocessing and reports: part of this module (they
+ * use its statement wrappers), kept in a file of their own. */
+#include "sends-csv.h"
+#include "store-analytics.inc"

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include "bounce.h"
+#include "report-data.h"
 
 G_BEGIN_DECLS
 
@@ -96,5 +97,9 @@ char *store_query_value (Store *store, const char *sql, GError **error_out);
 void store_free (Store *store);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Store, store_free)
+
+/* Policy, send counts, reprocessing and reports (kept in a file of their
+ * own, part of this module). */
+#include "store-analytics.h"
 
 G_END_DECLS
