@@ -59,16 +59,18 @@ legacy_gmail_recognise (BounceReport *report, const BounceView *view)
     {
       gsize start = after_line (view, details);
       const char *said;
+      g_autoptr(GString) joined = g_string_new (NULL);
 
       text = g_strndup (view->body + start, (gsize) (end - view->body) - MIN (start, (gsize) (end - view->body)));
       /* "The error that the other server returned was: 550 5.1.1 ..." is
        * the remote server's answer, the rest Google's explanation. */
       said = bounce_text_find (text, -1, "server returned was:");
+      append_lines (joined, said ? said + strlen ("server returned was:") : text);
       for (guint i = 0; i < report->recipients->len; i++)
         {
           BounceRecipient *r = g_ptr_array_index (report->recipients, i);
 
-          set_diagnostic (report, r, said ? said + strlen ("server returned was:") : text, -1);
+          set_diagnostic (report, r, joined->str, -1);
           /* "... for the recipient domain example.org by mx.example.org.
            * [192.0.2.1]", or "[(0) mx.example.org. [192.0.2.1]:25: ...]" */
           {
@@ -165,8 +167,7 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
                 break;
               continue;
             }
-          g_string_append_len (s, line, (gssize) line_len);
-          g_string_append_c (s, ' ');
+          legacy_text_append (s, line, line_len);
         }
       response = g_string_free (s, FALSE);
     }

@@ -255,8 +255,7 @@ exchange_parse (BounceReport *report, const BounceView *view)
             }
           if (current == NULL)
             continue;
-          g_string_append_len (diag, line, (gssize) line_len);
-          g_string_append_c (diag, ' ');
+          legacy_text_append (diag, line, line_len);
         }
     }
   if (report->recipients->len == 0)
@@ -375,8 +374,7 @@ legacy_exchange2003_recognise (BounceReport *report, const BounceView *view)
       skip_next = FALSE;
       if (current != NULL)
         {
-          g_string_append_len (diag, line, (gssize) line_len);
-          g_string_append_c (diag, ' ');
+          legacy_text_append (diag, line, line_len);
         }
     }
   if (current != NULL)

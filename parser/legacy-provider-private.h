@@ -212,6 +212,18 @@ all_delayed (BounceReport *report)
     ((BounceRecipient *) g_ptr_array_index (report->recipients, i))->action = "delayed";
 }
 
+/* Joins the lines of @text into @out with legacy_text_append(), which drops
+ * the repeated codes of multi-line SMTP replies (RFC 5321 4.2.1). */
+static inline void
+append_lines (GString *out, const char *text)
+{
+  const char *line;
+  gsize line_len, pos = 0, len = strlen (text);
+
+  while (bounce_text_next_line (text, len, &pos, &line, &line_len))
+    legacy_text_append (out, line, line_len);
+}
+
 /* ---- the recognisers ----------------------------------------------------- */
 
 /* Each is a LegacyRecogniser (bounce-private.h): TRUE when the notice is in

@@ -57,8 +57,7 @@ legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
         }
       if (current != NULL && !line_blank (line, line_len))
         {
-          g_string_append_len (diag, line, (gssize) line_len);
-          g_string_append_c (diag, ' ');
+          legacy_text_append (diag, line, line_len);
         }
     }
   return report->recipients->len > 0;
@@ -111,8 +110,7 @@ exim_block (BounceReport *report, const BounceView *view, gsize pos, gsize limit
         if (starts_with (line + ind, line_len - ind, "(generated from"))
           continue;
       }
-      g_string_append_len (diag, line, (gssize) line_len);
-      g_string_append_c (diag, ' ');
+      legacy_text_append (diag, line, line_len);
     }
 }
 
@@ -206,8 +204,7 @@ einsundeins_parse (BounceReport *report, const BounceView *view)
           g_string_truncate (diag, 0);
           continue;
         }
-      g_string_append_len (diag, line, (gssize) line_len);
-      g_string_append_c (diag, ' ');
+      legacy_text_append (diag, line, line_len);
     }
   return report->recipients->len > 0;
 }

@@ -312,6 +312,30 @@ static const Case cases[] = {
     },
   },
   {
+    "gmail-multiline-reply", "Gmail quoting a multi-line SMTP reply (RFC 5321 4.2.1)",
+    "gmail",
+    "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+    "Subject: Delivery Status Notification (Failure)\n"
+    "\n"
+    "Delivery to the following recipient failed permanently:\n"
+    "\n"
+    "     iris@example.org\n"
+    "\n"
+    "Technical details of permanent failure:\n"
+    "Google tried to deliver your message, but it was rejected by the server for the recipient domain example.org by mx.example.org. [192.0.2.32].\n"
+    "\n"
+    "The error that the other server returned was:\n"
+    "550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
+    "550-5.1.1 double-checking the recipient's email address for typos or\n"
+    "550 5.1.1 unnecessary spaces.\n"
+    "\n"
+    "----- Original message -----\n",
+    1, {
+      { "iris@example.org", "failed", "5.1.1", "550", "mx.example.org",
+        "550-5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces." },
+    },
+  },
+  {
     "gmail-delayed", "Gmail delay warning",
     "gmail",
     "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
