@@ -31,6 +31,14 @@ static const char *const returned_markers[] = {
   "-------original message",
   "Message headers follow.",
   "Included is a copy of the message header",
+  "----- This is a copy of the message",
+  "Below is a copy of the original message",
+};
+
+/* Lines that open the header block of a returned copy that no marker
+ * introduces (a gateway attaching the headers as a second text part). */
+static const char *const returned_block_starts[] = {
+  "Received: from ", "Received: by ", "Return-Path: <", "Return-path: <",
 };
 
 static gboolean
@@ -113,6 +121,17 @@ legacy_original_from_body (BounceReport *report, const BounceView *view)
                               view->settings))
         return;
       start = returned_start_from (view, nl + 1);
+    }
+  /* No marker: the first header block that a trace field opens. */
+  for (gsize i = 0; i < G_N_ELEMENTS (returned_block_starts); i++)
+    {
+      const char *block = legacy_find_line (view->body, view->body_len, returned_block_starts[i]);
+
+      /* At the start of its line: an indented one is quoted text. */
+      if (block != NULL && (block == view->body || block[-1] == '\n')
+          && original_from_text (report, block, view->body_len - (gsize) (block - view->body),
+                                 view->settings))
+        return;
     }
 }
 
