@@ -184,7 +184,7 @@ def inventory(maildir):
     where = {}
     for dirpath, dirnames, filenames in os.walk(maildir):
         for fn in filenames:
-            if fn in ("lock", "maildirfolder") or fn.startswith("."):
+            if fn.endswith(".lock") or fn == "maildirfolder" or fn.startswith("."):
                 continue
             with open(os.path.join(dirpath, fn), "rb") as f:
                 h = sha256(f.read())

@@ -26,6 +26,14 @@ write_file (const char *root, const char *rel, const char *content)
   g_assert_no_error (error);
 }
 
+static void
+make_dir (const char *root, const char *rel)
+{
+  g_autofree char *path = g_build_filename (root, rel, NULL);
+
+  g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+}
+
 static gboolean
 exists (const char *root, const char *rel)
 {
@@ -50,7 +58,7 @@ count_files (const char *root)
 
       if (g_file_test (path, G_FILE_TEST_IS_DIR))
         n += count_files (path);
-      else if (strcmp (name, "lock") != 0 && strcmp (name, "maildirfolder") != 0)
+      else if (!g_str_has_suffix (name, ".lock") && strcmp (name, "maildirfolder") != 0)
         n++;
     }
   return n;
@@ -405,6 +413,33 @@ test_recover (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_files (f->root), ==, 4);
 }
 
+/* Leftovers of workers killed at any point of their start or run: a lock
+ * file alone (killed before its directory existed), a lock file with claims.
+ * Both are cleaned up and the claims returned (invariant 4). */
+static void
+test_recover_leftovers (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Maildir) md = NULL;
+
+  make_dir (f->root, MAILDIR_CLAIM_DIR);
+  write_file (f->root, MAILDIR_CLAIM_DIR "/early.1.1.lock", "");
+  write_file (f->root, MAILDIR_CLAIM_DIR "/late.2.2.lock", "");
+  make_dir (f->root, MAILDIR_CLAIM_DIR "/late.2.2");
+  make_dir (f->root, MAILDIR_CLAIM_DIR "/late.2.2/new");
+  make_dir (f->root, MAILDIR_CLAIM_DIR "/late.2.2/cur");
+  write_file (f->root, MAILDIR_CLAIM_DIR "/late.2.2/new/1.a.h", "1");
+  write_file (f->root, MAILDIR_CLAIM_DIR "/late.2.2/cur/2.b.h:2,F", "2");
+
+  md = maildir_open (f->root, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (exists (f->root, "new/1.a.h"));
+  g_assert_true (exists (f->root, "cur/2.b.h:2,F"));
+  g_assert_false (exists (f->root, MAILDIR_CLAIM_DIR "/early.1.1.lock"));
+  g_assert_false (exists (f->root, MAILDIR_CLAIM_DIR "/late.2.2.lock"));
+  g_assert_false (exists (f->root, MAILDIR_CLAIM_DIR "/late.2.2"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,6 +454,7 @@ main (int argc, char **argv)
   ADD ("/maildir/acknowledge/no-replace", test_acknowledge_no_replace);
   ADD ("/maildir/release", test_release);
   ADD ("/maildir/recover/dead-worker", test_recover);
+  ADD ("/maildir/recover/leftovers", test_recover_leftovers);
 #undef ADD
   return g_test_run ();
 }

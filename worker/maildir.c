@@ -17,7 +17,7 @@
  *   |  (owner dead)       +-------- claim ---------+
  *   |  or release         |   (ENOENT: another worker won; skip)
  *   |                     v
- *   +------------ bounced-claims/ID/{new,cur}/NAME   <-- flock on ID/lock
+ *   +------------ bounced-claims/ID/{new,cur}/NAME   <-- flock on ID.lock
  *                         |
  *                  read, parse, COPY ... COMMIT
  *                         |
@@ -40,11 +40,14 @@
  *     claim directory, and recovery returns it to where it was claimed from;
  *     a crash after COMMIT but before the final rename re-ingests it, which
  *     the content hash in the database makes a no-op.
- *  4. A claim directory is live exactly while its worker holds flock() on
- *     ID/lock.  The kernel drops the lock when the process dies, however it
- *     dies (SIGKILL included), so no claim is judged stale by its age or by a
- *     process id that may have been reused.  The lock is taken before the
- *     first claim, so a claim directory without a lock file holds nothing.
+ *  4. A claim directory ID/ is live exactly while its worker holds flock()
+ *     on ID.lock beside it.  The kernel drops the lock when the process dies,
+ *     however it dies (SIGKILL included), so no claim is judged stale by its
+ *     age or by a process id that may have been reused.  The lock file is
+ *     created (O_EXCL) and locked before the directory, and removed after
+ *     it: a lock file without a directory is a worker that died before it
+ *     claimed anything, and a crash at any point leaves nothing that the
+ *     next recovery does not clean up.
  *  5. The directory is streamed (readdir), never listed: memory is flat in
  *     the number of messages.
  *
@@ -71,6 +74,9 @@ G_DEFINE_QUARK (maildir-error-quark, maildir_error)
 /* The Maildir "info" separator of version 2 (flags follow, in ASCII order). */
 #define INFO_SEPARATOR ":2,"
 #define DIR_MODE 0700
+/* A worker's lock file is MAILDIR_CLAIM_DIR/ID.lock, its claims are in
+ * MAILDIR_CLAIM_DIR/ID/. */
+#define LOCK_SUFFIX ".lock"
 
 typedef enum { SUB_NEW, SUB_CUR, N_SUBS } Sub;
 static const char *const sub_names[N_SUBS] = { "new", "cur" };
@@ -87,7 +93,8 @@ struct _Maildir {
   DIR *dir[N_SUBS];         /* the Maildir's new/ and cur/ (streamed) */
   int claims_fd;            /* MAILDIR_CLAIM_DIR */
   char *id;                 /* this worker's claim directory name */
-  int lock_fd;              /* ID/lock, flock()ed while we live */
+  char *lock_name;          /* ID.lock, beside the claim directory */
+  int lock_fd;              /* ID.lock, flock()ed while we live */
   int claim_fd[N_SUBS];     /* ID/new, ID/cur */
   Folder done, other, failed;
 
@@ -324,39 +331,47 @@ claims_return (Maildir *md, int id_fd, const char *id, int *returned, GError **e
   return TRUE;
 }
 
-/* Recovers the claim directory @id if its worker is dead. */
+/* Whether @fd is still the file @name of @dir_fd (not unlinked or
+ * replaced since it was opened). */
 static gboolean
-recover_one (Maildir *md, const char *id, int *returned, GError **error_out)
+same_file (int fd, int dir_fd, const char *name)
 {
-  int id_fd = open_dir (md->claims_fd, id);
-  int lock_fd;
-  gboolean ok;
+  struct stat a, b;
 
-  if (id_fd < 0)
-    return TRUE;   /* removed by another recoverer meanwhile */
-  lock_fd = openat (id_fd, "lock", O_RDWR | O_CLOEXEC);
+  return fstat (fd, &a) == 0 && fstatat (dir_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0
+         && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Recovers the claims of the worker whose lock file is @lock_name
+ * ("ID.lock"), if that worker is dead. */
+static gboolean
+recover_one (Maildir *md, const char *lock_name, int *returned, GError **error_out)
+{
+  g_autofree char *id = g_strndup (lock_name, strlen (lock_name) - strlen (LOCK_SUFFIX));
+  int lock_fd = openat (md->claims_fd, lock_name, O_RDWR | O_CLOEXEC);
+  int id_fd;
+  gboolean ok = TRUE;
+
   if (lock_fd < 0)
+    return TRUE;   /* removed by another recoverer meanwhile */
+  /* EWOULDBLOCK: alive.  A lock file unlinked since we opened it was
+   * recovered by someone else. */
+  if (flock (lock_fd, LOCK_EX | LOCK_NB) != 0 || !same_file (lock_fd, md->claims_fd, lock_name))
     {
-      /* No lock file: a worker setting itself up (it claims nothing before
-       * it holds the lock), or one that died doing so with nothing claimed. */
-      close (id_fd);
-      return TRUE;
-    }
-  if (flock (lock_fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      /* EWOULDBLOCK: alive. */
       close (lock_fd);
-      close (id_fd);
       return TRUE;
     }
-  ok = claims_return (md, id_fd, id, returned, error_out);
-  if (ok)
+  id_fd = open_dir (md->claims_fd, id);
+  if (id_fd >= 0)
     {
-      unlinkat (id_fd, "lock", 0);
-      unlinkat (md->claims_fd, id, AT_REMOVEDIR);
+      ok = claims_return (md, id_fd, id, returned, error_out);
+      close (id_fd);
     }
+  /* The directory goes first, the lock file last (invariant 4): a lock
+   * file without a directory is a worker that died before claiming. */
+  if (ok && (unlinkat (md->claims_fd, id, AT_REMOVEDIR) == 0 || errno == ENOENT))
+    unlinkat (md->claims_fd, lock_name, 0);
   close (lock_fd);
-  close (id_fd);
   return ok;
 }
 
@@ -381,7 +396,8 @@ maildir_recover (Maildir *md, GError **error_out)
   rewinddir (dir);
   while (ok && (entry = readdir (dir)) != NULL)
     {
-      if (entry->d_name[0] == '.' || strcmp (entry->d_name, md->id) == 0)
+      if (entry->d_name[0] == '.' || !g_str_has_suffix (entry->d_name, LOCK_SUFFIX)
+          || strcmp (entry->d_name, md->lock_name) == 0)
         continue;
       ok = recover_one (md, entry->d_name, &returned, error_out);
     }
@@ -392,7 +408,10 @@ maildir_recover (Maildir *md, GError **error_out)
   return ok ? returned : -1;
 }
 
-/* Creates and locks this worker's claim directory. */
+/* Creates and locks this worker's lock file, then its claim directory.
+ * The lock file is created exclusively and checked after locking, so that
+ * a recoverer that removed it in between (taking it for a dead worker's)
+ * cannot leave us holding a lock on a file nobody else can see. */
 static gboolean
 claims_setup (Maildir *md, int root_fd, GError **error_out)
 {
@@ -410,19 +429,35 @@ claims_setup (Maildir *md, int root_fd, GError **error_out)
   for (char *p = host; *p; p++)
     if (*p == '/')
       *p = '_';
-  md->id = g_strdup_printf ("%s.%d.%08x", host, (int) getpid (), g_random_int ());
+  for (int attempt = 0; md->lock_fd < 0; attempt++)
+    {
+      g_free (md->id);
+      g_free (md->lock_name);
+      md->id = g_strdup_printf ("%s.%d.%08x", host, (int) getpid (), g_random_int ());
+      md->lock_name = g_strconcat (md->id, LOCK_SUFFIX, NULL);
+      md->lock_fd = openat (md->claims_fd, md->lock_name,
+                            O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (md->lock_fd < 0)
+        {
+          if (errno == EEXIST && attempt < 8)
+            continue;
+          return set_io_error (error_out, errno, "create lock file in", where);
+        }
+      if (flock (md->lock_fd, LOCK_EX | LOCK_NB) != 0
+          || !same_file (md->lock_fd, md->claims_fd, md->lock_name))
+        {
+          close (md->lock_fd);
+          md->lock_fd = -1;
+          if (attempt < 8)
+            continue;
+          return set_io_error (error_out, EAGAIN, "lock claim directory in", where);
+        }
+    }
   if (mkdirat (md->claims_fd, md->id, DIR_MODE) != 0)
     return set_io_error (error_out, errno, "create claim directory in", where);
   id_fd = open_dir (md->claims_fd, md->id);
   if (id_fd < 0)
     return set_io_error (error_out, errno, "open claim directory in", where);
-  md->lock_fd = openat (id_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (md->lock_fd < 0 || flock (md->lock_fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      int e = errno;
-      close (id_fd);
-      return set_io_error (error_out, e, "lock claim directory in", where);
-    }
   for (int s = 0; s < N_SUBS; s++)
     if ((md->claim_fd[s] = mkdir_open (id_fd, sub_names[s])) < 0)
       {
@@ -664,15 +699,13 @@ maildir_close (Maildir *md)
           close (md->claim_fd[s]);
       if (id_fd >= 0)
         {
-          if (claims_return (md, id_fd, md->id, &returned, &error))
-            {
-              unlinkat (id_fd, "lock", 0);
-              unlinkat (md->claims_fd, md->id, AT_REMOVEDIR);
-            }
-          else
+          if (!claims_return (md, id_fd, md->id, &returned, &error))
             g_warning ("%s", error->message);
           close (id_fd);
         }
+      /* Directory first, lock file last, as in recover_one(). */
+      if (unlinkat (md->claims_fd, md->id, AT_REMOVEDIR) == 0 || errno == ENOENT)
+        unlinkat (md->claims_fd, md->lock_name, 0);
     }
   else
     for (int s = 0; s < N_SUBS; s++)
@@ -693,5 +726,6 @@ maildir_close (Maildir *md)
   g_free (md->other_folder);
   g_free (md->failed_folder);
   g_free (md->id);
+  g_free (md->lock_name);
   g_free (md);
 }
