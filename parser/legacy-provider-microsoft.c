@@ -151,7 +151,7 @@ exchange_parse (BounceReport *report, const BounceView *view)
   BounceRecipient *current = NULL;
   g_autoptr(GString) diag = g_string_new (NULL);
   g_autofree char *generating = NULL;
-  gsize limit;
+  gsize limit, headers = 0;
   gboolean delayed = FALSE;
 
   for (gsize i = 0; i < G_N_ELEMENTS (exchange_delayed_intros); i++)
@@ -166,14 +166,16 @@ exchange_parse (BounceReport *report, const BounceView *view)
           g_autofree char *addr = NULL;
           gsize ind = line_indent (line, line_len);
 
-          if (starts_with (line + ind, line_len - ind, "Original message headers:"))
-            break;
           /* The next section's title ("Original message headers:" in
            * whatever language): a line ending in a colon after the
            * recipients' blocks. */
-          if (current == NULL && report->recipients->len > 0 && line_len > 1
-              && line[line_len - 1] == ':' && memchr (line, '@', line_len) == NULL)
-            break;
+          if (starts_with (line + ind, line_len - ind, "Original message headers:")
+              || (current == NULL && report->recipients->len > 0 && line_len > 1
+                  && line[line_len - 1] == ':' && memchr (line, '@', line_len) == NULL))
+            {
+              headers = pos;
+              break;
+            }
           if (starts_with (line + ind, line_len - ind, "Generating server:"))
             {
               g_free (generating);
@@ -264,6 +266,9 @@ exchange_parse (BounceReport *report, const BounceView *view)
     all_delayed (report);
   if (report->reporting_mta == NULL)
     report->reporting_mta = bounce_report_str (report, generating);
+  /* The headers of the returned message follow that title. */
+  if (headers > 0 && report->original.message_id == NULL && view->returned == NULL)
+    original_from_text (report, view->body + headers, view->body_len - headers, view->settings);
   return TRUE;
 }
 
