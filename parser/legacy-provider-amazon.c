@@ -335,9 +335,7 @@ amazon_old_text_parse (BounceReport *report, const BounceView *view)
 
       while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len)
              && !line_blank (line, line_len))
-        {
-          legacy_text_append (diag, line, line_len);
-        }
+        legacy_text_append (diag, line, line_len);
       set_diagnostic (report, rcpt, diag->str, -1);
       /* SES's own code comes first ("5.1.0 - Unknown address error"), the
        * remote server's answer after it in quotes: "550-'5.1.1 ...'".  The

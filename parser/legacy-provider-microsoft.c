@@ -378,9 +378,7 @@ legacy_exchange2003_recognise (BounceReport *report, const BounceView *view)
         }
       skip_next = FALSE;
       if (current != NULL)
-        {
-          legacy_text_append (diag, line, line_len);
-        }
+        legacy_text_append (diag, line, line_len);
     }
   if (current != NULL)
     set_diagnostic (report, current, diag->str, -1);

@@ -56,9 +56,7 @@ legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
           continue;
         }
       if (current != NULL && !line_blank (line, line_len))
-        {
-          legacy_text_append (diag, line, line_len);
-        }
+        legacy_text_append (diag, line, line_len);
     }
   return report->recipients->len > 0;
 }
