@@ -52,6 +52,42 @@ starts_header_block (const char *line, gsize len)
   return FALSE;
 }
 
+/* Lines of the paragraph after a recipient's line that belong to it: up to
+ * a blank line, a line naming another address, or GENERIC_TEXT_MAX_LINES.
+ * "Delivery failed: a@b\n192.0.2.1 failed after I sent the message.\n
+ * Remote host said: 554 ..." */
+#define GENERIC_TEXT_MAX_LINES 6
+
+/* Whether @line opens with a rule ("-----", "|=====", "*****"). */
+static gboolean
+is_rule (const char *line, gsize len)
+{
+  gsize i = 0, run = 0;
+
+  while (i < len && (line[i] == ' ' || line[i] == '|'))
+    i++;
+  while (i + run < len && strchr ("-=*_", line[i + run]) != NULL && line[i + run] == line[i])
+    run++;
+  return run >= 5;
+}
+
+static void
+generic_paragraph (GString *text, const char *body, gsize limit, gsize pos)
+{
+  const char *line;
+  gsize line_len;
+
+  for (int n = 0; n < GENERIC_TEXT_MAX_LINES
+       && bounce_text_next_line (body, limit, &pos, &line, &line_len); n++)
+    {
+      if (legacy_line_is_blank (line, line_len) || memchr (line, '@', line_len) != NULL
+          || starts_header_block (line, line_len) || is_quoted_field (line, line_len)
+          || is_rule (line, line_len))
+        break;
+      legacy_text_append (text, line, line_len);
+    }
+}
+
 gboolean
 legacy_generic_recognise (BounceReport *report, const BounceView *view)
 {
@@ -106,7 +142,16 @@ legacy_generic_recognise (BounceReport *report, const BounceView *view)
             }
           continue;
         }
-      legacy_add (report, view, line, (gssize) line_len, line, (gssize) line_len);
+      {
+        BounceRecipient *r = legacy_add (report, view, line, (gssize) line_len, NULL, 0);
+        if (r != NULL && r->diagnostic == NULL)
+          {
+            g_autoptr(GString) text = g_string_new (NULL);
+            legacy_text_append (text, line, line_len);
+            generic_paragraph (text, view->body, limit, pos);
+            legacy_set_diagnostic (report, r, text);
+          }
+      }
     }
   return report->recipients->len > 0;
 }

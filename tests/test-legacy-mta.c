@@ -5,7 +5,8 @@
  * Exim deliver.c, qmail-send.c, Courier, OpenSMTPD bounce.c, dma, and the
  * gateways' and carriers' templates), with the recipients, actions, status
  * and reply codes and remote MTAs that must come out of it, in order.
- * Negative cases check that ordinary mail quoting a marker is not claimed.
+ * The generic fallback (legacy-generic.c) has cases of its own; negative
+ * cases check that ordinary mail quoting a marker is not claimed.
  * A second group tests the helpers of legacy-util.c directly.
  */
 #include "bounce-private.h"
@@ -901,6 +902,33 @@ static const Case cases[] = {
     "From: sender@example.com\n"
     "\n",
     { { "vic@example.org", "failed", "5.1.1", NULL, NULL } } },
+  { "unknown layout: the address's paragraph is its diagnostic", "/legacy-mta/generic/paragraph", "generic",
+    "From: postmaster@gw.example.com\n"
+    "To: sender@example.com\n"
+    "Subject: Delivery failure\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "NOTICE: Delivery Failure.\n"
+    "\n"
+    "Delivery failed: wil@example.org\n"
+    "192.0.2.180 failed after I sent the message.\n"
+    "Remote host said: 554 5.4.14 Hop count exceeded - possible mail loop\n"
+    "\n",
+    { { "wil@example.org", "failed", "5.4.14", "554", NULL } } },
+  { "unknown layout: header fields of an unmarked returned copy name no recipient", "/legacy-mta/generic/returned-fields", "generic",
+    "From: MAILER-DAEMON@gw.example.com\n"
+    "To: sender@example.com\n"
+    "Subject: Undeliverable mail\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "Your mail to xen@example.org could not be delivered: unknown host.\n"
+    "\n"
+    "Received: from client.example.com by gw.example.com\n"
+    "From: Sender <sender@example.com>\n"
+    "To: xen@example.org, yul@example.net\n"
+    "Message-ID: <m2@example.com>\n"
+    "\n",
+    { { "xen@example.org", "failed", NULL, NULL, NULL } } },
   { "ordinary mail quoting Exim's sentence is no bounce", "/legacy-mta/negative/ordinary", NULL,
     "From: Alice <alice@example.com>\n"
     "To: sender@example.com\n"
