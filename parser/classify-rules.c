@@ -819,6 +819,11 @@ const ClassifyRefinement classify_refinements[] = {
    * (x.1.x) it is not taken as proof that the address is dead. */
   { .name = "carrier-filter", .rule = "unknown-user", .from = "userunknown", .to = "filtered",
     .no_command = TRUE, .status_not = "x.1.x" },
+  /* A policy code (x.7.x) with "user unknown" wording and no command
+   * named: the code says the refusal is a policy's, the wording is the
+   * filter's answer; not firm enough to call the address dead. */
+  { .name = "policy-code", .rule = "user-unknown", .from = "userunknown", .to = "filtered",
+    .status = "x.7.x", .no_command = TRUE },
   /* x.4.7 says the queue lifetime ran out: a refused or reset connection
    * was why each attempt failed, the expiry is why the message did. */
   { .name = "queue-expired", .from = "networkerror", .to = "expired", .status = "x.4.7" },
