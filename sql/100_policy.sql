@@ -33,6 +33,10 @@
 --     one at every change, and each recipients row records the version it
 --     was computed with, so addresses not yet recomputed can be found.
 --  3. Outcomes with action 'delayed' never count: the MTA is still trying.
+--  4. Whoever inserts outcomes (bounced ingest, or anything else) gets the
+--     policy applied in the same transaction, by the trigger apply_policy;
+--     whoever changes outcomes in place (bounced reprocess) calls
+--     bounce.recompute_recipients itself.
 
 -- ---- policy ---------------------------------------------------------------
 
@@ -313,3 +317,22 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION bounce.operator_set(text, text, text) IS
   'Records an operator decision (suppress or unsuppress, with a note) for an address and recomputes it; returns whether suppressed changed.';
+
+-- Every writer of outcomes gets the policy applied in its own transaction:
+-- a statement-level trigger with a transition table (one call per batch,
+-- not per row).  It fires at the end of the whole statement, so with the
+-- store's single INSERT ... WITH statement (messages, outcomes, recipients
+-- counters) the recipients rows exist when the policy runs.
+CREATE FUNCTION bounce.apply_policy_to_new_outcomes() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM bounce.recompute_recipients(
+    array(SELECT DISTINCT lower(recipient) FROM new_outcomes WHERE recipient IS NOT NULL));
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION bounce.apply_policy_to_new_outcomes() IS
+  'Trigger function: recomputes the addresses of the outcomes a statement inserted.';
+
+CREATE TRIGGER apply_policy AFTER INSERT ON bounce.recipient_outcomes
+  REFERENCING NEW TABLE AS new_outcomes
+  FOR EACH STATEMENT EXECUTE FUNCTION bounce.apply_policy_to_new_outcomes();

@@ -18,6 +18,12 @@ static const Command commands[] = {
   { "watch", "store bounces as they arrive in Maildirs, until stopped", cmd_watch },
   { "migrate", "apply pending database schema migrations", cmd_migrate },
   { "db", "start, stop or show the private PostgreSQL cluster", cmd_db },
+  { "reprocess", "reclassify archived bounces, update what changed", cmd_reprocess },
+  { "recompute", "apply the suppression thresholds to every address", cmd_recompute },
+  { "suppress", "suppress addresses (operator decision)", cmd_suppress },
+  { "unsuppress", "lift the suppression of addresses", cmd_unsuppress },
+  { "sends", "import send counts (sends import FILE.csv)", cmd_sends },
+  { "report", "summary of what is stored (table, JSON, HTML)", cmd_report },
 };
 
 static void

@@ -17,4 +17,10 @@ int cmd_db (int argc, char **argv, const BounceSettings *settings);
 int cmd_ingest (int argc, char **argv, const BounceSettings *settings);
 int cmd_watch (int argc, char **argv, const BounceSettings *settings);
 
+int cmd_suppress (int argc, char **argv, const BounceSettings *settings);
+int cmd_unsuppress (int argc, char **argv, const BounceSettings *settings);
+int cmd_recompute (int argc, char **argv, const BounceSettings *settings);
+int cmd_sends (int argc, char **argv, const BounceSettings *settings);
+int cmd_reprocess (int argc, char **argv, const BounceSettings *settings);
+int cmd_report (int argc, char **argv, const BounceSettings *settings);
 G_END_DECLS
