@@ -658,8 +658,9 @@ legacy_barracuda_recognise (BounceReport *report, const BounceView *view)
   if (to == NULL)
     return FALSE;
   after = legacy_line_after (view->body, view->body_len, to);
-  if (bounce_text_find (after, 80, "was blocked by") != after
-      && bounce_text_find (after, 80, "was blocked by") == NULL)
+  /* The next line says why: "was blocked by our Spam Firewall." */
+  if (bounce_text_find (after, legacy_line_after (view->body, view->body_len, after) - after,
+                        "was blocked by") == NULL)
     return FALSE;
   para = paragraph_end (after, body_end (view));
   append_lines (text, after, para);

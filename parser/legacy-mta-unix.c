@@ -328,7 +328,8 @@ transcript_read (const char *from, const char *end, char **remote_out)
           legacy_text_append (v->text, s, n);
           if (reply[0] != '\0')
             memcpy (v->reply, reply, 4);
-          else if (dots != NULL && starts_with_code (dots + 4, n - (gsize) (dots + 4 - s)))
+          else if (dots != NULL && dots + 4 <= s + n
+                   && starts_with_code (dots + 4, n - (gsize) (dots + 4 - s)))
             memcpy (v->reply, dots + 4, 3), v->reply[3] = '\0';
           else
             memcpy (v->reply, s, 3), v->reply[3] = '\0';
@@ -431,7 +432,8 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
 
   if (list == NULL)
     return FALSE;
-  delayed = bounce_text_find (list, 60, "transient non-fatal") != NULL
+  delayed = bounce_text_find (list, legacy_line_after (view->body, view->body_len, list) - list,
+                              "transient non-fatal") != NULL
             || legacy_find_line (view->body, view->body_len, "**      THIS IS A WARNING MESSAGE ONLY") != NULL
             || bounce_text_find (view->subject, -1, "Warning: could not send message") != NULL;
   transcript = legacy_mta_line_any (view, sendmail_transcript, G_N_ELEMENTS (sendmail_transcript));

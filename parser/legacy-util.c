@@ -316,11 +316,11 @@ legacy_set_remote (BounceReport *report, BounceRecipient *rcpt,
   if (rcpt == NULL || host == NULL)
     return;
   n = len < 0 ? strlen (host) : (gsize) len;
-  while (n > 0 && strchr (" \t[(<", *host) != NULL)
+  while (n > 0 && *host != '\0' && strchr (" \t[(<", *host) != NULL)
     host++, n--;
   {
     gsize i = 0;
-    while (i < n && strchr (" \t[]()<>:,;", host[i]) == NULL)
+    while (i < n && strchr (" \t\r\n[]()<>:,;", host[i]) == NULL)
       i++;
     n = i;
   }
