@@ -21,6 +21,8 @@
  *  4. Every claimed message gets a messages row, unreadable and oversized
  *     ones included (kind "error" with the reason), so that what lands in
  *     the failed folder can be found in SQL.
+ *  5. One message cannot block the others: a batch the database refuses is
+ *     retried message by message (batch_write_one_by_one()).
  */
 #include "ingest.h"
 
@@ -342,6 +344,42 @@ store_ready (Ingest *ingest, GError **error_out)
   return TRUE;
 }
 
+/* Invariant 5: a batch the database refused (STORE_ERROR_FAILED: a
+ * statement failed, e.g. on a value it cannot take) is written again one
+ * message at a time, so that one poisonous message cannot hold up the whole
+ * Maildir.  A message refused on its own is stored as a report of kind
+ * error carrying the database's message, and goes to the failed folder.
+ * Returns FALSE with @error_out set when the database becomes unavailable
+ * or refuses even that; messages committed before stay committed and are
+ * released with the rest (re-ingesting them is a no-op). */
+static gboolean
+batch_write_one_by_one (Ingest *ingest, Batch *batch, StoreItem *items, GError **error_out)
+{
+  for (guint i = 0; i < batch->items->len; i++)
+    {
+      Item *item = &g_array_index (batch->items, Item, i);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *why = NULL;
+
+      if (store_write_batch (ingest->store, &items[i], 1, &error))
+        continue;
+      if (!g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
+        {
+          g_propagate_error (error_out, g_steal_pointer (&error));
+          return FALSE;
+        }
+      why = g_strdup_printf ("could not store the report: %s", error->message);
+      g_warning ("could not store \"%s\": %s", item->claim->source, error->message);
+      g_clear_error (&error);
+      bounce_report_free (item->report);
+      item->report = bounce_report_new_error (why);
+      items[i].report = item->report;
+      if (!store_write_batch (ingest->store, &items[i], 1, error_out))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static MaildirDest
 dest_of (const BounceReport *report)
 {
@@ -413,7 +451,13 @@ ingest_step (Ingest *ingest, GError **error_out)
       items[i].report = item->report;
     }
   db_start = g_get_monotonic_time ();
-  if (!store_write_batch (ingest->store, items, batch->items->len, &error))
+  if (!store_write_batch (ingest->store, items, batch->items->len, &error)
+      && g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
+    {
+      g_clear_error (&error);
+      batch_write_one_by_one (ingest, batch, items, &error);
+    }
+  if (error != NULL)
     {
       gboolean unavailable = g_error_matches (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE);
 
