@@ -347,6 +347,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("mailspike", "blocked", "mailspike", HIGH),
   P ("block-listed", "blocked", "block listed", HIGH),
   P ("yahoo-permanently-deferred", "blocked", "will be permanently deferred", PROVIDER),
+  P ("greylisted", "blocked", "greylist", HIGH),
   P ("blocked", "blocked", "blocked", WEAK),
 
   /* ---- badreputation ---------------------------------------------------- */
@@ -555,6 +556,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("content-restrictions", "policyviolation", "content restrictions", HIGH),
   P ("policy-restrictions", "policyviolation", "policy restrictions", HIGH),
   P ("policy-rejection", "policyviolation", "policy rejection", HIGH),
+  P ("administrative-prohibition", "policyviolation", "administrative prohibition", WEAK),
   P ("policy", "policyviolation", "policy", WEAK),
 
   /* ---- syntaxerror -------------------------------------------------------- */
@@ -583,6 +585,8 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("forwarding-loop", "systemerror", "forwarding loop"),
   P ("interrupted-system-call", "systemerror", "interrupted system call"),
   P ("internal-resource-unavailable", "systemerror", "internal resource temporarily unavailable"),
+  P ("server-error", "systemerror", "server error"),
+  P ("local-problem", "systemerror", "local problem"),
   P ("insufficient-system-storage", "systemfull", "insufficient system storage", HIGH),
   P ("mail-system-full", "systemfull", "mail system full", HIGH),
   P ("no-space-left", "systemfull", "no space left on device", HIGH),
