@@ -16,6 +16,7 @@
  * once when it comes back.
  */
 #include "commands.h"
+#include "bounced-config.h"
 #include "config.h"
 #include "ingest.h"
 #include "maildir.h"
@@ -374,7 +375,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Configuration file (default $BOUNCED_CONFIG, else " "the system bounced.conf, if it exists)", "FILE" },
+      "Configuration file (default $BOUNCED_CONFIG, else " BOUNCED_SYSCONFDIR
+      "/bounced/bounced.conf if it exists)", "FILE" },
     { "db", 'd', 0, G_OPTION_ARG_STRING, &db,
       "PostgreSQL connection string or URI (default: $BOUNCED_DB, $DATABASE_URL, PG* variables, "
       "else a private cluster)", "CONNINFO" },
@@ -423,8 +425,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   gint64 start;
 
   context = g_option_context_new (mode == MODE_INGEST
-                                  ? "MAILDIR... - store the bounces of Maildirs in PostgreSQL, then exit"
-                                  : "MAILDIR... - store bounces as they arrive, until stopped");
+                                  ? "- store the bounces of Maildirs in PostgreSQL, then exit"
+                                  : "- store bounces as they arrive, until stopped");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_summary (context, mode == MODE_INGEST
     ? "Reads new/ and the unflagged messages of cur/ of each MAILDIR, stores what\n"
