@@ -137,6 +137,7 @@ CREATE TABLE bounce.suppression_log (
 );
 COMMENT ON TABLE bounce.suppression_log IS
   'Every change of recipients.suppressed: which address, when, what changed, and the outcome (message_id, ordinal) or operator command that caused it.';
+COMMENT ON COLUMN bounce.suppression_log.id IS 'Surrogate key, in the order of the changes.';
 COMMENT ON COLUMN bounce.suppression_log.address IS 'The address (lower case).';
 COMMENT ON COLUMN bounce.suppression_log.logged_at IS 'When the change was made (transaction time).';
 COMMENT ON COLUMN bounce.suppression_log.change IS 'suppressed or unsuppressed.';

@@ -29,6 +29,16 @@ CREATE VIEW bounce.bounce_events AS
      AND o.action IS DISTINCT FROM 'delayed';
 COMMENT ON VIEW bounce.bounce_events IS
   'The outcomes that count in bounce rates (not delivered, not vacation, not delay notices), each with its class: hard, soft or complaint, and its UTC day.';
+COMMENT ON COLUMN bounce.bounce_events.message_id IS 'The message (bounce.messages.id).';
+COMMENT ON COLUMN bounce.bounce_events.ordinal IS 'Position of the recipient in the report.';
+COMMENT ON COLUMN bounce.bounce_events.event_time IS 'When it happened (recipient_outcomes.event_time).';
+COMMENT ON COLUMN bounce.bounce_events.recipient_domain IS 'Lower-case recipient domain.';
+COMMENT ON COLUMN bounce.bounce_events.campaign IS 'Campaign of the returned message.';
+COMMENT ON COLUMN bounce.bounce_events.reason IS 'Reason (bounce.reasons).';
+COMMENT ON COLUMN bounce.bounce_events.reason_group IS 'Group of the reason.';
+COMMENT ON COLUMN bounce.bounce_events.hard_bounce IS 'Whether the address is dead.';
+COMMENT ON COLUMN bounce.bounce_events.status IS 'Enhanced status code.';
+COMMENT ON COLUMN bounce.bounce_events.remote_mta IS 'Remote-MTA that answered.';
 COMMENT ON COLUMN bounce.bounce_events.class IS 'hard (hard_bounce), complaint (feedback) or soft (any other failure).';
 COMMENT ON COLUMN bounce.bounce_events.day IS 'UTC day of the event time.';
 COMMENT ON COLUMN bounce.bounce_events.address IS 'Lower-cased recipient address.';
@@ -59,6 +69,17 @@ CREATE VIEW bounce.daily_domain_rates AS
 COMMENT ON VIEW bounce.daily_domain_rates IS
   'Per UTC day and recipient domain: sends (NULL when unknown), hard, soft and complaint counts, and each over sends (NULL when sends are unknown or 0).';
 
+COMMENT ON COLUMN bounce.daily_domain_rates.day IS 'UTC day.';
+COMMENT ON COLUMN bounce.daily_domain_rates.recipient_domain IS 'Lower-case recipient domain.';
+COMMENT ON COLUMN bounce.daily_domain_rates.sends IS 'Messages sent (send_counts), NULL when unknown.';
+COMMENT ON COLUMN bounce.daily_domain_rates.hard IS 'Hard bounces (hard_bounce).';
+COMMENT ON COLUMN bounce.daily_domain_rates.soft IS 'Soft bounces (every other failure but complaints; delays excluded).';
+COMMENT ON COLUMN bounce.daily_domain_rates.complaints IS 'Complaints (reason feedback).';
+COMMENT ON COLUMN bounce.daily_domain_rates.bounces IS 'hard + soft + complaints.';
+COMMENT ON COLUMN bounce.daily_domain_rates.hard_rate IS 'hard over sends; NULL when sends are unknown or 0.';
+COMMENT ON COLUMN bounce.daily_domain_rates.soft_rate IS 'soft over sends; NULL when sends are unknown or 0.';
+COMMENT ON COLUMN bounce.daily_domain_rates.complaint_rate IS 'complaints over sends; NULL when sends are unknown or 0.';
+
 CREATE VIEW bounce.daily_campaign_rates AS
   WITH b AS (
     SELECT day, COALESCE(campaign, '') AS ckey,
@@ -81,6 +102,17 @@ CREATE VIEW bounce.daily_campaign_rates AS
 COMMENT ON VIEW bounce.daily_campaign_rates IS
   'Per UTC day and campaign (NULL: mail without a campaign): sends, hard, soft and complaint counts and rates, as daily_domain_rates.';
 
+COMMENT ON COLUMN bounce.daily_campaign_rates.day IS 'UTC day.';
+COMMENT ON COLUMN bounce.daily_campaign_rates.campaign IS 'Campaign; NULL for mail without one.';
+COMMENT ON COLUMN bounce.daily_campaign_rates.sends IS 'Messages sent (send_counts), NULL when unknown.';
+COMMENT ON COLUMN bounce.daily_campaign_rates.hard IS 'Hard bounces (hard_bounce).';
+COMMENT ON COLUMN bounce.daily_campaign_rates.soft IS 'Soft bounces (every other failure but complaints; delays excluded).';
+COMMENT ON COLUMN bounce.daily_campaign_rates.complaints IS 'Complaints (reason feedback).';
+COMMENT ON COLUMN bounce.daily_campaign_rates.bounces IS 'hard + soft + complaints.';
+COMMENT ON COLUMN bounce.daily_campaign_rates.hard_rate IS 'hard over sends; NULL when sends are unknown or 0.';
+COMMENT ON COLUMN bounce.daily_campaign_rates.soft_rate IS 'soft over sends; NULL when sends are unknown or 0.';
+COMMENT ON COLUMN bounce.daily_campaign_rates.complaint_rate IS 'complaints over sends; NULL when sends are unknown or 0.';
+
 CREATE VIEW bounce.daily_provider_rates AS
   SELECT r.day, COALESCE(p.provider, 'other') AS provider,
          sum(r.sends)::bigint AS sends,
@@ -99,6 +131,18 @@ CREATE VIEW bounce.daily_provider_rates AS
 COMMENT ON VIEW bounce.daily_provider_rates IS
   'Per UTC day and mailbox provider (bounce.domain_providers): the daily_domain_rates of its domains added up.  Rates count only the bounces of domains whose sends are known that day, over those sends.';
 
+COMMENT ON COLUMN bounce.daily_provider_rates.day IS 'UTC day.';
+COMMENT ON COLUMN bounce.daily_provider_rates.provider IS 'Mailbox provider (bounce.domain_providers), or other.';
+COMMENT ON COLUMN bounce.daily_provider_rates.domains IS 'Recipient domains of the provider with a row that day.';
+COMMENT ON COLUMN bounce.daily_provider_rates.sends IS 'Messages sent (send_counts), NULL when unknown.';
+COMMENT ON COLUMN bounce.daily_provider_rates.hard IS 'Hard bounces (hard_bounce).';
+COMMENT ON COLUMN bounce.daily_provider_rates.soft IS 'Soft bounces (every other failure but complaints; delays excluded).';
+COMMENT ON COLUMN bounce.daily_provider_rates.complaints IS 'Complaints (reason feedback).';
+COMMENT ON COLUMN bounce.daily_provider_rates.bounces IS 'hard + soft + complaints.';
+COMMENT ON COLUMN bounce.daily_provider_rates.hard_rate IS 'hard of the domains with known sends over their sends; NULL when sends are unknown or 0.';
+COMMENT ON COLUMN bounce.daily_provider_rates.soft_rate IS 'soft of the domains with known sends over their sends; NULL when sends are unknown or 0.';
+COMMENT ON COLUMN bounce.daily_provider_rates.complaint_rate IS 'complaints of the domains with known sends over their sends; NULL when sends are unknown or 0.';
+
 -- ---- breakdowns ------------------------------------------------------------
 
 CREATE VIEW bounce.reason_breakdown AS
@@ -110,6 +154,14 @@ CREATE VIEW bounce.reason_breakdown AS
    GROUP BY 1, 2, 3, 4;
 COMMENT ON VIEW bounce.reason_breakdown IS
   'Per UTC day, reason group, reason and hard_bounce: outcomes, distinct addresses and distinct domains (all outcomes, vacation and delivered included, so that they can be compared).';
+
+COMMENT ON COLUMN bounce.reason_breakdown.day IS 'UTC day.';
+COMMENT ON COLUMN bounce.reason_breakdown.reason_group IS 'Group of the reason.';
+COMMENT ON COLUMN bounce.reason_breakdown.reason IS 'Reason.';
+COMMENT ON COLUMN bounce.reason_breakdown.hard_bounce IS 'Whether the outcomes are hard bounces.';
+COMMENT ON COLUMN bounce.reason_breakdown.outcomes IS 'Number of outcomes.';
+COMMENT ON COLUMN bounce.reason_breakdown.addresses IS 'Distinct addresses (lower case).';
+COMMENT ON COLUMN bounce.reason_breakdown.domains IS 'Distinct recipient domains.';
 
 CREATE VIEW bounce.top_failing_domains AS
   SELECT recipient_domain, COALESCE(p.provider, 'other') AS provider,
@@ -128,6 +180,16 @@ CREATE VIEW bounce.top_failing_domains AS
 COMMENT ON VIEW bounce.top_failing_domains IS
   'Recipient domains with bounces in the last 30 days (UTC), most bounces first, with sends and rates where known (rates count the bounces of days with known sends only).';
 
+COMMENT ON COLUMN bounce.top_failing_domains.recipient_domain IS 'Lower-case recipient domain.';
+COMMENT ON COLUMN bounce.top_failing_domains.provider IS 'Its mailbox provider.';
+COMMENT ON COLUMN bounce.top_failing_domains.sends IS 'Messages sent in the 30 days, NULL when unknown.';
+COMMENT ON COLUMN bounce.top_failing_domains.hard IS 'Hard bounces.';
+COMMENT ON COLUMN bounce.top_failing_domains.soft IS 'Soft bounces.';
+COMMENT ON COLUMN bounce.top_failing_domains.complaints IS 'Complaints.';
+COMMENT ON COLUMN bounce.top_failing_domains.bounces IS 'hard + soft + complaints.';
+COMMENT ON COLUMN bounce.top_failing_domains.hard_rate IS 'Hard bounces of days with known sends over those sends.';
+COMMENT ON COLUMN bounce.top_failing_domains.bounce_rate IS 'All bounces of days with known sends over those sends.';
+
 CREATE VIEW bounce.parse_failures_daily AS
   SELECT (ingested_at AT TIME ZONE 'UTC')::date AS day, count(*) AS failures,
          count(DISTINCT error) AS distinct_errors
@@ -135,6 +197,10 @@ CREATE VIEW bounce.parse_failures_daily AS
    GROUP BY 1;
 COMMENT ON VIEW bounce.parse_failures_daily IS
   'Messages that could not be parsed, per UTC day of ingestion (details in bounce.parse_failures).';
+
+COMMENT ON COLUMN bounce.parse_failures_daily.day IS 'UTC day of ingestion.';
+COMMENT ON COLUMN bounce.parse_failures_daily.failures IS 'Messages that could not be parsed.';
+COMMENT ON COLUMN bounce.parse_failures_daily.distinct_errors IS 'Distinct error texts among them.';
 
 -- ---- suppression list ------------------------------------------------------
 
