@@ -123,16 +123,20 @@ legacy_mailru_recognise (BounceReport *report, const BounceView *view)
   const char *marker = NULL;
   const char *end;
 
-  if (!legacy_is_daemon_notice (view)
-      || (!from_has (view, "mail.ru") && body_find (view, "Mail.Ru") == NULL))
+  if (!legacy_is_daemon_notice (view))
     return FALSE;
   for (gsize i = 0; i < G_N_ELEMENTS (mailru_markers); i++)
     {
-      const char *m = body_find (view, mailru_markers[i]);
+      const char *m = head_find (view, mailru_markers[i]);
       if (m != NULL && (marker == NULL || m < marker))
         marker = m;
     }
   if (marker == NULL)
+    return FALSE;
+  /* Sent by mail.ru, or naming Mail.Ru in the preamble before the list (not
+   * in the returned message, which may mention anything). */
+  if (!from_has (view, "mail.ru")
+      && bounce_text_find (view->body, marker - view->body, "Mail.Ru") == NULL)
     return FALSE;
   end = legacy_returned_start (view);
   exim_block (report, view, after_line (view, marker),

@@ -838,6 +838,22 @@ static const Foreign foreign[] = {
     "    host mx.example.org [192.0.2.62]: 550 5.1.1 User unknown\n",
   },
   {
+    "exim-returning-mail-ru-text", /* Exim returning a message that names Mail.Ru */
+    "From: Mail Delivery System <Mailer-Daemon@mail.example.com>\n"
+    "Subject: Mail delivery failed: returning message to sender\n"
+    "\n"
+    "A message that you sent could not be delivered to one or more of its\n"
+    "recipients. This is a permanent error. The following address(es) failed:\n"
+    "\n"
+    "  anna@example.org\n"
+    "    SMTP error from remote mail server after RCPT TO:<anna@example.org>:\n"
+    "    host mx.example.org [192.0.2.63]: 550 5.1.1 User unknown\n"
+    "\n"
+    "------ This is a copy of the message, including all the headers. ------\n"
+    "\n"
+    "Subject: my new address at Mail.Ru\n",
+  },
+  {
     "ordinary-mail", /* mentions a provider's phrase, but is no notice */
     "From: friend@example.com\n"
     "To: me@example.org\n"
