@@ -220,6 +220,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("extended-inactivity", "suspend", "extended inactivity", HIGH),
   P ("boite-archivee", "suspend", "boite du destinataire archivee", PROVIDER),
   P ("is-disabled", "suspend", "is disabled", WEAK),
+  P ("is-inactive", "suspend", "is inactive", WEAK),
 
   /* ---- exceedlimit / mesgtoobig ---------------------------------------- */
   P ("exceeds-administrative-limit", "exceedlimit", "message length exceeds administrative limit", HIGH),
@@ -236,6 +237,8 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("line-limit-exceeded", "mesgtoobig", "line limit exceeded", HIGH),
   P ("taille-limite", "mesgtoobig", "taille limite du message", HIGH),
   P ("size-limitation", "mesgtoobig", "size limitation", HIGH),
+  P ("exceeds-maximum-size", "mesgtoobig", "exceeds maximum size", HIGH),
+  P ("exceeds-the-maximum-size", "mesgtoobig", "exceeds the maximum size", HIGH),
   P ("exchange-recip-size-limit", "mesgtoobig", "resolver.rst.recipsizelimit", PROVIDER),
 
   /* ---- filtered: refused by a recipient-side filter --------------------- */
