@@ -144,7 +144,7 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
   {
     const char *nl = strchr (title, '\n');
     delayed = bounce_text_find (title, nl ? nl - title : -1, "incomplete") != NULL
-              || body_find (view, "temporary problem") != NULL;
+              || head_find (view, "temporary problem") != NULL;
   }
 
   /* "The response was:" / "The response from the remote server was:" is

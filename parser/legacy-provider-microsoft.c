@@ -436,7 +436,7 @@ legacy_outlook_recognise (BounceReport *report, const BounceView *view)
     intro = body_find (view, outlook_failed_intros[i]);
   if (intro == NULL)
     return FALSE;
-  if (body_find (view, "THIS IS A WARNING MESSAGE ONLY") != NULL)
+  if (head_find (view, "THIS IS A WARNING MESSAGE ONLY") != NULL)
     delayed = TRUE;
   {
     const char *end = legacy_returned_start (view);

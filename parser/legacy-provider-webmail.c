@@ -141,8 +141,8 @@ legacy_mailru_recognise (BounceReport *report, const BounceView *view)
   end = legacy_returned_start (view);
   exim_block (report, view, after_line (view, marker),
               end && end > marker ? body_offset (view, end) : view->body_len);
-  if (body_find (view, "This is a temporary error") != NULL
-      || body_find (view, "has not yet been delivered") != NULL)
+  if (head_find (view, "This is a temporary error") != NULL
+      || head_find (view, "has not yet been delivered") != NULL)
     all_delayed (report);
   return report->recipients->len > 0;
 }
@@ -242,7 +242,7 @@ legacy_zoho_recognise (BounceReport *report, const BounceView *view)
 
   if (!from_has (view, "zoho") || !legacy_is_daemon_notice (view))
     return FALSE;
-  warning = body_find (view, "THIS IS A WARNING MESSAGE ONLY") != NULL;
+  warning = head_find (view, "THIS IS A WARNING MESSAGE ONLY") != NULL;
   /* The returned message's headers follow the report, unmarked. */
   quoted = body_find (view, "\nReceived:");
   if (quoted != NULL)
