@@ -50,10 +50,10 @@ def dsn(rcpt, status, day, hour=10, action="failed", campaign="spring",
             "Final-Recipient: rfc822; %s\nAction: %s\nStatus: %s\n"
             "Remote-MTA: dns; %s\nDiagnostic-Code: smtp; %s\nLast-Attempt-Date: %s\n\n"
             "--b\nContent-Type: text/rfc822-headers\n\n"
-            "Message-ID: <m%d@sender.example>\nX-Campaign-ID: %s\n"
+            "Message-ID: <m%d@sender.example>\n%s"
             "From: news@sender.example\nTo: %s\nSubject: News\n\n--b--\n"
-            % (to, date, date, rcpt, action, status, remote, diag, date, _ids[0], campaign,
-               rcpt)).encode()
+            % (to, date, date, rcpt, action, status, remote, diag, date, _ids[0],
+               "X-Campaign-ID: %s\n" % campaign if campaign else "", rcpt)).encode()
 
 
 def arf(rcpt, day, feedback_type="abuse"):
@@ -330,6 +330,24 @@ try:
          "<script" not in page and "Google" in page, "HTML report", r.stderr)
     r = e.run("report", "--format=pdf")
     t.ok(r.returncode == 2, "unknown format refused", r.stderr)
+
+    # ---- campaign from a VERP return path -------------------------------
+    e.write_config(verp_pattern="bounces+{campaign}.{id}@sender.example")
+    r = e.ingest(dsn("v1@example.com", "5.1.1", 21, campaign=None,
+                     to="bounces+winter.77@sender.example"),
+                 dsn("v2@example.com", "5.1.1", 21, campaign="header-wins",
+                     to="bounces+winter.78@sender.example"),
+                 dsn("v3@example.com", "5.1.1", 21, campaign=None, to="ops@sender.example"))
+    camp = e.q("SELECT string_agg(recipient || '=' || coalesce(campaign, 'NULL'), ','"
+               " ORDER BY recipient) FROM bounce.recipient_outcomes"
+               " WHERE recipient LIKE 'v_@example.com'")
+    t.ok(r.returncode == 0 and camp == "v1@example.com=winter,v2@example.com=header-wins,"
+                                        "v3@example.com=NULL",
+         "campaign from the return path when the header names none", camp + r.stderr)
+    r = e.run("ingest", "--verp-pattern", "bounces+{user}@x", e.maildir)
+    t.ok(r.returncode == 2 and "unknown placeholder" in r.stderr, "a bad pattern is refused",
+         r.stderr)
+    e.write_config()
 
     # ---- sql/examples.sql -------------------------------------------------
     with open(os.path.join(h.SRCDIR, "sql", "examples.sql")) as f:

@@ -368,6 +368,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_autofree char *other_folder = NULL;
   g_autofree char *failed_folder = NULL;
   g_autofree char *campaign = NULL;
+  g_autofree char *verp_pattern = NULL;
   g_auto(GStrv) rules_files = NULL;
   g_auto(GStrv) maildirs = NULL;
   gint64 batch_size = -1, max_size = -1, max_depth = -1, max_rcpts = -1, threads = -1;
@@ -390,6 +391,9 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       "Messages per database transaction (default 1000)", "N" },
     { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &campaign,
       "Header of the returned message that names the campaign (default X-Campaign-ID)", "NAME" },
+    { "verp-pattern", 0, 0, G_OPTION_ARG_STRING, &verp_pattern,
+      "Return path carrying the campaign, e.g. bounces+{campaign}.{id}@example.com "
+      "(used when the returned message has no campaign header)", "PATTERN" },
     { "rules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_files,
       "Local classification rules (repeatable), consulted before the built-in ones", "FILE" },
     { "max-message-size", 0, 0, G_OPTION_ARG_INT64, &max_size,
@@ -415,6 +419,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_autoptr(GError) error = NULL;
   g_autoptr(Config) config = config_new ();
   g_autoptr(BounceRules) rules = NULL;
+  g_autoptr(Verp) verp = NULL;
   g_autoptr(Ingest) ingest = NULL;
   g_autofree char *conninfo = NULL;
   BounceSettings settings = *base_settings;
@@ -469,6 +474,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   OVERRIDE_STRING (other_folder, other_folder);
   OVERRIDE_STRING (failed_folder, failed_folder);
   OVERRIDE_STRING (campaign_header, campaign);
+  OVERRIDE_STRING (verp_pattern, verp_pattern);
 #undef OVERRIDE_STRING
   if (rules_files != NULL)
     for (guint i = 0; rules_files[i] != NULL; i++)
@@ -520,6 +526,16 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   in_settings.batch_size = config->batch_size;
   in_settings.threads = config->threads;
   in_settings.parse = &settings;
+  if (config->verp_pattern != NULL)
+    {
+      verp = verp_new (config->verp_pattern, &error);
+      if (verp == NULL)
+        {
+          g_printerr ("bounced %s: %s\n", name, error->message);
+          return 2;
+        }
+    }
+  in_settings.verp = verp;
   ingest = ingest_new (&in_settings);
   for (guint i = 0; maildirs[i] != NULL; i++)
     {
@@ -549,8 +565,13 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     }
   g_source_remove (sig_term);
   g_source_remove (sig_int);
-  /* Whatever was claimed ahead goes back before the Maildirs close. */
-  ingest_release (ingest);
+  /* The batch in hand is finished (committed and acknowledged), what was
+   * claimed ahead goes back, before the Maildirs close. */
+  if (!ingest_finish (ingest, &error))
+    {
+      g_critical ("%s", error->message);
+      run.status = 1;
+    }
 
   if (mode == MODE_INGEST)
     {

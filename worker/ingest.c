@@ -1,14 +1,18 @@
 /* ingest.c - the ingest pipeline
  *
- * One step:
+ * Three stages run at once, on three batches:
  *
- *    claim batch k+1 (main thread, rename)      read + hash + parse batch k+1
- *          |                                    (thread pool, all cores)
- *          v                                               ^
- *    store_write_batch (batch k) -- COMMIT --> acknowledge batch k (rename)
+ *    main thread              thread pool (all cores)      writer thread
+ *    -----------              -----------------------      -------------
+ *    claim batch k+2  ----->  read, hash, parse k+2
+ *                                                          store_write_batch
+ *    acknowledge k    <-------------- COMMIT ------------- (batch k+1)
  *
- * Batch k+1 is claimed and handed to the pool before batch k is written, so
- * that parsing overlaps the database round trip.
+ * Each ingest_step() waits for the batch being written, hands the next
+ * parsed batch to the writer, acknowledges the committed one and claims
+ * another, so that parsing, the database round trips and the renames
+ * overlap.  The writer thread is the only one that uses the connection
+ * while a batch is in flight.
  *
  * Invariants:
  *  1. A message is acknowledged (leaves the claim directory) only after the
@@ -16,7 +20,7 @@
  *  2. When the database is unavailable or refuses a batch, every claim in
  *     hand is released: messages stay where they were, nothing is parsed
  *     twice into the database, and the next pass retries them.
- *  3. At most two batches are in memory: memory is flat in the number of
+ *  3. At most three batches are in memory: memory is flat in the number of
  *     messages.
  *  4. Every claimed message gets a messages row, unreadable and oversized
  *     ones included (kind "error" with the reason), so that what lands in
@@ -53,6 +57,10 @@ typedef struct {
 typedef struct {
   GArray *items;          /* Item */
   guint pending;          /* parse tasks not yet finished (under lock) */
+  gboolean written;       /* the writer is done with it (under lock) */
+  GError *write_error;    /* why the write failed, or NULL */
+  double write_seconds;
+  gint64 started;         /* when it was claimed */
 } Batch;
 
 typedef struct {
@@ -72,8 +80,16 @@ struct _Ingest {
   GMutex lock;
   GCond done;
   Batch *ahead;           /* claimed and being parsed, not yet written */
+  Batch *writing;         /* handed to the writer thread */
+  GThread *writer;
+  GAsyncQueue *to_write;  /* Batch*, or the stop marker */
   IngestCounts counts;
 };
+
+/* Tells the writer thread to exit. */
+static Batch writer_stop;
+
+static gboolean writer_finish (Ingest *ingest, GError **error_out);
 
 static GPrivate buffer_key = G_PRIVATE_INIT ((GDestroyNotify) g_byte_array_unref);
 
@@ -108,7 +124,7 @@ hash_file (const char *path, char *hex_out, gsize *size_out)
 /* Reads, hashes and parses one claimed message; never fails: what cannot be
  * read or parsed becomes a report of kind error (invariant 4). */
 static void
-item_parse (Item *item, const BounceSettings *settings)
+item_parse (Item *item, const BounceSettings *settings, const Verp *verp)
 {
   GByteArray *buffer = g_private_get (&buffer_key);
   g_autoptr(GError) error = NULL;
@@ -126,6 +142,7 @@ item_parse (Item *item, const BounceSettings *settings)
                                           settings, &error);
       if (item->report == NULL)
         item->report = bounce_report_new_error (error->message);
+      verp_apply (verp, item->report, (const char *) buffer->data, buffer->len);
       /* Do not keep a huge buffer alive for the rest of the run. */
       if (buffer->len > 4 * 1024 * 1024)
         g_byte_array_set_size (buffer, 0);
@@ -149,7 +166,8 @@ task_run (gpointer data, gpointer user_data)
   Ingest *ingest = user_data;
 
   for (guint i = task->first; i < task->last; i++)
-    item_parse (&g_array_index (task->batch->items, Item, i), ingest->settings.parse);
+    item_parse (&g_array_index (task->batch->items, Item, i), ingest->settings.parse,
+                ingest->settings.verp);
   g_mutex_lock (&ingest->lock);
   if (--task->batch->pending == 0)
     g_cond_broadcast (&ingest->done);
@@ -169,6 +187,7 @@ batch_new (guint size)
 {
   Batch *batch = g_new0 (Batch, 1);
 
+  batch->started = g_get_monotonic_time ();
   batch->items = g_array_sized_new (FALSE, TRUE, sizeof (Item), size);
   g_array_set_clear_func (batch->items, (GDestroyNotify) item_clear);
   return batch;
@@ -180,6 +199,7 @@ batch_free (Batch *batch)
   if (batch == NULL)
     return;
   g_array_unref (batch->items);
+  g_clear_error (&batch->write_error);
   g_free (batch);
 }
 
@@ -198,6 +218,7 @@ ingest_new (const IngestSettings *settings)
   g_mutex_init (&ingest->lock);
   g_cond_init (&ingest->done);
   ingest->pool = g_thread_pool_new (task_run, ingest, (gint) threads, TRUE, NULL);
+  ingest->to_write = g_async_queue_new ();
   ingest->counts.reasons = g_hash_table_new (g_str_hash, g_str_equal);
   return ingest;
 }
@@ -315,6 +336,15 @@ ingest_release (Ingest *ingest)
     }
 }
 
+gboolean
+ingest_finish (Ingest *ingest, GError **error_out)
+{
+  gboolean ok = writer_finish (ingest, error_out);
+
+  ingest_release (ingest);
+  return ok;
+}
+
 /* Connects (and migrates) or checks the connection. */
 static gboolean
 store_ready (Ingest *ingest, GError **error_out)
@@ -398,81 +428,75 @@ dest_of (const BounceReport *report)
     }
 }
 
-IngestStep
-ingest_step (Ingest *ingest, GError **error_out)
+/* The writer thread: writes each batch it is given, then marks it. */
+static gpointer
+writer_run (gpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree StoreItem *items = NULL;
-  Batch *batch;
-  guint64 kinds[BOUNCE_KIND_ERROR + 1] = { 0 };
-  gint64 start = g_get_monotonic_time (), db_start;
-  double seconds, db_seconds;
+  Ingest *ingest = data;
 
-  g_return_val_if_fail (ingest != NULL, INGEST_STEP_FAILED);
+  for (;;)
+    {
+      Batch *batch = g_async_queue_pop (ingest->to_write);
+      g_autofree StoreItem *items = NULL;
+      GError *error = NULL;
+      gint64 start = g_get_monotonic_time ();
 
-  if (!store_ready (ingest, error_out))
-    {
-      ingest_release (ingest);
-      return INGEST_STEP_FAILED;
-    }
-  batch = ingest->ahead;
-  ingest->ahead = NULL;
-  if (batch == NULL)
-    {
-      batch = batch_claim (ingest, &error);
-      if (batch == NULL)
+      if (batch == &writer_stop)
+        return NULL;
+      items = g_new (StoreItem, batch->items->len);
+      for (guint i = 0; i < batch->items->len; i++)
         {
-          if (error != NULL)
-            {
-              g_propagate_error (error_out, g_steal_pointer (&error));
-              return INGEST_STEP_FAILED;
-            }
-          return INGEST_STEP_IDLE;
+          const Item *item = &g_array_index (batch->items, Item, i);
+
+          items[i].source = item->claim->source;
+          items[i].sha256 = item->sha256;
+          items[i].size = item->size;
+          items[i].report = item->report;
         }
+      if (!store_write_batch (ingest->store, items, batch->items->len, &error)
+          && g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
+        {
+          g_clear_error (&error);
+          batch_write_one_by_one (ingest, batch, items, &error);
+        }
+      g_mutex_lock (&ingest->lock);
+      batch->write_error = error;
+      batch->write_seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+      batch->written = TRUE;
+      g_cond_broadcast (&ingest->done);
+      g_mutex_unlock (&ingest->lock);
     }
-  batch_wait (ingest, batch);
-  /* Parse the next batch while this one is written. */
-  ingest->ahead = batch_claim (ingest, &error);
-  if (error != NULL)
-    {
-      batch_release (ingest, batch);
-      g_propagate_error (error_out, g_steal_pointer (&error));
-      return INGEST_STEP_FAILED;
-    }
+}
 
-  items = g_new (StoreItem, batch->items->len);
-  for (guint i = 0; i < batch->items->len; i++)
-    {
-      const Item *item = &g_array_index (batch->items, Item, i);
+static void
+writer_submit (Ingest *ingest, Batch *batch)
+{
+  if (ingest->writer == NULL)
+    ingest->writer = g_thread_new ("bounced-writer", writer_run, ingest);
+  ingest->writing = batch;
+  g_async_queue_push (ingest->to_write, batch);
+}
 
-      items[i].source = item->claim->source;
-      items[i].sha256 = item->sha256;
-      items[i].size = item->size;
-      items[i].report = item->report;
-    }
-  db_start = g_get_monotonic_time ();
-  if (!store_write_batch (ingest->store, items, batch->items->len, &error)
-      && g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
-    {
-      g_clear_error (&error);
-      batch_write_one_by_one (ingest, batch, items, &error);
-    }
-  if (error != NULL)
-    {
-      gboolean unavailable = g_error_matches (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE);
+/* Waits for the batch in the writer's hands; returns it (transfer full). */
+static Batch *
+writer_wait (Ingest *ingest)
+{
+  Batch *batch = ingest->writing;
 
-      /* Invariant 2: nothing was committed; everything goes back. */
-      batch_release (ingest, batch);
-      ingest_release (ingest);
-      ingest->check_store = TRUE;
-      g_set_error (error_out, INGEST_ERROR,
-                   unavailable ? INGEST_ERROR_UNAVAILABLE : INGEST_ERROR_FAILED,
-                   "%s", error->message);
-      return INGEST_STEP_FAILED;
-    }
+  g_mutex_lock (&ingest->lock);
+  while (!batch->written)
+    g_cond_wait (&ingest->done, &ingest->lock);
+  g_mutex_unlock (&ingest->lock);
+  ingest->writing = NULL;
+  return batch;
+}
 
-  db_seconds = (double) (g_get_monotonic_time () - db_start) / G_USEC_PER_SEC;
-  /* Invariant 1: committed; now acknowledge. */
+/* Invariant 1: @batch is committed; moves every message to its place. */
+static void
+batch_acknowledge (Ingest *ingest, Batch *batch)
+{
+  guint64 kinds[BOUNCE_KIND_ERROR + 1] = { 0 };
+
   for (guint i = 0; i < batch->items->len; i++)
     {
       Item *item = &g_array_index (batch->items, Item, i);
@@ -500,16 +524,111 @@ ingest_step (Ingest *ingest, GError **error_out)
     ingest->counts.by_kind[k] += kinds[k];
   ingest->counts.messages += batch->items->len;
   ingest->counts.batches++;
-  seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
   g_info ("stored %u messages (%" G_GUINT64_FORMAT " bounces, %" G_GUINT64_FORMAT
           " not bounces, %" G_GUINT64_FORMAT " unparseable) in %.3f s, %.3f s of it"
           " in the database",
           batch->items->len,
           kinds[BOUNCE_KIND_DSN] + kinds[BOUNCE_KIND_LEGACY] + kinds[BOUNCE_KIND_AUTO_REPLY]
             + kinds[BOUNCE_KIND_FEEDBACK],
-          kinds[BOUNCE_KIND_NOT_BOUNCE], kinds[BOUNCE_KIND_ERROR], seconds, db_seconds);
+          kinds[BOUNCE_KIND_NOT_BOUNCE], kinds[BOUNCE_KIND_ERROR],
+          (double) (g_get_monotonic_time () - batch->started) / G_USEC_PER_SEC,
+          batch->write_seconds);
+}
+
+/* Finishes the batch being written: acknowledged if committed, else
+ * released.  Returns FALSE with @error_out set when the write failed. */
+static gboolean
+writer_finish (Ingest *ingest, GError **error_out)
+{
+  Batch *batch;
+
+  if (ingest->writing == NULL)
+    return TRUE;
+  batch = writer_wait (ingest);
+  if (batch->write_error != NULL)
+    {
+      gboolean unavailable = g_error_matches (batch->write_error, STORE_ERROR,
+                                              STORE_ERROR_UNAVAILABLE);
+
+      g_set_error (error_out, INGEST_ERROR,
+                   unavailable ? INGEST_ERROR_UNAVAILABLE : INGEST_ERROR_FAILED,
+                   "%s", batch->write_error->message);
+      /* Invariant 2: nothing of it was committed; everything goes back. */
+      batch_release (ingest, batch);
+      ingest->check_store = TRUE;
+      return FALSE;
+    }
+  batch_acknowledge (ingest, batch);
   batch_free (batch);
-  return INGEST_STEP_WORKED;
+  return TRUE;
+}
+
+IngestStep
+ingest_step (Ingest *ingest, GError **error_out)
+{
+  g_autoptr(GError) error = NULL;
+  Batch *next, *done = NULL;
+
+  g_return_val_if_fail (ingest != NULL, INGEST_STEP_FAILED);
+
+  /* The connection is checked only while no batch is in flight: the writer
+   * thread owns it meanwhile. */
+  if (ingest->writing == NULL && !store_ready (ingest, error_out))
+    {
+      ingest_release (ingest);
+      return INGEST_STEP_FAILED;
+    }
+
+  /* The next batch to write: parsed ahead, or claimed now. */
+  next = ingest->ahead;
+  ingest->ahead = NULL;
+  if (next == NULL)
+    next = batch_claim (ingest, &error);
+  if (next != NULL)
+    {
+      batch_wait (ingest, next);
+      /* Parse the one after while this one is written. */
+      ingest->ahead = batch_claim (ingest, &error);
+    }
+  if (error != NULL)
+    {
+      if (next != NULL)
+        batch_release (ingest, next);
+      ingest_release (ingest);
+      g_propagate_error (error_out, g_steal_pointer (&error));
+      return INGEST_STEP_FAILED;
+    }
+
+  /* One batch at a time on the connection: wait for the previous one, hand
+   * over the next, then acknowledge the previous while the next is written. */
+  if (ingest->writing != NULL)
+    {
+      done = writer_wait (ingest);
+      if (done->write_error != NULL)
+        {
+          gboolean unavailable = g_error_matches (done->write_error, STORE_ERROR,
+                                                  STORE_ERROR_UNAVAILABLE);
+
+          g_set_error (error_out, INGEST_ERROR,
+                       unavailable ? INGEST_ERROR_UNAVAILABLE : INGEST_ERROR_FAILED,
+                       "%s", done->write_error->message);
+          /* Invariant 2: nothing of it was committed; everything goes back. */
+          batch_release (ingest, done);
+          if (next != NULL)
+            batch_release (ingest, next);
+          ingest_release (ingest);
+          ingest->check_store = TRUE;
+          return INGEST_STEP_FAILED;
+        }
+    }
+  if (next != NULL)
+    writer_submit (ingest, next);
+  if (done != NULL)
+    {
+      batch_acknowledge (ingest, done);
+      batch_free (done);
+    }
+  return next != NULL || done != NULL ? INGEST_STEP_WORKED : INGEST_STEP_IDLE;
 }
 
 const IngestCounts *
@@ -529,7 +648,17 @@ ingest_free (Ingest *ingest)
 {
   if (ingest == NULL)
     return;
-  ingest_release (ingest);
+  {
+    g_autoptr(GError) error = NULL;
+    if (!ingest_finish (ingest, &error))
+      g_warning ("%s", error->message);
+  }
+  if (ingest->writer != NULL)
+    {
+      g_async_queue_push (ingest->to_write, &writer_stop);
+      g_thread_join (ingest->writer);
+    }
+  g_async_queue_unref (ingest->to_write);
   g_thread_pool_free (ingest->pool, FALSE, TRUE);
   g_mutex_clear (&ingest->lock);
   g_cond_clear (&ingest->done);

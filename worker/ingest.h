@@ -12,6 +12,7 @@
 #include "bounce.h"
 #include "maildir.h"
 #include "store.h"
+#include "verp.h"
 
 G_BEGIN_DECLS
 
@@ -31,12 +32,15 @@ GQuark ingest_error_quark (void);
  * @batch_size: messages per transaction.
  * @threads: parsing threads (0: one per core).
  * @parse: parser settings (borrowed; must outlive the Ingest).
+ * @verp: (nullable): VERP return-path pattern for the campaign of bounces
+ *   whose returned message names none (borrowed; must outlive the Ingest).
  */
 typedef struct {
   const char *conninfo;
   guint batch_size;
   guint threads;
   const BounceSettings *parse;
+  const Verp *verp;
 } IngestSettings;
 
 /* What a run has done so far.  by_kind is indexed by BounceKind; reasons maps
@@ -79,16 +83,24 @@ void ingest_rewind (Ingest *ingest);
 
 /**
  * ingest_step:
- * Claims, parses, stores and acknowledges one batch.  While the database
- * writes one batch, the next is already being parsed.  On
- * INGEST_STEP_FAILED every claim in hand has been released: the messages
- * are back where they were.
+ * Moves the pipeline one batch on: acknowledges the batch the writer
+ * thread committed, hands it the next parsed batch, claims another for the
+ * parsing threads.  On INGEST_STEP_FAILED every claim in hand has been
+ * released: the messages are back where they were.
  * Returns: the outcome; on INGEST_STEP_FAILED @error_out is set.
  */
 IngestStep ingest_step (Ingest *ingest, GError **error_out);
 
-/* Releases the claims in hand (a batch parsed ahead), e.g. at shutdown. */
+/* Releases the claims of the batch parsed ahead (not yet written). */
 void ingest_release (Ingest *ingest);
+
+/**
+ * ingest_finish:
+ * At shutdown: waits for the batch being written and acknowledges it once
+ * committed (or releases it), then releases the batch parsed ahead.
+ * Returns: FALSE with @error_out set if the last write failed.
+ */
+gboolean ingest_finish (Ingest *ingest, GError **error_out);
 
 const IngestCounts *ingest_get_counts (const Ingest *ingest);
 

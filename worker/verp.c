@@ -309,3 +309,20 @@ verp_find_in_headers (const Verp *verp, const char *data, gsize length,
     g_ptr_array_unref (values[f]);
   return found;
 }
+
+gboolean
+verp_apply (const Verp *verp, BounceReport *report, const char *data, gsize length)
+{
+  g_autofree char *campaign = NULL;
+
+  if (verp == NULL || report == NULL || report->original.campaign != NULL
+      || report->kind == BOUNCE_KIND_ERROR || report->kind == BOUNCE_KIND_NOT_BOUNCE)
+    return FALSE;
+  if (!verp_find_in_headers (verp, data, length, &campaign, NULL))
+    return FALSE;
+  /* Every string of a report lives in its string chunk (bounce.h,
+   * invariant 2); the campaign joins them so that it dies with the report.
+   * This is the one place outside the parser that writes into a report. */
+  report->original.campaign = g_string_chunk_insert (report->strings, campaign);
+  return TRUE;
+}

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include "bounce.h"
 
 G_BEGIN_DECLS
 
@@ -80,6 +81,18 @@ gboolean verp_match (const Verp *verp, const char *address,
  */
 gboolean verp_find_in_headers (const Verp *verp, const char *data, gsize length,
                                char **campaign_out, char **id_out);
+
+/**
+ * verp_apply:
+ * @verp: (nullable): the pattern; NULL does nothing.
+ * @report: the parse of @data.
+ *
+ * Gives @report the campaign of the address @data was delivered to, when
+ * the returned message named none (the campaign header comes first: it is
+ * what the mailer wrote; the return path is the fallback).  Returns:
+ * whether the campaign was set.
+ */
+gboolean verp_apply (const Verp *verp, BounceReport *report, const char *data, gsize length);
 
 void verp_free (Verp *verp);
 
