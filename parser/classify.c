@@ -884,9 +884,13 @@ lower_text (char *out, const char *in, gsize len)
   return w;
 }
 
+/* Evidence longer than this is cut (local rules name a file path). */
+#define EVIDENCE_MAX 512
+
 #define SET(reason_, ...) \
   G_STMT_START { \
-    g_autofree char *ev_ = g_strdup_printf (__VA_ARGS__); \
+    char ev_[EVIDENCE_MAX]; \
+    g_snprintf (ev_, sizeof ev_, __VA_ARGS__); \
     r->reason = (reason_); \
     r->evidence = bounce_report_str (report, ev_); \
   } G_STMT_END
