@@ -144,7 +144,7 @@ legacy_postfix_recognise (BounceReport *report, const BounceView *view)
   gsize line_len, pos;
   BounceRecipient *rcpt = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
-  gboolean delayed;
+  gboolean delayed, delivered;
 
   if (postfix_transcript (report, view))
     return TRUE;
@@ -159,6 +159,10 @@ legacy_postfix_recognise (BounceReport *report, const BounceView *view)
     return FALSE;
   delayed = legacy_find_line (view->body, view->body_len, "# THIS IS A WARNING ONLY.") != NULL
             || bounce_text_find (view->subject, -1, "Delayed Mail") != NULL;
+  /* The success template of bounce(8) (DSN NOTIFY=SUCCESS, or "sendmail
+   * -v") lists delivered recipients in the same layout. */
+  delivered = bounce_text_find (view->body, (gssize) view->body_len,
+                                "Your message was successfully delivered to the destination") != NULL;
   end = legacy_mta_region_end (view, start, postfix_ends, G_N_ELEMENTS (postfix_ends));
   pos = (gsize) (start - view->body);
   while (bounce_text_next_line (view->body, (gsize) (end - view->body), &pos, &line, &line_len))
@@ -215,10 +219,13 @@ legacy_postfix_recognise (BounceReport *report, const BounceView *view)
   for (guint i = 0; i < report->recipients->len; i++)
     {
       BounceRecipient *r = g_ptr_array_index (report->recipients, i);
-      if (delayed)
+      if (delivered)
+        r->action = "delivered";
+      else if (delayed)
         r->action = "delayed";
       legacy_mta_remote_after (report, r, r->diagnostic, "host ");
       legacy_mta_remote_after (report, r, r->diagnostic, "connect to ");
+      legacy_mta_remote_after (report, r, r->diagnostic, "delivery via ");
     }
   return legacy_mta_finish (report, view);
 }
@@ -401,6 +408,7 @@ static const char *const sendmail_lists[] = {
   "----- The following addresses had permanent delivery errors -----",
   "----- The following addresses had delivery errors -----",
   "----- The following addresses have delivery notifications -----",
+  "----- The following addresses had successful delivery notifications -----",
 };
 
 static const char *const sendmail_transcript[] = {
@@ -540,7 +548,11 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
             }
         }
     }
-  legacy_set_all (report, delayed ? "delayed" : NULL, remote);
+  if (bounce_text_find (list, legacy_line_after (view->body, view->body_len, list) - list,
+                        "successful delivery") != NULL)
+    legacy_set_all (report, "delivered", remote);
+  else
+    legacy_set_all (report, delayed ? "delayed" : NULL, remote);
   return legacy_mta_finish (report, view);
 }
 

@@ -929,6 +929,25 @@ static const Case cases[] = {
     "Message-ID: <m2@example.com>\n"
     "\n",
     { { "xen@example.org", "failed", NULL, NULL, NULL } } },
+  { "Postfix: the success report lists delivered recipients", "/legacy-mta/postfix/delivered", "postfix",
+    "From: MAILER-DAEMON@mail.example.com (Mail Delivery System)\n"
+    "To: sender@example.com\n"
+    "Subject: Successful Mail Delivery Report\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "This is the mail system at host mail.example.com.\n"
+    "\n"
+    "Your message was successfully delivered to the destination(s)\n"
+    "listed below. If the message was delivered to mailbox you will\n"
+    "receive no further notifications. Otherwise you may still receive\n"
+    "notifications of mail delivery errors from other systems.\n"
+    "\n"
+    "                   The mail system\n"
+    "\n"
+    "<zoe@example.org>: delivery via mx.example.org[192.0.2.190]:25: 250 2.0.0 Ok:\n"
+    "    queued as 4ABCDE\n"
+    "\n",
+    { { "zoe@example.org", "delivered", "2.0.0", "250", "mx.example.org" } } },
   { "ordinary mail quoting Exim's sentence is no bounce", "/legacy-mta/negative/ordinary", NULL,
     "From: Alice <alice@example.com>\n"
     "To: sender@example.com\n"
