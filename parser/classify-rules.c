@@ -834,6 +834,10 @@ const ClassifyRefinement classify_refinements[] = {
    * filter's answer; not firm enough to call the address dead. */
   { .name = "policy-code", .rule = "user-unknown", .from = "userunknown", .to = "filtered",
     .status = "x.7.x", .no_command = TRUE },
+  { .name = "policy-code", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
+    .status = "x.7.x", .no_command = TRUE },
+  { .name = "policy-code", .rule = "invalid-address", .from = "userunknown", .to = "filtered",
+    .status = "x.7.x", .no_command = TRUE },
   /* x.4.7 says the queue lifetime ran out: a refused or reset connection
    * was why each attempt failed, the expiry is why the message did. */
   { .name = "queue-expired", .from = "networkerror", .to = "expired", .status = "x.4.7" },
