@@ -1025,8 +1025,15 @@ legacy_messagingserver_recognise (BounceReport *report, const BounceView *view)
         }
       else if (n > 17 && g_ascii_strncasecmp (s, "Original address:", 17) == 0)
         {
+          /* Before or after the recipient address, by version. */
           g_free (original);
           original = bounce_text_address (s + 17, (gssize) n - 17);
+          if (rcpt != NULL && rcpt->original_recipient == NULL && original != NULL
+              && reason->len == 0 && code->len == 0)
+            {
+              rcpt->original_recipient = bounce_report_str (report, original);
+              g_clear_pointer (&original, g_free);
+            }
         }
       else if (rcpt != NULL && n > 7 && g_ascii_strncasecmp (s, "Reason:", 7) == 0)
         legacy_text_append (reason, s + 7, n - 7);
