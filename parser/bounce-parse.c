@@ -220,17 +220,37 @@ part_content (GMimeObject *object, gsize *len_out)
   return text;
 }
 
-/* Text of a text part, converted to UTF-8 from its declared charset. */
+/* Text of a text part, converted to UTF-8 from its declared charset (or,
+ * undeclared and not UTF-8, from the first fallback charset that fits).
+ * NUL bytes become spaces: quoted-printable "=00" occurs in real notices,
+ * and a NUL would cut the text short in every string function after us. */
 static char *
 part_text (GMimeObject *object, gsize *len_out)
 {
-  g_autofree char *text = NULL;
+  gsize len;
+  g_autofree char *raw = part_content (object, &len);
+  const char *charset = g_mime_object_get_content_type_parameter (object, "charset");
+  g_autofree char *utf8 = NULL;
 
-  if (GMIME_IS_TEXT_PART (object))
-    text = g_mime_text_part_get_text (GMIME_TEXT_PART (object));
-  if (text == NULL)
-    return part_content (object, len_out);
-  return normalise_line_ends (text, strlen (text), len_out);
+  for (gsize i = 0; i < len; i++)
+    if (raw[i] == '\0')
+      raw[i] = ' ';
+  if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0
+      && g_ascii_strcasecmp (charset, "us-ascii") != 0)
+    {
+      gsize written = 0;
+      utf8 = g_convert (raw, (gssize) len, "UTF-8", g_mime_charset_iconv_name (charset),
+                        NULL, &written, NULL);
+      if (utf8 != NULL)
+        return normalise_line_ends (utf8, written, len_out);
+    }
+  if (g_utf8_validate_len (raw, len, NULL))
+    {
+      *len_out = len;
+      return g_steal_pointer (&raw);
+    }
+  utf8 = g_mime_utils_decode_8bit (parser_options, raw, len);
+  return normalise_line_ends (utf8, strlen (utf8), len_out);
 }
 
 static void
@@ -606,7 +626,23 @@ notice_text_for (const char *body, gsize len, const char *address)
       while (rest < eol && strchr (">]):;,. \t\"'", *rest) != NULL)
         rest++;
       g_string_append_len (text, rest, eol - rest);
-      if (text->len < 4)
+      if (text->len >= 4)
+        {
+          /* Indented lines that follow continue the text (Postfix folds the
+           * server's answer this way). */
+          gsize pos = eol < body + len ? (gsize) (eol - body) + 1 : len;
+          const char *line;
+          gsize line_len;
+
+          for (int n = 0; n < NOTICE_TEXT_MAX_LINES
+               && bounce_text_next_line (body, len, &pos, &line, &line_len)
+               && line_len > 0 && (line[0] == ' ' || line[0] == '\t'); n++)
+            {
+              g_string_append_c (text, ' ');
+              g_string_append_len (text, line, (gssize) line_len);
+            }
+        }
+      else
         {
           gsize pos = eol < body + len ? (gsize) (eol - body) + 1 : len;
           const char *line;
