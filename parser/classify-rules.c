@@ -351,6 +351,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("block-listed", "blocked", "block listed", HIGH),
   P ("yahoo-permanently-deferred", "blocked", "will be permanently deferred", PROVIDER),
   P ("greylisted", "blocked", "greylist", HIGH),
+  P ("comcast-bl-codes", "blocked", "#bl00", PROVIDER),
   P ("blocked", "blocked", "blocked", WEAK),
 
   /* ---- badreputation ---------------------------------------------------- */
@@ -468,6 +469,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("throttled", "speeding", "throttl", HIGH),
   P ("message-receive-limit", "speeding", "message receive limit", PROVIDER),
   P ("cox-aup-mxrt", "speeding", "aup#cxmxrt", PROVIDER),
+  P ("comcast-rl-codes", "speeding", "#rl00", PROVIDER),
   P ("too-many-connections", "toomanyconn", "too many connections", PROVIDER),
   P ("connection-rate-limit", "toomanyconn", "connection rate limit", PROVIDER),
   P ("connection-limit", "toomanyconn", "connection limit", PROVIDER),
