@@ -981,6 +981,17 @@ legacy_domino_recognise (BounceReport *report, const BounceView *view)
 
 /* ---- Sun/Oracle Messaging Server (and PMDF) ----------------------------- */
 
+/* Whether @s is a header field "Name: value" (RFC 5322 2.2 field-name). */
+static gboolean
+is_field (const char *s, gsize n)
+{
+  gsize i = 0;
+
+  while (i < n && (g_ascii_isalnum (s[i]) || s[i] == '-'))
+    i++;
+  return i > 0 && i < n && s[i] == ':';
+}
+
 /* "Your message cannot be delivered to the following recipients:" then
  * "  Recipient address: a", "  Original address: b", "  Reason: ...",
  * "  Diagnostic code: smtp;550 ...", "  Remote system: dns;host (...)". */
@@ -1049,8 +1060,7 @@ legacy_messagingserver_recognise (BounceReport *report, const BounceView *view)
           const char *v = semi ? semi + 1 : s + 14;
           legacy_set_remote (report, rcpt, v, (gssize) (n - (gsize) (v - s)));
         }
-      else if (n > 0 && ind == 0 && rcpt != NULL && bounce_text_find (s, (gssize) n, ":") != NULL
-               && g_ascii_isupper (s[0]) && strchr (s, ' ') != NULL && strchr (s, ' ') > strchr (s, ':'))
+      else if (ind == 0 && rcpt != NULL && is_field (s, n))
         break;  /* the delivery-status fields that follow */
     }
   if (rcpt != NULL)
