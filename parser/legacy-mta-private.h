@@ -48,6 +48,12 @@ gboolean legacy_x6_recognise (BounceReport *report, const BounceView *view);
 
 /* Shared by both files (legacy-mta.c). */
 
+/* Whether the notice comes from a mailer daemon: legacy_is_daemon_notice(),
+ * or a null Return-Path, or Auto-Submitted: auto-generated.  Recognisers
+ * keyed on body phrases alone require it, so that a person pasting a
+ * bounce into ordinary mail is not taken for one. */
+gboolean legacy_mta_from_daemon (const BounceView *view);
+
 /* The first of @markers found in @view's body (anywhere), or NULL. */
 const char *legacy_mta_find_any (const BounceView *view, const char *const *markers,
                                  gsize n_markers);

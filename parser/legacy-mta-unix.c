@@ -155,7 +155,7 @@ legacy_postfix_recognise (BounceReport *report, const BounceView *view)
       && (g_ascii_strcasecmp (view->subject, "Undelivered Mail Returned to Sender") == 0
           || g_ascii_strcasecmp (view->subject, "Delayed Mail (still being retried)") == 0))
     start = view->body;
-  if (start == NULL)
+  if (start == NULL || !legacy_mta_from_daemon (view))
     return FALSE;
   delayed = legacy_find_line (view->body, view->body_len, "# THIS IS A WARNING ONLY.") != NULL
             || bounce_text_find (view->subject, -1, "Delayed Mail") != NULL;
@@ -438,7 +438,7 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
   g_autoptr(GString) reason = g_string_new (NULL);
   gboolean delayed;
 
-  if (list == NULL)
+  if (list == NULL || !legacy_mta_from_daemon (view))
     return FALSE;
   delayed = bounce_text_find (list, legacy_line_after (view->body, view->body_len, list) - list,
                               "transient non-fatal") != NULL
@@ -566,7 +566,7 @@ legacy_v5sendmail_recognise (BounceReport *report, const BounceView *view)
   g_autofree char *remote = NULL;
 
   transcript = legacy_mta_line_any (view, sendmail_transcript, G_N_ELEMENTS (sendmail_transcript));
-  if (transcript == NULL)
+  if (transcript == NULL || !legacy_mta_from_daemon (view))
     return FALSE;
   end = legacy_mta_region_end (view, transcript, sendmail_ends, G_N_ELEMENTS (sendmail_ends));
   if (end == view->body + view->body_len && view->returned == NULL)
@@ -745,7 +745,7 @@ legacy_exim_recognise (BounceReport *report, const BounceView *view)
     start = bounce_text_find (view->body, (gssize) view->body_len, exim_starts[i]);
   /* moan.c's templates (malformed addresses, the local scanning code)
    * open with their own sentence instead of "created automatically". */
-  if (failed == NULL && !automatic && !(start != NULL && legacy_is_daemon_notice (view)))
+  if (failed == NULL && !((automatic || start != NULL) && legacy_mta_from_daemon (view)))
     return FALSE;
   if (start == NULL && automatic)
     start = exim_first_entry (view);
@@ -959,7 +959,7 @@ legacy_qmail_recognise (BounceReport *report, const BounceView *view)
   if (start == NULL && legacy_is_daemon_notice (view)
       && legacy_mta_line_any (view, qmail_ends, G_N_ELEMENTS (qmail_ends)) != NULL)
     start = view->body;
-  if (start == NULL)
+  if (start == NULL || !legacy_mta_from_daemon (view))
     return FALSE;
   end = legacy_mta_region_end (view, start, qmail_ends, G_N_ELEMENTS (qmail_ends));
   pos = (gsize) (start - view->body);
@@ -1004,7 +1004,11 @@ legacy_courier_recognise (BounceReport *report, const BounceView *view)
   g_autoptr(GString) text = g_string_new (NULL);
   gboolean delayed;
 
-  if (start == NULL)
+  /* courierdsn signs as "Courier mail server at host <@>" with the subject
+   * "NOTICE: mail delivery status.": no daemon name in either. */
+  if (start == NULL
+      || !(legacy_mta_from_daemon (view) || bounce_text_find (view->from, -1, "Courier mail server") != NULL
+           || bounce_text_find (view->subject, -1, "mail delivery status") != NULL))
     return FALSE;
   delayed = legacy_find_line (view->body, view->body_len, "DELAYED MAIL") != NULL;
   pos = (gsize) (start - view->body);
@@ -1058,7 +1062,7 @@ legacy_opensmtpd_recognise (BounceReport *report, const BounceView *view)
   gsize line_len, pos;
   gboolean delayed;
 
-  if (intro == NULL)
+  if (intro == NULL || !legacy_mta_from_daemon (view))
     return FALSE;
   start = bounce_text_find (intro, (gssize) (view->body_len - (gsize) (intro - view->body)),
                             "following list of recipients:");

@@ -53,6 +53,23 @@ const LegacyEntry legacy_mta_table[] = {
   { NULL, NULL },
 };
 
+gboolean
+legacy_mta_from_daemon (const BounceView *view)
+{
+  const char *v;
+
+  if (legacy_is_daemon_notice (view))
+    return TRUE;
+  /* RFC 5321 4.5.5: notifications go out with a null reverse-path, which
+   * the final delivery records as "Return-Path: <>"; RFC 3834 5 marks
+   * them "Auto-Submitted: auto-generated". */
+  v = bounce_view_header (view, "Return-Path");
+  if (v != NULL && strstr (v, "<>") != NULL)
+    return TRUE;
+  v = bounce_view_header (view, "Auto-Submitted");
+  return v != NULL && bounce_text_find (v, -1, "auto-generated") != NULL;
+}
+
 const char *
 legacy_mta_find_any (const BounceView *view, const char *const *markers, gsize n_markers)
 {
