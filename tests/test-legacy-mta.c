@@ -962,6 +962,23 @@ static const Case cases[] = {
     "Alice\n"
     "\n",
     { { NULL } } },
+  { "a person pasting a qmail notice into ordinary mail is not reporting one", "/legacy-mta/negative/pasted", NULL,
+    "From: Alice <alice@example.com>\n"
+    "To: sender@example.com\n"
+    "Subject: question about our mail server\n"
+    "Date: Mon, 23 Nov 2026 10:00:00 +0000\n"
+    "\n"
+    "Hi Bob, our customers get this:\n"
+    "\n"
+    "Hi. This is the qmail-send program at mx.example.com.\n"
+    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+    "\n"
+    "<carol@example.org>:\n"
+    "Sorry, no mailbox here by that name. (#5.1.1)\n"
+    "\n"
+    "Any idea?\n"
+    "\n",
+    { { NULL } } },
   { "ordinary mail from an IMail server is no bounce", "/legacy-mta/negative/imail-x-mailer", NULL,
     "From: Alice <alice@example.com>\n"
     "To: sender@example.com\n"
