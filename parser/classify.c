@@ -667,6 +667,10 @@ bounce_rules_load (BounceRules *rules, const char *path, GError **error_out)
       return FALSE;
     }
 
+  /* Editors on some systems start a UTF-8 file with a byte order mark. */
+  if (length >= 3 && memcmp (contents, "\xEF\xBB\xBF", 3) == 0)
+    pos = 3;
+
   /* Rules of a file join the set only if the whole file is good. */
   loaded = g_ptr_array_new_with_free_func (rule_free);
   while (bounce_text_next_line (contents, length, &pos, &line, &line_len))

@@ -505,7 +505,7 @@ test_local_rules (void)
     "userunknown phrase \"no \\\"such\\\" box\"\n"
     "suspend phrase \"frozen * by admin\" command=rcpt\n");
   second = write_rules (dir, "second.rules",
-    "spamdetected phrase \"storage exhausted\"\n"
+    "\xEF\xBB\xBF" "spamdetected phrase \"storage exhausted\"\n"
     "policyviolation phrase \"user unknown\" host=corp.example.com|example.net\n");
   g_assert_true (bounce_rules_load (rules, first, &error));
   g_assert_no_error (error);
