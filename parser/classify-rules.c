@@ -106,6 +106,8 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("address-you-entered-not-found", "userunknown", "you entered couldn't be found", PROVIDER),
   P ("address-you-entered-not-found-typographic", "userunknown", "you entered couldn\u2019t be found", PROVIDER),
   P ("compte-inexistant", "userunknown", "compte inexistant"),
+  P ("domino-directory", "userunknown", "not listed in domino directory", PROVIDER),
+  P ("notes-directory-japanese", "userunknown", "\u30c7\u30a3\u30ec\u30af\u30c8\u30ea\u306e\u30ea\u30b9\u30c8\u306b\u3042\u308a\u307e\u305b\u3093", PROVIDER),
   P ("not-found-at-destination-domain", "userunknown", "found at the destination domain", PROVIDER),
   P ("address-could-not-be-found", "userunknown", "address couldn't be found", PROVIDER),
   P ("address-could-not-be-found-typographic", "userunknown", "address couldn\u2019t be found", PROVIDER),
@@ -251,6 +253,7 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("user-refuses", "filtered", "user refuses to accept"),
   P ("not-accepting-mail-from", "filtered", "not accepting mail from"),
   P ("has-restricted", "filtered", "has restricted"),
+  P ("message-filtered", "filtered", "message filtered"),
   P ("docomo-after-data-user-unknown", "filtered", " : user unknown", HIGH),
 
   /* ---- rejected: the sender was refused --------------------------------- */
