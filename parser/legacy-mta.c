@@ -17,6 +17,9 @@
 
 #include <string.h>
 
+/* How deep find_status_part() looks into the notice's MIME tree. */
+#define LEGACY_MTA_MAX_DEPTH 8
+
 const LegacyEntry legacy_mta_table[] = {
   { "forwarded", legacy_forwarded_recognise },
   { "activehunter", legacy_activehunter_recognise },
@@ -152,6 +155,74 @@ reply_code_from_text (BounceReport *report, BounceRecipient *rcpt)
     }
 }
 
+/* The first message/delivery-status part under @object, or NULL. */
+static GMimeObject *
+find_status_part (GMimeObject *object, guint depth)
+{
+  GMimeContentType *ct;
+
+  if (object == NULL || depth > LEGACY_MTA_MAX_DEPTH)
+    return NULL;
+  if (GMIME_IS_MULTIPART (object))
+    {
+      int n = g_mime_multipart_get_count (GMIME_MULTIPART (object));
+      for (int i = 0; i < n; i++)
+        {
+          GMimeObject *found = find_status_part (g_mime_multipart_get_part (GMIME_MULTIPART (object), i),
+                                                 depth + 1);
+          if (found != NULL)
+            return found;
+        }
+      return NULL;
+    }
+  ct = g_mime_object_get_content_type (object);
+  if (GMIME_IS_PART (object) && ct != NULL
+      && g_ascii_strcasecmp (g_mime_content_type_get_media_type (ct) ?: "", "message") == 0
+      && g_ascii_strcasecmp (g_mime_content_type_get_media_subtype (ct) ?: "", "delivery-status") == 0)
+    return object;
+  return NULL;
+}
+
+/* A delivery-status part whose recipient blocks name no mail address
+ * (Exim's "Final-Recipient: rfc822;/var/mail/file" for file and pipe
+ * deliveries) gives no DSN, but its Status fields, one per block in the
+ * order of the notice's entries (RFC 3464 2.3), still hold the codes. */
+static void
+status_from_part (BounceReport *report, const BounceView *view)
+{
+  GMimeObject *part = find_status_part (g_mime_message_get_mime_part (view->message), 0);
+  g_autoptr(GMimeStream) mem = NULL;
+  g_autoptr(GPtrArray) statuses = NULL;
+  GByteArray *bytes;
+  g_autofree char *text = NULL;
+  const char *line;
+  gsize line_len, pos = 0;
+
+  if (part == NULL || g_mime_part_get_content (GMIME_PART (part)) == NULL)
+    return;
+  mem = g_mime_stream_mem_new ();
+  g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (GMIME_PART (part)), mem);
+  bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  text = g_strndup ((const char *) bytes->data, bytes->len);
+  statuses = g_ptr_array_new_with_free_func (g_free);
+  while (bounce_text_next_line (text, strlen (text), &pos, &line, &line_len))
+    if (line_len > 7 && g_ascii_strncasecmp (line, "Status:", 7) == 0)
+      {
+        char code[16];
+        g_autofree char *value = g_strndup (line + 7, line_len - 7);
+        g_ptr_array_add (statuses, dsn_status_find (value, code) ? g_strdup (code) : NULL);
+      }
+  if (statuses->len != report->recipients->len)
+    return;
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+      const char *code = g_ptr_array_index (statuses, i);
+      if (r->status == NULL && code != NULL)
+        r->status = bounce_report_str (report, code);
+    }
+}
+
 gboolean
 legacy_mta_finish (BounceReport *report, const BounceView *view)
 {
@@ -169,6 +240,7 @@ legacy_mta_finish (BounceReport *report, const BounceView *view)
             break;
           }
       }
+  status_from_part (report, view);
   for (guint i = 0; i < report->recipients->len; i++)
     {
       BounceRecipient *r = g_ptr_array_index (report->recipients, i);
