@@ -59,12 +59,12 @@ extern const unsigned sql_migrations_count;
  * ("bounced" in ASCII, so that it is recognisable in pg_locks). */
 #define STORE_MIGRATE_LOCK_KEY "27707097871508836"
 
+/* Seconds to wait for a connection (libpq's connect_timeout), unless the
+ * connection string says otherwise. */
+#define STORE_CONNECT_TIMEOUT "10"
+
 /* COPY data is sent in pieces of at most this size. */
 #define STORE_COPY_CHUNK (256u * 1024u)
-
-/* A batch is sent to the server in one COPY; past this buffer size the
- * buffer is flushed early so that memory stays bounded for huge reports. */
-#define STORE_COPY_FLUSH (4u * 1024u * 1024u)
 
 struct _Store {
   PGconn *conn;
@@ -267,13 +267,20 @@ store_notice (void *arg, const char *message)
   g_debug ("server: %s", line);
 }
 
-/* Keyword/value pairs for PQconnectdbParams and PQpingParams: the
- * connection string is expanded as dbname; the application name shows in
- * pg_stat_activity; the client encoding is the one of our strings. */
-#define STORE_CONNECT_PARAMS(conninfo)                                     \
-  const char *const keys[] = { "dbname", "fallback_application_name",      \
-                               "client_encoding", NULL };                  \
-  const char *const values[] = { conninfo, "bounced", "UTF8", NULL }
+/* Keyword/value pairs for PQconnectdbParams and PQpingParams.  The
+ * connection string is expanded in place of dbname, so it overrides the
+ * defaults before it and is overridden by what follows.  Before: a bound
+ * on connecting and TCP keepalives, so that a server that vanished from
+ * the network is noticed (libpq waits forever by default; a worker must
+ * get to its retry loop).  After: the client encoding, the one of our
+ * strings.  The application name shows in pg_stat_activity. */
+#define STORE_CONNECT_PARAMS(conninfo)                                        \
+  const char *const keys[] = { "connect_timeout", "keepalives_idle",          \
+                               "keepalives_interval", "keepalives_count",     \
+                               "dbname", "fallback_application_name",         \
+                               "client_encoding", NULL };                     \
+  const char *const values[] = { STORE_CONNECT_TIMEOUT, "60", "10", "6",      \
+                                 conninfo, "bounced", "UTF8", NULL }
 
 static gboolean
 conninfo_check (const char *conninfo, const char *what, GError **error_out)
@@ -908,7 +915,8 @@ store_write_batch (Store *store, const StoreItem *items, guint n, GError **error
   outcomes = g_string_sized_new (n * 512);
   for (guint i = 0; i < n; i++)
     {
-      g_return_val_if_fail (items[i].sha256 != NULL && items[i].report != NULL, FALSE);
+      g_return_val_if_fail (items[i].sha256 != NULL && items[i].source != NULL
+                            && items[i].report != NULL, FALSE);
       stage_item (messages, outcomes, i, &items[i]);
     }
 
