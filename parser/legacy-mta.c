@@ -203,6 +203,8 @@ status_from_part (BounceReport *report, const BounceView *view)
   mem = g_mime_stream_mem_new ();
   g_mime_data_wrapper_write_to_stream (g_mime_part_get_content (GMIME_PART (part)), mem);
   bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
+  if (bytes == NULL || bytes->len == 0)
+    return;
   text = g_strndup ((const char *) bytes->data, bytes->len);
   statuses = g_ptr_array_new_with_free_func (g_free);
   while (bounce_text_next_line (text, strlen (text), &pos, &line, &line_len))
