@@ -29,16 +29,24 @@ typedef struct {
   guint32 next;   /* next output of the same state, or NO_OUTPUT */
 } Output;
 
+/* A phrase waiting for the build; borrowed from the caller. */
+typedef struct {
+  const guint8 *bytes;
+  gsize len;
+  guint id;
+} Pending;
+
 struct _ClassifyMatcher {
-  GPtrArray *phrases;    /* GBytes*, until built */
-  GArray *ids;           /* guint, parallel to phrases */
+  GArray *pending;       /* Pending, until built */
+  gsize pending_bytes;   /* their total length: a bound on the states */
   guint8 class_of[256];
   guint classes;
   guint32 *delta;
   guint32 *first_output; /* per state, index into outputs or NO_OUTPUT */
   guint32 *dict;
   guint states;
-  GArray *outputs;       /* Output */
+  Output *outputs;
+  guint n_outputs;
   gboolean built;
 };
 
@@ -47,134 +55,122 @@ classify_matcher_new (void)
 {
   ClassifyMatcher *m = g_new0 (ClassifyMatcher, 1);
 
-  m->phrases = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  m->ids = g_array_new (FALSE, FALSE, sizeof (guint));
-  m->outputs = g_array_new (FALSE, FALSE, sizeof (Output));
+  m->pending = g_array_new (FALSE, FALSE, sizeof (Pending));
   return m;
 }
 
 void
 classify_matcher_add (ClassifyMatcher *matcher, const char *phrase, gsize len, guint id)
 {
+  Pending pending = { (const guint8 *) phrase, len, id };
+
   g_return_if_fail (matcher != NULL && !matcher->built);
   g_return_if_fail (phrase != NULL && len > 0);
 
-  g_ptr_array_add (matcher->phrases, g_bytes_new (phrase, len));
-  g_array_append_val (matcher->ids, id);
+  g_array_append_val (matcher->pending, pending);
+  matcher->pending_bytes += len;
 }
 
-/* Grows the tables to hold @states states. */
-static void
-reserve (ClassifyMatcher *m, guint *capacity, guint states)
-{
-  if (states <= *capacity)
-    return;
-  while (*capacity < states)
-    *capacity = *capacity ? *capacity * 2 : 256;
-  m->delta = g_renew (guint32, m->delta, (gsize) *capacity * m->classes);
-  m->first_output = g_renew (guint32, m->first_output, *capacity);
-  m->dict = g_renew (guint32, m->dict, *capacity);
-}
-
-static guint32
-new_state (ClassifyMatcher *m, guint *capacity)
-{
-  guint32 s = m->states++;
-
-  reserve (m, capacity, m->states);
-  for (guint c = 0; c < m->classes; c++)
-    m->delta[(gsize) s * m->classes + c] = NO_STATE;
-  m->first_output[s] = NO_OUTPUT;
-  m->dict[s] = 0;
-  return s;
-}
+/* A trie edge while building: the child of a state on one byte class. */
+typedef struct {
+  guint32 target;
+  guint32 next;    /* next edge of the same state, or NO_STATE */
+  guint8 cls;
+} Edge;
 
 void
 classify_matcher_build (ClassifyMatcher *m)
 {
-  guint capacity = 0;
-  guint32 *fail, *queue;
+  const Pending *pending;
+  gsize bound;
+  g_autofree guint32 *first_edge = NULL;
+  g_autofree Edge *edges = NULL;
+  g_autofree guint32 *fail = NULL;
+  g_autofree guint32 *queue = NULL;
+  guint32 n_edges = 0;
   guint head = 0, tail = 0;
 
   g_return_if_fail (m != NULL && !m->built);
+  pending = (const Pending *) (gpointer) m->pending->data;
 
   /* Invariant 1: byte classes. */
   memset (m->class_of, 0, sizeof m->class_of);
   m->classes = 1;
-  for (guint i = 0; i < m->phrases->len; i++)
-    {
-      gsize len;
-      const guint8 *p = g_bytes_get_data (g_ptr_array_index (m->phrases, i), &len);
-
-      for (gsize k = 0; k < len; k++)
-        if (m->class_of[p[k]] == 0)
-          m->class_of[p[k]] = (guint8) m->classes++;
-    }
+  for (guint i = 0; i < m->pending->len; i++)
+    for (gsize k = 0; k < pending[i].len; k++)
+      if (m->class_of[pending[i].bytes[k]] == 0)
+        m->class_of[pending[i].bytes[k]] = (guint8) m->classes++;
   g_assert (m->classes <= 256);
 
-  /* The trie. */
-  new_state (m, &capacity);
-  for (guint i = 0; i < m->phrases->len; i++)
+  /* The trie, with sparse edges: at most one state per phrase byte, plus
+   * the root. */
+  bound = m->pending_bytes + 1;
+  g_assert (bound < NO_STATE);
+  first_edge = g_new (guint32, bound);
+  edges = g_new (Edge, bound);
+  m->first_output = g_new (guint32, bound);
+  m->outputs = g_new (Output, MAX (m->pending->len, 1));
+  first_edge[0] = NO_STATE;
+  m->first_output[0] = NO_OUTPUT;
+  m->states = 1;
+  for (guint i = 0; i < m->pending->len; i++)
     {
-      gsize len;
-      const guint8 *p = g_bytes_get_data (g_ptr_array_index (m->phrases, i), &len);
       guint32 s = 0;
-      Output out;
 
-      for (gsize k = 0; k < len; k++)
+      for (gsize k = 0; k < pending[i].len; k++)
         {
-          gsize slot = (gsize) s * m->classes + m->class_of[p[k]];
-          if (m->delta[slot] == NO_STATE)
+          guint8 c = m->class_of[pending[i].bytes[k]];
+          guint32 e = first_edge[s];
+
+          while (e != NO_STATE && edges[e].cls != c)
+            e = edges[e].next;
+          if (e == NO_STATE)
             {
-              guint32 t = new_state (m, &capacity);
-              m->delta[slot] = t;   /* new_state may move delta: index again */
+              guint32 t = m->states++;
+
+              edges[n_edges] = (Edge) { t, first_edge[s], c };
+              first_edge[s] = n_edges++;
+              first_edge[t] = NO_STATE;
+              m->first_output[t] = NO_OUTPUT;
+              s = t;
             }
-          s = m->delta[(gsize) s * m->classes + m->class_of[p[k]]];
+          else
+            s = edges[e].target;
         }
-      out.id = g_array_index (m->ids, guint, i);
-      out.next = m->first_output[s];
-      g_array_append_val (m->outputs, out);
-      m->first_output[s] = m->outputs->len - 1;
+      m->outputs[m->n_outputs] = (Output) { pending[i].id, m->first_output[s] };
+      m->first_output[s] = m->n_outputs++;
     }
 
-  /* Failure links, breadth first, folded into delta (invariant 2), and
-   * dictionary links (invariant 3). */
+  /* The complete DFA, breadth first (invariant 2): a state's row is its
+   * failure state's row, already complete, with its own edges written
+   * over it; an edge's target fails to where the failure state goes on the
+   * same class.  Dictionary links as in invariant 3. */
+  m->delta = g_new (guint32, (gsize) m->states * m->classes);
+  m->dict = g_new0 (guint32, m->states);
   fail = g_new0 (guint32, m->states);
   queue = g_new (guint32, m->states);
-  for (guint c = 0; c < m->classes; c++)
+  memset (m->delta, 0, m->classes * sizeof (guint32));
+  for (guint32 e = first_edge[0]; e != NO_STATE; e = edges[e].next)
     {
-      guint32 *slot = &m->delta[c];
-      if (*slot == NO_STATE)
-        *slot = 0;
-      else
-        {
-          fail[*slot] = 0;
-          queue[tail++] = *slot;
-        }
+      m->delta[edges[e].cls] = edges[e].target;
+      queue[tail++] = edges[e].target;
     }
   while (head < tail)
     {
       guint32 s = queue[head++];
+      guint32 *row = &m->delta[(gsize) s * m->classes];
 
+      memcpy (row, &m->delta[(gsize) fail[s] * m->classes], m->classes * sizeof (guint32));
       m->dict[s] = m->first_output[fail[s]] != NO_OUTPUT ? fail[s] : m->dict[fail[s]];
-      for (guint c = 0; c < m->classes; c++)
+      for (guint32 e = first_edge[s]; e != NO_STATE; e = edges[e].next)
         {
-          guint32 *slot = &m->delta[(gsize) s * m->classes + c];
-          guint32 via_fail = m->delta[(gsize) fail[s] * m->classes + c];
-
-          if (*slot == NO_STATE)
-            *slot = via_fail;
-          else
-            {
-              fail[*slot] = via_fail;
-              queue[tail++] = *slot;
-            }
+          fail[edges[e].target] = row[edges[e].cls];
+          row[edges[e].cls] = edges[e].target;
+          queue[tail++] = edges[e].target;
         }
     }
-  g_free (queue);
-  g_free (fail);
 
-  g_ptr_array_set_size (m->phrases, 0);
+  g_array_set_size (m->pending, 0);
   m->built = TRUE;
 }
 
@@ -183,13 +179,12 @@ classify_matcher_scan (const ClassifyMatcher *m, const char *text, gsize len,
                        ClassifyMatchFunc func, gpointer user_data)
 {
   const guint8 *p = (const guint8 *) text;
-  const Output *outputs;
+  const Output *outputs = m->outputs;
   guint32 s = 0;
 
   g_return_if_fail (m != NULL && m->built);
   if (m->states <= 1)
     return;
-  outputs = (const Output *) (gpointer) m->outputs->data;
   for (gsize i = 0; i < len; i++)
     {
       s = m->delta[(gsize) s * m->classes + m->class_of[p[i]]];
@@ -207,9 +202,8 @@ classify_matcher_free (ClassifyMatcher *matcher)
 {
   if (matcher == NULL)
     return;
-  g_ptr_array_unref (matcher->phrases);
-  g_array_unref (matcher->ids);
-  g_array_unref (matcher->outputs);
+  g_array_unref (matcher->pending);
+  g_free (matcher->outputs);
   g_free (matcher->delta);
   g_free (matcher->first_output);
   g_free (matcher->dict);

@@ -195,7 +195,8 @@ typedef struct _ClassifyMatcher ClassifyMatcher;
 ClassifyMatcher *classify_matcher_new (void);
 
 /* Adds @phrase (lower case, at least one byte) with the value @id,
- * returned by classify_matcher_scan for each occurrence. */
+ * returned by classify_matcher_scan for each occurrence.  @phrase is
+ * borrowed until classify_matcher_build returns. */
 void classify_matcher_add (ClassifyMatcher *matcher, const char *phrase, gsize len,
                            guint id);
 
