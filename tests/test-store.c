@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 typedef struct {
@@ -849,6 +850,123 @@ test_server_restart (Fixture *f, gconstpointer data)
   assert_query (f->store, recipients_mismatch_sql, "0");
 }
 
+/* ---- the private cluster --------------------------------------------- */
+
+typedef struct {
+  char *dir;              /* XDG_DATA_HOME of the runs */
+  gboolean as_nobody;     /* root runs bounced as nobody (initdb refuses root) */
+} Private;
+
+/* Runs `bounced ARGS` with no database configured; returns its exit
+ * status, its standard output in @out. */
+static int
+private_run (const Private *p, const char *const *args, char **out)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(GStrv) env = g_get_environ ();
+  g_auto(GStrv) names = g_listenv ();
+  g_autofree char *xdg = g_strdup_printf ("XDG_DATA_HOME=%s", p->dir);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  for (char **n = names; *n; n++)
+    if (g_str_has_prefix (*n, "PG") || strcmp (*n, "DATABASE_URL") == 0
+        || strcmp (*n, "BOUNCED_DB") == 0)
+      env = g_environ_unsetenv (env, *n);
+  if (p->as_nobody)
+    {
+      g_ptr_array_add (argv, (gpointer) "runuser");
+      g_ptr_array_add (argv, (gpointer) "-u");
+      g_ptr_array_add (argv, (gpointer) "nobody");
+      g_ptr_array_add (argv, (gpointer) "--");
+    }
+  g_ptr_array_add (argv, (gpointer) "env");
+  g_ptr_array_add (argv, xdg);
+  g_ptr_array_add (argv, (gpointer) g_getenv ("BOUNCED"));
+  for (; *args; args++)
+    g_ptr_array_add (argv, (gpointer) *args);
+  g_ptr_array_add (argv, NULL);
+  g_spawn_sync ("/", (char **) argv->pdata, env, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (err != NULL && *err != '\0')
+    g_test_message ("stderr: %s", err);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_private_cluster (void)
+{
+  Private p = { NULL, geteuid () == 0 };
+  g_autofree char *out = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_path = NULL;
+  g_autofree char *socket = NULL;
+
+  if (g_getenv ("BOUNCED") == NULL || !g_file_test ("/usr/lib/postgresql", G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("needs BOUNCED and PostgreSQL's server programs");
+      return;
+    }
+  p.dir = g_dir_make_tmp ("bounced-private-XXXXXX", NULL);
+  g_assert_nonnull (p.dir);
+  if (p.as_nobody)
+    {
+      g_assert_cmpint (chown (p.dir, 65534, 65534), ==, 0);
+      if (private_run (&p, (const char *const[]) { "--version", NULL }, NULL) != 0)
+        {
+          g_test_skip ("user nobody cannot run the bounced under test");
+          g_rmdir (p.dir);
+          g_free (p.dir);
+          return;
+        }
+    }
+
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "db", "status", NULL }, &out), ==, 3);
+  g_assert_nonnull (strstr (out, "state: not created"));
+  g_clear_pointer (&out, g_free);
+
+  /* First use: created, started, migrated. */
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "migrate", NULL }, &out), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "applied "));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "db", "status", NULL }, &out), ==, 0);
+  g_assert_nonnull (strstr (out, "state: running"));
+  g_clear_pointer (&out, g_free);
+
+  /* Only a Unix socket, inside the data directory. */
+  conf_path = g_build_filename (p.dir, "bounced", "pg", "postgresql.conf", NULL);
+  g_assert_true (g_file_get_contents (conf_path, &conf, NULL, NULL));
+  g_assert_nonnull (strstr (conf, "\nlisten_addresses = ''\n"));
+  socket = g_build_filename (p.dir, "bounced", "pg", ".s.PGSQL.5432", NULL);
+  g_assert_true (g_file_test (socket, G_FILE_TEST_EXISTS));
+
+  /* Reused, running: nothing to do. */
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "migrate", NULL }, &out), ==, 0);
+  g_assert_cmpstr (out, ==, "database schema is up to date\n");
+  g_clear_pointer (&out, g_free);
+
+  /* Stopped, then started again on demand. */
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "db", "stop", NULL }, &out), ==, 0);
+  g_assert_nonnull (strstr (out, " stopped"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "db", "status", NULL }, &out), ==, 3);
+  g_assert_nonnull (strstr (out, "state: stopped"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "migrate", NULL }, &out), ==, 0);
+  g_assert_cmpstr (out, ==, "database schema is up to date\n");
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (private_run (&p, (const char *const[]) { "db", "stop", NULL }, NULL), ==, 0);
+  {
+    const char *rm[] = { "rm", "-rf", p.dir, NULL };
+
+    g_spawn_sync ("/", (char **) rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+  }
+  g_free (p.dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -866,6 +984,7 @@ main (int argc, char **argv)
   DB_TEST ("/store/error/config", test_error_config);
   DB_TEST ("/store/error/statement", test_error_statement);
   DB_TEST ("/store/server/restart", test_server_restart);
+  g_test_add_func ("/store/private-cluster", test_private_cluster);
 
   return g_test_run ();
 }
