@@ -26,7 +26,6 @@
 #define PROVIDER .priority = CLASSIFY_P_PROVIDER
 #define WEAK .flags = CLASSIFY_WEAK
 #define WORD .flags = CLASSIFY_WORD
-#define AFTER(c) .command = CLASSIFY_COMMAND_ ## c
 #define P(name_, reason_, phrase_, ...) \
   { .name = name_, .reason = reason_, .phrase = phrase_, __VA_ARGS__ }
 

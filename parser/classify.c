@@ -262,7 +262,6 @@ typedef struct {
   Hit hits[CLASSIFY_MAX_HITS];
   guint n_hits;
   ClassifyCommand command;
-  gsize command_at;
 } Facts;
 
 static gboolean
@@ -311,10 +310,7 @@ on_match (guint id, gsize end, gpointer user_data)
       /* The first cue in the text names the command the reply answered;
        * later ones are usually quoted transcript lines. */
       if (f->command == CLASSIFY_COMMAND_ANY)
-        {
-          f->command = cue->command;
-          f->command_at = end;
-        }
+        f->command = cue->command;
       return TRUE;
     }
   {
