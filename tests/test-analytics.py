@@ -328,6 +328,14 @@ try:
     page = open(html).read() if r.returncode == 0 else ""
     t.ok(page.startswith("<!DOCTYPE html>") and page.count("<svg ") == 2 and
          "<script" not in page and "Google" in page, "HTML report", r.stderr)
+    shot = subprocess.run([sys.executable, os.path.join(h.SRCDIR, "tests", "render-html.py"),
+                           html, "100"], capture_output=True, text=True)
+    if shot.returncode == 77:
+        print("ok %d - # SKIP chromium is not installed" % (t.n + 1), flush=True)
+        t.n += 1
+    else:
+        t.ok(shot.returncode == 0, "the stored report renders in headless Chromium, no console error",
+             shot.stdout + shot.stderr)
     r = e.run("report", "--format=pdf")
     t.ok(r.returncode == 2, "unknown format refused", r.stderr)
 
