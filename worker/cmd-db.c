@@ -1,10 +1,12 @@
 /* cmd-db.c - `bounced migrate` and `bounced db start|stop|status`
  *
- * migrate applies the pending schema migrations to the configured database
- * (--db, DATABASE_URL, PG* variables, else the private cluster); db manages
- * the private cluster of pgcluster.h.
+ * migrate applies the pending schema migrations to the database ingest and
+ * watch would use (--db, BOUNCED_DB, DATABASE_URL, the configuration file,
+ * PG* variables, else the private cluster); db manages the private cluster
+ * of pgcluster.h.
  */
 #include "commands.h"
+#include "config.h"
 #include "pgcluster.h"
 #include "store.h"
 
@@ -15,16 +17,22 @@ int
 cmd_migrate (int argc, char **argv, const BounceSettings *settings)
 {
   g_autofree char *db = NULL;
+  g_autofree char *config_path = NULL;
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_STRING, &db,
-      "PostgreSQL connection string or URL (default: DATABASE_URL, PG* variables, "
-      "else the private cluster)", "URL" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Configuration file (default $BOUNCED_CONFIG, else the system bounced.conf, if it exists)",
+      "FILE" },
+    { "db", 'd', 0, G_OPTION_ARG_STRING, &db,
+      "PostgreSQL connection string or URI (default: $BOUNCED_DB, $DATABASE_URL, PG* "
+      "variables, else the private cluster)", "CONNINFO" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- apply pending schema migrations");
   g_autoptr(GError) error = NULL;
+  g_autoptr(Config) config = config_new ();
   g_autofree char *conninfo = NULL;
   g_autoptr(Store) store = NULL;
+  const char *env = g_getenv ("BOUNCED_CONFIG");
   int applied;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -38,7 +46,25 @@ cmd_migrate (int argc, char **argv, const BounceSettings *settings)
       g_printerr ("bounced migrate: unexpected argument \"%s\"\n", argv[1]);
       return 2;
     }
-  conninfo = store_resolve_conninfo (db, &error);
+  /* The database of ingest and watch: the configuration file's, then
+   * BOUNCED_DB and DATABASE_URL, then --db (see config.h). */
+  {
+    gboolean explicit = config_path != NULL || (env != NULL && *env != '\0');
+    g_autofree char *path = config_path ? g_strdup (config_path) : config_default_file ();
+
+    if (!config_load_file (config, path, explicit, &error))
+      {
+        g_printerr ("bounced migrate: %s\n", error->message);
+        return 2;
+      }
+  }
+  config_apply_environment (config);
+  if (db != NULL)
+    {
+      g_free (config->db);
+      config->db = g_steal_pointer (&db);
+    }
+  conninfo = store_resolve_conninfo (config->db, &error);
   if (conninfo != NULL)
     store = store_open (conninfo, &error);
   if (store == NULL || (applied = store_migrate (store, &error)) < 0)
