@@ -56,6 +56,10 @@ char *store_resolve_conninfo (const char *db_option, GError **error_out);
  * store_open:
  * Connects to @conninfo.  Returns: (transfer full) the store, or NULL with
  * STORE_ERROR_UNAVAILABLE (server unreachable) or STORE_ERROR_CONFIG.
+ *
+ *   g_autofree char *conninfo = store_resolve_conninfo (db, &error);
+ *   g_autoptr(Store) store = conninfo ? store_open (conninfo, &error) : NULL;
+ *   if (store == NULL || store_migrate (store, &error) < 0 || ...)
  */
 Store *store_open (const char *conninfo, GError **error_out);
 
