@@ -199,6 +199,45 @@ test_headers (gconstpointer data)
   g_assert_cmpstr (campaign, ==, c->campaign);
 }
 
+/* ---- applying it to a report ----------------------------------------------- */
+
+#define APPLY_DSN(campaign_header)                                                   \
+  "To: bounces+winter.7@example.com\nFrom: MAILER-DAEMON@mx.example.net\n"           \
+  "Subject: failure\nMIME-Version: 1.0\n"                                            \
+  "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"     \
+  "--b\nContent-Type: text/plain\n\nfailed\n\n"                                     \
+  "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n" \
+  "Final-Recipient: rfc822; gone@example.org\nAction: failed\nStatus: 5.1.1\n\n"    \
+  "--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <1@example.com>\n"         \
+  campaign_header "Subject: news\n\n--b--\n"
+
+typedef struct {
+  const char *name;
+  const char *message;
+  gboolean applied;
+  const char *campaign;
+} ApplyCase;
+
+static const ApplyCase apply_cases[] = {
+  { "no-campaign-header", APPLY_DSN (""), TRUE, "winter" },
+  { "campaign-header-wins", APPLY_DSN ("X-Campaign-ID: spring\n"), FALSE, "spring" },
+  { "not-a-bounce", "To: bounces+winter.7@example.com\nSubject: hi\n\nhello\n", FALSE, NULL },
+};
+
+static void
+test_apply (gconstpointer data)
+{
+  const ApplyCase *c = data;
+  g_autoptr(Verp) verp = verp_new ("bounces+{campaign}.{id}@example.com", NULL);
+  g_autoptr(BounceReport) report = bounce_report_parse (c->message, strlen (c->message), NULL, NULL);
+
+  g_test_message ("%s", c->name);
+  g_assert_nonnull (report);
+  g_assert_cmpint (verp_apply (verp, report, c->message, strlen (c->message)), ==, c->applied);
+  g_assert_cmpstr (report->original.campaign, ==, c->campaign);
+  g_assert_false (verp_apply (NULL, report, c->message, strlen (c->message)));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -220,6 +259,11 @@ main (int argc, char **argv)
     {
       g_autofree char *path = g_strdup_printf ("/verp/headers/%s", header_cases[i].name);
       g_test_add_data_func (path, &header_cases[i], test_headers);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (apply_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/verp/apply/%s", apply_cases[i].name);
+      g_test_add_data_func (path, &apply_cases[i], test_apply);
     }
   return g_test_run ();
 }
