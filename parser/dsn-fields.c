@@ -422,6 +422,15 @@ is_field_start (const char *line, gsize len)
   return i > 0 && i < len && line[i] == ':';
 }
 
+/* Whether the domain of @address has a dot or is an address literal. */
+static gboolean
+fully_qualified (const char *address)
+{
+  const char *at = strrchr (address, '@');
+
+  return at != NULL && (strchr (at, '.') != NULL || at[1] == '[');
+}
+
 int
 dsn_fields_parse (BounceReport *report, const char *text, gsize len,
                   const BounceSettings *settings, GError **error_out)
@@ -469,12 +478,17 @@ dsn_fields_parse (BounceReport *report, const char *text, gsize len,
     return -1;
 
   /* Drop recipients that never named an address; fall back to the
-   * Original-Recipient when the Final-Recipient is missing. */
+   * Original-Recipient when the Final-Recipient is missing, or when it is
+   * only a host-internal name (no dot in its domain, as after a source route
+   * "@relay:user@host" or a local rewrite) and the Original-Recipient is a
+   * real address: that is the address the sender used (RFC 3464 2.3.1). */
   for (guint i = first; i < report->recipients->len;)
     {
       BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
 
-      if (rcpt->recipient == NULL)
+      if (rcpt->recipient == NULL
+          || (rcpt->original_recipient != NULL && !fully_qualified (rcpt->recipient)
+              && fully_qualified (rcpt->original_recipient)))
         rcpt->recipient = rcpt->original_recipient;
       if (rcpt->recipient == NULL)
         {
