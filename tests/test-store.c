@@ -530,6 +530,47 @@ test_batch_rows (Fixture *f, gconstpointer data)
   assert_query (f->store, recipients_mismatch_sql, "0");
 }
 
+static void
+test_batch_across (Fixture *f, gconstpointer data)
+{
+  g_autoptr(Batch) all = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last_reason = NULL;
+  /* One message per batch, the latest event first and the earliest last,
+   * so that every counter and "latest" field goes through the update of
+   * an existing recipients row. */
+  static const guint order[] = { 1, 0, 3, 2 };
+
+  if (f->store == NULL)
+    return;
+  migrate (f);
+  all = batch_of_cases ();
+  for (gsize k = 0; k < G_N_ELEMENTS (order); k++)
+    {
+      g_autoptr(Batch) one = batch_new ();
+
+      batch_add_dsn (one, &dsn_cases[order[k]]);
+      g_assert_true (batch_write (f->store, one, &error));
+      g_assert_no_error (error);
+    }
+  assert_query (f->store, recipients_mismatch_sql, "0");
+  assert_query (f->store,
+                "SELECT concat_ws('|', outcomes, first_event_time AT TIME ZONE 'UTC',"
+                " last_event_time AT TIME ZONE 'UTC') FROM bounce.recipients"
+                " WHERE address = 'user1@example.org'",
+                "2|2026-10-15 10:00:00|2026-11-01 10:00:00");
+  assert_query (f->store,
+                "SELECT concat_ws('|', outcomes, last_event_time AT TIME ZONE 'UTC')"
+                " FROM bounce.recipients WHERE address = 'user2@example.org'",
+                "2|2026-11-05 08:00:00");
+  /* The latest outcome of user1 is the first DSN's, although it was
+   * written before the earlier one. */
+  last_reason = g_strdup (((const BounceRecipient *) g_ptr_array_index (
+    ((const BounceReport *) g_ptr_array_index (all->reports, 0))->recipients, 0))->reason);
+  assert_query (f->store, "SELECT last_reason FROM bounce.recipients"
+                " WHERE address = 'user1@example.org'", last_reason);
+}
+
 static char *
 snapshot (Store *store)
 {
@@ -982,6 +1023,7 @@ main (int argc, char **argv)
   DB_TEST ("/store/migrate/apply-and-reapply", test_migrate_apply_reapply);
   DB_TEST ("/store/migrate/concurrent", test_migrate_concurrent);
   DB_TEST ("/store/batch/rows", test_batch_rows);
+  DB_TEST ("/store/batch/across-batches", test_batch_across);
   DB_TEST ("/store/batch/idempotent", test_batch_idempotent);
   DB_TEST ("/store/batch/concurrent-writers", test_batch_concurrent);
   g_test_add_func ("/store/error/unavailable", test_error_unavailable);
