@@ -59,6 +59,9 @@ extern const unsigned sql_migrations_count;
  * ("bounced" in ASCII, so that it is recognisable in pg_locks). */
 #define STORE_MIGRATE_LOCK_KEY "27707097871508836"
 
+/* The oldest server the migrations run on (PQserverVersion's form). */
+#define STORE_MIN_SERVER_VERSION 150000
+
 /* Seconds to wait for a connection (libpq's connect_timeout), unless the
  * connection string says otherwise. */
 #define STORE_CONNECT_TIMEOUT "10"
@@ -551,6 +554,16 @@ store_migrate (Store *store, GError **error_out)
 
   g_return_val_if_fail (store != NULL, -1);
 
+  /* The schema uses UNIQUE NULLS NOT DISTINCT (PostgreSQL 15). */
+  if (PQserverVersion (store->conn) < STORE_MIN_SERVER_VERSION)
+    {
+      int v = PQserverVersion (store->conn);
+
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
+                   "PostgreSQL %d.%d is too old: the bounce schema needs %d or later",
+                   v / 10000, v % 10000, STORE_MIN_SERVER_VERSION / 10000);
+      return -1;
+    }
   /* Up to date is the common case at every start: answer it without
    * locking, and without needing the right to create anything (a worker
    * may run as bounced_ingest). */
