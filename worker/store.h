@@ -64,7 +64,10 @@ char *store_resolve_conninfo (const char *db_option, GError **error_out);
 Store *store_open (const char *conninfo, GError **error_out);
 
 /* Applies the pending migrations of sql/ (under an advisory lock, so that
- * concurrent workers never race); returns how many were applied, or -1. */
+ * concurrent workers never race); returns how many were applied, or -1 with
+ * @error_out set: STORE_ERROR_FAILED naming the migration that failed (it
+ * and the others of this call are rolled back), STORE_ERROR_UNAVAILABLE,
+ * or STORE_ERROR_CONFIG for a server older than PostgreSQL 15. */
 int store_migrate (Store *store, GError **error_out);
 
 /**
