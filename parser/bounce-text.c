@@ -184,7 +184,7 @@ bounce_text_address_equal (const char *a, const char *b)
 /* ASCII lower case by table: this search runs over every notice body for
  * every marker phrase, and g_ascii_tolower() calls dominated the profile. */
 static const unsigned char lower[256] = {
-#define L(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define L(c) ((unsigned char) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c)))
 #define R4(b) L (b), L (b + 1), L (b + 2), L (b + 3)
 #define R16(b) R4 (b), R4 (b + 4), R4 (b + 8), R4 (b + 12)
 #define R64(b) R16 (b), R16 (b + 16), R16 (b + 32), R16 (b + 48)
