@@ -8,8 +8,12 @@
  *
  * Build: CC=clang meson setup build-fuzz -Dfuzz=true \
  *          -Db_sanitize=address,undefined -Db_lundef=false
- * Run:   build-fuzz/tests/fuzz/fuzz-parse -max_len=8192 \
- *          tests/fuzz/corpus-work tests/fuzz/corpus
+ * Run:   mkdir -p build-fuzz/corpus-work
+ *        nice build-fuzz/tests/fuzz/fuzz-parse -max_len=8192 \
+ *          -dict=tests/fuzz/fuzz-parse.dict -max_total_time=900 \
+ *          build-fuzz/corpus-work tests/fuzz/corpus
+ * (new inputs go to the first directory; keep a crash input you fix as a
+ * seed in tests/fuzz/corpus.)
  */
 #include "bounce-private.h"
 
