@@ -698,6 +698,89 @@ diagnostics_from_notice (BounceReport *report, Walk *w)
     }
 }
 
+/* ---- the SMTP command a reply answered ----------------------------------- */
+
+/* Lines of a recipient's paragraph searched for the command. */
+#define NOTICE_COMMAND_MAX_LINES 8
+
+/* How MTAs say, in the human-readable part, which command the remote reply
+ * answered (Postfix: "(in reply to RCPT TO command)"; Exim: "SMTP error
+ * from remote mail server after RCPT TO:<...>"), and the verb reported
+ * (RFC 5321 section 4.1.1; CONNECT is the greeting). */
+static const struct {
+  const char *phrase;
+  const char *command;
+} notice_commands[] = {
+  { "in reply to rcpt to command", "RCPT" },
+  { "in reply to end of data command", "DATA" },
+  { "in reply to data command", "DATA" },
+  { "in reply to mail from command", "MAIL" },
+  { "in reply to ehlo command", "EHLO" },
+  { "in reply to helo command", "HELO" },
+  { "error from remote mail server after rcpt to", "RCPT" },
+  { "error from remote mail server after end of data", "DATA" },
+  { "error from remote mail server after mail from", "MAIL" },
+  { "error from remote mail server after ehlo", "EHLO" },
+  { "error from remote mail server after helo", "HELO" },
+  { "error from remote mail server after initial connection", "CONNECT" },
+};
+
+/* The command named in the paragraph that names @address: from the line
+ * that names it to the next blank line.  The first paragraph that names
+ * one decides; within it, the earliest phrase. */
+static const char *
+notice_command_for (const char *body, gsize len, const char *address)
+{
+  const char *p = body;
+
+  while ((p = bounce_text_find (p, (gssize) (len - (gsize) (p - body)), address)) != NULL)
+    {
+      gsize pos = (gsize) (p - body);
+      gsize end = pos;
+      const char *line;
+      gsize line_len;
+      const char *best = NULL;
+      gsize best_at = G_MAXSIZE;
+
+      for (int n = 0; n < NOTICE_COMMAND_MAX_LINES
+           && bounce_text_next_line (body, len, &end, &line, &line_len)
+           && (n == 0 || line_len > 0); n++)
+        ;
+      for (gsize i = 0; i < G_N_ELEMENTS (notice_commands); i++)
+        {
+          const char *at = bounce_text_find (p, (gssize) (end - pos), notice_commands[i].phrase);
+
+          if (at != NULL && (gsize) (at - p) < best_at)
+            {
+              best = notice_commands[i].command;
+              best_at = (gsize) (at - p);
+            }
+        }
+      if (best != NULL)
+        return best;
+      p += strlen (address);
+    }
+  return NULL;
+}
+
+/* A DSN has no field for the command a reply answered; the human-readable
+ * part often says it, and it tells whose fault a refusal is (a "user
+ * unknown" at RCPT TO is about the recipient, after DATA about the
+ * message). */
+static void
+commands_from_notice (BounceReport *report, Walk *w)
+{
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
+
+      if (rcpt->recipient == NULL || rcpt->command != NULL)
+        continue;
+      ensure_body (w);
+      rcpt->command = notice_command_for (w->body->str, w->body->len, rcpt->recipient);
+    }
+}
+
 /* ---- the entry point ---------------------------------------------------- */
 
 static void
@@ -846,6 +929,7 @@ bounce_report_parse (const char *data, gsize length,
           report->kind = BOUNCE_KIND_DSN;
           report->format = "rfc3464";
           diagnostics_from_notice (report, &w);
+          commands_from_notice (report, &w);
         }
     }
   else if (w.in_report && w.report_type != NULL

@@ -67,6 +67,9 @@ typedef struct {
  * @reply_code: SMTP reply code "550", or NULL.
  * @diagnostic_type: "smtp", "x-unix", ... (lower case) or NULL.
  * @diagnostic: the diagnostic text, unfolded, whitespace collapsed.
+ * @command: the SMTP command the remote reply answered, as the notice's
+ *   human-readable part names it ("RCPT", "DATA", "MAIL", "EHLO", "HELO",
+ *   "CONNECT"; static string), or NULL.
  * @remote_mta: host name or address from Remote-MTA, or NULL.
  * @last_attempt, @will_retry_until: ISO 8601 times, or NULL.
  * @final_log_id: Final-Log-ID, or NULL.
@@ -85,6 +88,7 @@ typedef struct {
   const char *reply_code;
   const char *diagnostic_type;
   const char *diagnostic;
+  const char *command;
   const char *remote_mta;
   const char *last_attempt;
   const char *will_retry_until;

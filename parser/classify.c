@@ -884,6 +884,25 @@ lower_text (char *out, const char *in, gsize len)
   return w;
 }
 
+/* The command of BounceRecipient.command ("RCPT"), or ANY. */
+static ClassifyCommand
+command_named (const char *name)
+{
+  static const struct {
+    const char *name;
+    ClassifyCommand command;
+  } names[] = {
+    { "CONNECT", CLASSIFY_COMMAND_CONNECT }, { "EHLO", CLASSIFY_COMMAND_HELO },
+    { "HELO", CLASSIFY_COMMAND_HELO }, { "MAIL", CLASSIFY_COMMAND_MAIL },
+    { "RCPT", CLASSIFY_COMMAND_RCPT }, { "DATA", CLASSIFY_COMMAND_DATA },
+  };
+
+  for (gsize i = 0; name != NULL && i < G_N_ELEMENTS (names); i++)
+    if (g_ascii_strcasecmp (names[i].name, name) == 0)
+      return names[i].command;
+  return CLASSIFY_COMMAND_ANY;
+}
+
 /* Evidence longer than this is cut (local rules name a file path). */
 #define EVIDENCE_MAX 512
 
@@ -951,6 +970,10 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   /* The command cues come with the built-in scan; local rules with a
    * command condition need them first. */
   scan (&f, b->matcher, b->phrases);
+  /* The diagnostic's own words first: a notice's paragraph may sum up
+   * several replies.  Otherwise what the notice said the reply answered. */
+  if (f.command == CLASSIFY_COMMAND_ANY)
+    f.command = command_named (r->command);
 
   /* 3. Local rules. */
   if (rules != NULL && rules->rules->len > 0)

@@ -113,6 +113,7 @@ report_json_append (GString *out, const char *source, const char *sha256,
       member (out, "reply_code", r->reply_code, FALSE);
       member (out, "diagnostic_type", r->diagnostic_type, FALSE);
       member (out, "diagnostic", r->diagnostic, FALSE);
+      member (out, "command", r->command, FALSE);
       member (out, "remote_mta", r->remote_mta, FALSE);
       member (out, "last_attempt", r->last_attempt, FALSE);
       member (out, "will_retry_until", r->will_retry_until, FALSE);
