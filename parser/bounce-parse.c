@@ -705,7 +705,8 @@ diagnostics_from_notice (BounceReport *report, Walk *w)
 
 /* How MTAs say, in the human-readable part, which command the remote reply
  * answered (Postfix: "(in reply to RCPT TO command)"; Exim: "SMTP error
- * from remote mail server after RCPT TO:<...>"), and the verb reported
+ * from remote mail server after RCPT TO:<...>"; GMX: "SMTP error from
+ * remote server after RCPT command"), and the verb reported
  * (RFC 5321 section 4.1.1; CONNECT is the greeting). */
 static const struct {
   const char *phrase;
@@ -723,6 +724,9 @@ static const struct {
   { "error from remote mail server after ehlo", "EHLO" },
   { "error from remote mail server after helo", "HELO" },
   { "error from remote mail server after initial connection", "CONNECT" },
+  { "error from remote server after rcpt command", "RCPT" },
+  { "error from remote server after mail command", "MAIL" },
+  { "error from remote server after data command", "DATA" },
 };
 
 /* The command named in the paragraph that names @address: from the line
@@ -986,6 +990,7 @@ bounce_report_parse (const char *data, gsize length,
               return NULL;
             }
           report->kind = BOUNCE_KIND_LEGACY;
+          commands_from_notice (report, &w);
         }
     }
 

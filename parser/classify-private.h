@@ -28,6 +28,9 @@ enum {
   CLASSIFY_WEAK = 1 << 0,
   /* The phrase must not touch a letter or digit on either side. */
   CLASSIFY_WORD = 1 << 1,
+  /* The phrase must follow a host name ("mx.example.com does not
+   * exist"): a word with a dot and no '@' just before it. */
+  CLASSIFY_AFTER_HOST = 1 << 2,
 };
 
 /* Priorities of phrase rules: among the rules whose phrase occurs, the
@@ -52,7 +55,7 @@ enum {
  *   remote MTA, the reporting MTA or the recipient's domain.
  * @command: the SMTP command the diagnostic must answer, or ANY.
  * @priority: CLASSIFY_P_*.
- * @flags: CLASSIFY_WEAK, CLASSIFY_WORD.
+ * @flags: CLASSIFY_WEAK, CLASSIFY_WORD, CLASSIFY_AFTER_HOST.
  */
 typedef struct {
   const char *name;

@@ -26,6 +26,7 @@
 #define PROVIDER .priority = CLASSIFY_P_PROVIDER
 #define WEAK .flags = CLASSIFY_WEAK
 #define WORD .flags = CLASSIFY_WORD
+#define AFTER_HOST .flags = CLASSIFY_AFTER_HOST
 #define P(name_, reason_, phrase_, ...) \
   { .name = name_, .reason = reason_, .phrase = phrase_, __VA_ARGS__ }
 
@@ -141,6 +142,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("exchange-nonexistent-domain", "hostunknown", "nonexistentdomain", PROVIDER),
   P ("nonexistent-domain", "hostunknown", "nonexistent domain"),
   P ("domain-name-incorrect", "hostunknown", "domain name in the email address is incorrect", PROVIDER),
+  /* "553 mail.example.com does not exist": a server naming the domain it
+   * cannot find. */
+  P ("named-host-does-not-exist", "hostunknown", "does not exist", AFTER_HOST),
 
   /* ---- hasmoved -------------------------------------------------------- */
   P ("mailbox-has-moved", "hasmoved", "mailbox has moved"),
@@ -589,6 +593,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("incorrectly-configured", "systemerror", "incorrectly configured"),
   P ("after-multiple-retries", "systemerror", "unable to deliver message after multiple retries"),
   P ("mail-loop", "systemerror", "mail loop"),
+  /* Mailing list managers (fml) refuse a Message-ID they have already
+   * seen: the guard against a mail loop. */
+  P ("duplicated-message-id", "systemerror", "duplicated message-id"),
   P ("forwarding-loop", "systemerror", "forwarding loop"),
   P ("interrupted-system-call", "systemerror", "interrupted system call"),
   P ("internal-resource-unavailable", "systemerror", "internal resource temporarily unavailable"),
@@ -842,6 +849,16 @@ const ClassifyRefinement classify_refinements[] = {
     .status = "x.7.x", .no_command = TRUE },
   { .name = "policy-code", .rule = "invalid-address", .from = "userunknown", .to = "filtered",
     .status = "x.7.x", .no_command = TRUE },
+  /* A mailbox-status code (RFC 3463 x.2.x: the mailbox exists, in some
+   * state) with "user unknown" wording and no command named: the code and
+   * the text disagree, and nothing shows the address was refused at RCPT
+   * TO; the refusal is the receiving filter's, not proof of a dead
+   * address. */
+  { .name = "mailbox-status-code", .from = "userunknown", .to = "filtered", .status = "x.2.x",
+    .no_command = TRUE },
+  /* A DNS failure reported under a transient class (4.x.x, RFC 3463 2):
+   * the lookup failed this time, the domain is not shown not to exist. */
+  { .name = "transient-dns", .from = "hostunknown", .to = "networkerror", .status = "4.x.x" },
   /* x.4.7 says the queue lifetime ran out: a refused or reset connection
    * was why each attempt failed, the expiry is why the message did. */
   { .name = "queue-expired", .from = "networkerror", .to = "expired", .status = "x.4.7" },

@@ -51,7 +51,7 @@
 /* Changes whenever a stored outcome could be classified differently:
  * rules added, removed or reordered, or the decision order changed.  The
  * form is the date of the change and a serial number for that day. */
-#define CLASSIFIER_VERSION "2026.11.23.4"
+#define CLASSIFIER_VERSION "2026.11.23.5"
 
 /* Bytes of a diagnostic examined; providers put the cause in the first
  * lines, and a bounded scan keeps hostile input cheap. */
@@ -270,6 +270,26 @@ is_word_byte (char c)
   return g_ascii_isalnum (c) || (guchar) c >= 0x80;
 }
 
+/* Whether a host name ends just before @start, after one space: a word of
+ * letters, digits, '-' and '.', with a dot inside, ending in a letter
+ * (a top-level label), not the domain of a mail address. */
+static gboolean
+host_before (const char *text, gsize start)
+{
+  gsize end, i;
+
+  if (start < 2 || text[start - 1] != ' ')
+    return FALSE;
+  end = start - 1;
+  i = end;
+  while (i > 0 && (g_ascii_isalnum (text[i - 1]) || text[i - 1] == '-' || text[i - 1] == '.'))
+    i--;
+  if (i == end || text[i] == '.' || !g_ascii_isalpha (text[end - 1])
+      || memchr (text + i, '.', end - i) == NULL)
+    return FALSE;
+  return i == 0 || (text[i - 1] != '@' && !is_word_byte (text[i - 1]));
+}
+
 /* Whether @rule's phrase occurs with its part 0 ending at @end: the word
  * boundaries hold and the later parts follow in order. */
 static gboolean
@@ -281,6 +301,8 @@ phrase_verify (const Facts *f, const Rule *rule, gsize end)
   if ((rule->flags & CLASSIFY_WORD) != 0
       && ((start > 0 && is_word_byte (f->text[start - 1]))
           || (end < f->len && is_word_byte (f->text[end]))))
+    return FALSE;
+  if ((rule->flags & CLASSIFY_AFTER_HOST) != 0 && !host_before (f->text, start))
     return FALSE;
   for (guint k = 1; k < rule->n_parts; k++)
     {

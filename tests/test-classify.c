@@ -27,6 +27,7 @@ typedef struct {
   const char *remote_mta;
   const char *recipient;
   const char *format;
+  const char *command;       /* as the notice names it (BounceRecipient.command) */
   const char *reason;        /* expected */
   gboolean hard;
   const char *evidence;      /* expected, or NULL for "no evidence" */
@@ -47,6 +48,7 @@ report_for (const Case *c, BounceRecipient **rcpt_out)
   r->diagnostic = bounce_report_str (report, c->diagnostic);
   r->diagnostic_type = bounce_report_str (report, c->diagnostic_type);
   r->remote_mta = bounce_report_str (report, c->remote_mta);
+  r->command = bounce_report_str (report, c->command);
   *rcpt_out = r;
   return report;
 }
@@ -85,7 +87,8 @@ static const Case order_cases[] = {
   { "2.x.x status with a non-standard action", .kind = BOUNCE_KIND_DSN, .action = "deliverable",
     .status = "2.1.5", .reply = "250", .diagnostic = "250 2.1.5 Ok",
     .reason = "delivered", .evidence = "status:2.1.5" },
-  { "text beats code: a 5.2.1 naming an unknown user", FAILED, .status = "5.2.1", .reply = "550",
+  { "text beats code: a 5.2.1 naming an unknown user at RCPT TO (the notice says so)", FAILED,
+    .status = "5.2.1", .reply = "550", .command = "RCPT",
     .diagnostic = "550 5.2.1 <u@example.org>: Recipient address rejected: User unknown in relay recipient table",
     .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:user-unknown" },
   { "text beats code: a 5.1.1 that is really a full mailbox", FAILED, .status = "5.1.1",
@@ -195,6 +198,38 @@ static const Case command_cases[] = {
   { "policy code with 'user unknown' in reply to RCPT TO stays userunknown", FAILED, .status = "5.7.1",
     .reply = "550", .diagnostic = "SMTP error from remote mail server after RCPT TO:<u@example.org>: 550 5.7.1 User unknown",
     .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:user-unknown" },
+  { "mailbox-status code (x.2.1) with 'User Unknown' and no command: a filter's answer", FAILED,
+    .status = "5.2.1", .reply = "550", .diagnostic = "550 5.2.1 <u@example.org>... User Unknown",
+    .reason = "filtered", .evidence = "diagnostic:user-unknown/mailbox-status-code" },
+  { "Exim: x.2.1 'User Unknown' after RCPT TO stays userunknown", FAILED,
+    .status = "5.2.1", .reply = "550",
+    .diagnostic = "SMTP error from remote mail server after RCPT TO:<u@example.org>: 550 5.2.1 <u@example.org>... User Unknown",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:user-unknown" },
+  { "the notice's command decides when the diagnostic names none: MAIL FROM", FAILED,
+    .status = "5.7.1", .reply = "550", .command = "MAIL", .diagnostic = "550 5.7.1 Access denied",
+    .reason = "rejected", .evidence = "command:mail" },
+  { "the notice's command: refused after EHLO", FAILED, .status = "5.0.0", .reply = "550",
+    .command = "EHLO", .diagnostic = "550 Rejected", .reason = "blocked", .evidence = "command:helo" },
+  { "the diagnostic's own command cue wins over the notice's", FAILED, .status = "5.0.0",
+    .reply = "550", .command = "RCPT",
+    .diagnostic = "host mx.example.org[192.0.2.2] said: 550 User unknown (in reply to end of DATA command)",
+    .reason = "filtered", .evidence = "diagnostic:user-unknown/after-data" },
+  { "Gmail-style NXDOMAIN under a transient 4.0.0: networkerror, soft", FAILED, .status = "4.0.0",
+    .diagnostic = "DNS Error: 1234 DNS type 'mx' lookup of typo.example responded with code NXDOMAIN Domain name not found: typo.example",
+    .reason = "networkerror", .evidence = "diagnostic:domain-name-not-found/transient-dns" },
+  { "NXDOMAIN under a permanent 5.x.x status stays hostunknown", FAILED, .status = "5.0.0",
+    .diagnostic = "DNS Error: 1234 DNS type 'mx' lookup of typo.example responded with code NXDOMAIN Domain name not found: typo.example",
+    .reason = "hostunknown", .hard = TRUE, .evidence = "diagnostic:domain-name-not-found" },
+  { "a server naming the host that does not exist", FAILED, .reply = "553",
+    .diagnostic = "SMTP error from remote mail server after end of data: 553 mail.example.com does not exist",
+    .reason = "hostunknown", .hard = TRUE, .evidence = "diagnostic:named-host-does-not-exist" },
+  { "an address that 'does not exist' is no host name", FAILED, .reply = "553",
+    .diagnostic = "553 u@example.com does not exist", .reason = "onhold", .evidence = NULL },
+  { "a word without a dot that 'does not exist' is no host name", FAILED, .reply = "553",
+    .diagnostic = "553 folder does not exist", .reason = "onhold", .evidence = NULL },
+  { "fml: a Message-ID seen before (loop guard)", .kind = BOUNCE_KIND_LEGACY, .action = "failed",
+    .diagnostic = "Duplicated Message-ID in <m1@example.org>.", .reason = "systemerror",
+    .evidence = "diagnostic:duplicated-message-id" },
   { "empty address after DATA: ' : User unknown'", FAILED, .status = "5.0.0", .reply = "550",
     .diagnostic = "550 : User unknown", .reason = "filtered",
     .evidence = "diagnostic:docomo-after-data-user-unknown" },
@@ -335,7 +370,8 @@ test_every_phrase_rule (void)
           remote = g_strconcat ("mx.", hosts[0], NULL);
         }
       /* A phrase may start with a blank: put a reply code before it. */
-      diagnostic = g_strdup_printf ("%s%s550%s%s", cue ? cue : "", cue ? ": " : "",
+      diagnostic = g_strdup_printf ("%s%s550%s%s%s", cue ? cue : "", cue ? ": " : "",
+                                    (rule->flags & CLASSIFY_AFTER_HOST) ? " mx.example.net" : "",
                                     phrase[0] == ' ' ? "" : " ", phrase);
       c.status = status;
       c.reply = reply;
