@@ -849,6 +849,12 @@ const ClassifyRefinement classify_refinements[] = {
     .status = "x.7.x", .no_command = TRUE },
   { .name = "policy-code", .rule = "invalid-address", .from = "userunknown", .to = "filtered",
     .status = "x.7.x", .no_command = TRUE },
+  /* RFC 5321 4.2.2 suggests "mailbox unavailable" for any 550 ("mailbox
+   * not found, no access, or command rejected for policy reasons"): alone,
+   * without a mailbox-address code (x.1.x) or RCPT TO, it does not show
+   * the address is dead. */
+  { .name = "generic-text", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
+    .status_not = "x.1.x", .no_command = TRUE },
   /* A mailbox-status code (RFC 3463 x.2.x: the mailbox exists, in some
    * state) with "user unknown" wording and no command named: the code and
    * the text disagree, and nothing shows the address was refused at RCPT
