@@ -65,6 +65,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("not-a-valid-mailbox", "userunknown", "not a valid mailbox"),
   P ("not-a-valid-user", "userunknown", "is not a valid user"),
   P ("no-mailbox-here", "userunknown", "no mailbox here by that name"),
+  /* mail.local(8), the local delivery program of Sendmail systems: the
+   * mailbox host itself says the user does not exist. */
+  P ("mail-local-unknown-user", "userunknown", "mail.local: unknown user", HIGH),
   P ("user-not-listed", "userunknown", "user not listed", PROVIDER),
   P ("not-our-customer", "userunknown", "not our customer"),
   P ("no-account-by-that-name", "userunknown", "no account by that name"),

@@ -259,6 +259,19 @@ starts_with_code (const char *s, gsize n)
          && g_ascii_isdigit (s[2]) && (s[3] == ' ' || s[3] == '-');
 }
 
+/* Whether @s is "program: text", a delivery program's message: a name of
+ * letters, digits, '.', '_' or '-' and a colon, as mail.local and procmail
+ * print them. */
+static gboolean
+local_mailer_line (const char *s, gsize n)
+{
+  gsize i = 0;
+
+  while (i < n && (g_ascii_isalnum (s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+    i++;
+  return i > 0 && i + 2 < n && s[i] == ':' && s[i + 1] == ' ' && g_ascii_isalpha (s[0]);
+}
+
 static GPtrArray *
 transcript_read (const char *from, const char *end, char **remote_out)
 {
@@ -344,6 +357,14 @@ transcript_read (const char *from, const char *end, char **remote_out)
           g_string_truncate (exchange, 0);
           reply[0] = '\0';
           g_clear_pointer (&rcpt_to, g_free);
+          continue;
+        }
+      /* "mail.local: unknown user: kijitora": a local mailer's own output,
+       * which the verdict that follows reports ("554 <a@b>... Service
+       * unavailable"); it says why. */
+      if (local_mailer_line (s, n))
+        {
+          legacy_text_append (exchange, s, n);
           continue;
         }
       /* "kijitora... Deferred: Connection refused": a local verdict. */
