@@ -260,6 +260,11 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("not-accepting-mail-from", "filtered", "not accepting mail from"),
   P ("has-restricted", "filtered", "has restricted"),
   P ("message-filtered", "filtered", "message filtered"),
+  /* au (EZweb) says this of a recipient its own gateway refused; with no
+   * SMTP reply beside it (a reply's words win, they rank higher), the
+   * refusal is the recipient's reception filter. */
+  P ("au-rejected-no-reply", "filtered", "each of the following recipients was rejected by a remote mail server",
+    .host = "ezweb.ne.jp|au.com", LOW),
   P ("docomo-after-data-user-unknown", "filtered", " : user unknown", HIGH),
 
   /* ---- rejected: the sender was refused --------------------------------- */
