@@ -966,7 +966,22 @@ bounce_report_parse (const char *data, gsize length,
             }
         }
 
-      if (!legacy_is_daemon_notice (&view) && kinds_is_auto_reply (&view))
+      if (!legacy_is_daemon_notice (&view) && kinds_is_unsubscribe (&view))
+        {
+          g_autofree char *addr = bounce_text_address (from, -1);
+
+          report->kind = BOUNCE_KIND_FEEDBACK;
+          report->format = "unsubscribe";
+          if (addr != NULL)
+            {
+              BounceRecipient *rcpt = bounce_report_add_recipient (report);
+
+              rcpt->recipient = bounce_report_str (report, addr);
+              rcpt->feedback_type = "opt-out";
+              rcpt->diagnostic = bounce_report_str (report, subject);
+            }
+        }
+      else if (!legacy_is_daemon_notice (&view) && kinds_is_auto_reply (&view))
         {
           BounceRecipient *rcpt;
           g_autofree char *addr = bounce_text_address (from, -1);

@@ -143,6 +143,11 @@ gboolean legacy_recognise (BounceReport *report, const BounceView *view);
 
 /* ---- kinds.c: auto-replies and feedback reports ------------------------- */
 
+/* An automatic unsubscribe request (the mailto: form of RFC 2369
+ * List-Unsubscribe: Subject "unsubscribe"; Apple Mail's X-Apple-Unsubscribe):
+ * the recipient opts out, which is feedback, not an auto-reply. */
+gboolean kinds_is_unsubscribe (const BounceView *view);
+
 /* RFC 3834 auto-reply markers and the usual vacation headers/subjects. */
 gboolean kinds_is_auto_reply (const BounceView *view);
 

@@ -67,3 +67,16 @@ kinds_is_auto_reply (const BounceView *view)
       return TRUE;
   return FALSE;
 }
+
+gboolean
+kinds_is_unsubscribe (const BounceView *view)
+{
+  const char *v = bounce_view_header (view, "X-Apple-Unsubscribe");
+  g_autofree char *subject = g_strstrip (g_strdup (view->subject));
+
+  if (v != NULL && bounce_text_find (v, -1, "true") != NULL)
+    return TRUE;
+  /* RFC 2369 section 3.2: a mailto: List-Unsubscribe is answered by mail
+   * whose subject is the word "unsubscribe". */
+  return g_ascii_strcasecmp (subject, "unsubscribe") == 0;
+}
