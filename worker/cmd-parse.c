@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "input-walk.h"
 #include "msgfile.h"
+#include "parser-options.h"
 #include "report-json.h"
 
 #include <stdio.h>
@@ -137,57 +138,49 @@ int
 cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
 {
   g_autofree char *format_name = NULL;
-  g_autofree char *campaign = NULL;
-  g_autofree char *rules_path = NULL;
   g_auto(GStrv) inputs = NULL;
-  gint64 max_size = -1, max_depth = -1, max_rcpts = -1, max_field = -1, threads = 0;
+  gint64 threads = 0;
   GOptionEntry entries[] = {
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format_name,
       "Output format: jsonl (default), json or table", "FORMAT" },
-    { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &campaign,
-      "Header of the returned message that names the campaign (default X-Campaign-ID)", "NAME" },
-    { "rules", 0, 0, G_OPTION_ARG_FILENAME, &rules_path,
-      "Local classification rules, consulted before the built-in ones", "FILE" },
-    { "max-message-size", 0, 0, G_OPTION_ARG_INT64, &max_size,
-      "Largest message read, in bytes (default 33554432)", "BYTES" },
-    { "max-mime-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
-      "Deepest MIME nesting accepted (default 32)", "N" },
-    { "max-recipients", 0, 0, G_OPTION_ARG_INT64, &max_rcpts,
-      "Most recipients accepted in one report (default 10000)", "N" },
-    { "max-field-length", 0, 0, G_OPTION_ARG_INT64, &max_field,
-      "Longest field value kept, in bytes; longer ones are truncated (default 65536)", "BYTES" },
     { "threads", 'j', 0, G_OPTION_ARG_INT64, &threads,
-      "Parsing threads (default: one per core)", "N" },
+      "Parsing threads (default: the configuration's, else one per core)", "N" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, "FILE|DIR..." },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("FILE|DIR... - print what bounce messages say");
   g_autoptr(GError) error = NULL;
   g_autoptr(BounceRules) rules = NULL;
+  g_autoptr(Config) config = config_new ();
   g_autoptr(InputWalk) walk = NULL;
   g_autoptr(GQueue) window = g_queue_new ();
   BounceSettings settings = *base_settings;
+  ParserOptions options;
   Shared shared = { 0 };
   GThreadPool *pool;
   Batch *batch = NULL;
   guint failures = 0, window_max;
   gboolean first = TRUE;
   char *path;
+  int status = 2;
 
+  parser_options_init (&options);
   g_option_context_add_main_entries (context, entries, NULL);
+  parser_options_add (&options, context);
   g_option_context_set_summary (context,
     "Prints one JSON object per input file (see bounced(1), OUTPUT).\n"
     "A directory is read recursively (Maildir cur/ and new/ included);\n"
-    "\"-\" reads standard input.");
+    "\"-\" reads standard input.  The configuration file gives the\n"
+    "campaign header, rules files and limits unless options say otherwise.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("bounced parse: %s\n", error->message);
-      return 2;
+      goto out;
     }
   if (inputs == NULL || inputs[0] == NULL)
     {
       g_printerr ("bounced parse: no input given\nTry \"bounced parse --help\".\n");
-      return 2;
+      goto out;
     }
   if (format_name == NULL || strcmp (format_name, "jsonl") == 0)
     shared.format = FORMAT_JSONL;
@@ -198,35 +191,21 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
   else
     {
       g_printerr ("bounced parse: unknown format \"%s\" (use jsonl, json or table)\n", format_name);
-      return 2;
+      goto out;
     }
-  if (campaign != NULL)
-    settings.campaign_header = campaign;
-  if (max_size == 0 || max_depth == 0 || max_rcpts == 0 || max_field == 0 || threads < 0
-      || max_size < -1 || max_depth < -1 || max_rcpts < -1 || max_field < -1)
+  if (threads < 0)
     {
       g_printerr ("bounced parse: limits must be positive numbers\n");
-      return 2;
+      goto out;
     }
-  if (max_size > 0)
-    settings.max_message_size = (gsize) max_size;
-  if (max_depth > 0)
-    settings.max_mime_depth = (guint) MIN (max_depth, 100000);
-  if (max_field > 0)
-    settings.max_field_length = (gsize) max_field;
-  if (max_rcpts > 0)
-    settings.max_recipients = (guint) MIN (max_rcpts, G_MAXUINT);
-  if (rules_path != NULL)
+  if (!parser_options_configure (&options, config, &error)
+      || !config_parse_settings (config, &settings, &rules, &error))
     {
-      rules = bounce_rules_new ();
-      if (!bounce_rules_load (rules, rules_path, &error))
-        {
-          g_printerr ("bounced parse: %s\n", error->message);
-          return 2;
-        }
-      settings.rules = rules;
+      g_printerr ("bounced parse: %s\n", error->message);
+      goto out;
     }
-
+  if (threads == 0)
+    threads = config->threads;
   if (threads == 0)
     threads = g_get_num_processors ();
   shared.settings = &settings;
@@ -279,7 +258,11 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
   if (fflush (stdout) != 0 || ferror (stdout))
     {
       g_printerr ("bounced parse: could not write output\n");
-      return 1;
+      status = 1;
+      goto out;
     }
-  return failures > 0 ? 1 : 0;
+  status = failures > 0 ? 1 : 0;
+out:
+  parser_options_clear (&options);
+  return status;
 }

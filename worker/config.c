@@ -40,6 +40,7 @@ static const ConfigKey config_keys[] = {
   { "max-message-size", KEY_SIZE, G_STRUCT_OFFSET (Config, max_message_size), 1 },
   { "max-mime-depth", KEY_COUNT, G_STRUCT_OFFSET (Config, max_mime_depth), 1 },
   { "max-recipients", KEY_COUNT, G_STRUCT_OFFSET (Config, max_recipients), 1 },
+  { "max-field-length", KEY_SIZE, G_STRUCT_OFFSET (Config, max_field_length), 1 },
   { "threads", KEY_COUNT, G_STRUCT_OFFSET (Config, threads), 0 },
   { "max-wait", KEY_COUNT, G_STRUCT_OFFSET (Config, max_wait), 0 },
   { "rescan-interval", KEY_COUNT, G_STRUCT_OFFSET (Config, rescan_interval), 1 },
@@ -58,6 +59,7 @@ config_new (void)
   config->max_message_size = BOUNCE_DEFAULT_MAX_MESSAGE_SIZE;
   config->max_mime_depth = BOUNCE_DEFAULT_MAX_MIME_DEPTH;
   config->max_recipients = BOUNCE_DEFAULT_MAX_RECIPIENTS;
+  config->max_field_length = BOUNCE_DEFAULT_MAX_FIELD_LENGTH;
   config->max_wait = CONFIG_DEFAULT_MAX_WAIT;
   config->rescan_interval = CONFIG_DEFAULT_RESCAN_INTERVAL;
   config->soft_bounce_count = CONFIG_DEFAULT_SOFT_BOUNCE_COUNT;
@@ -238,6 +240,7 @@ config_parse_settings (const Config *config, BounceSettings *settings,
   settings->max_message_size = config->max_message_size;
   settings->max_mime_depth = config->max_mime_depth;
   settings->max_recipients = config->max_recipients;
+  settings->max_field_length = config->max_field_length;
   if (config->campaign_header != NULL)
     settings->campaign_header = config->campaign_header;
   *rules_out = files->len > 0 ? g_steal_pointer (&rules) : NULL;

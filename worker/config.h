@@ -59,6 +59,7 @@ typedef struct {
   gsize max_message_size;
   guint max_mime_depth;
   guint max_recipients;
+  gsize max_field_length;
   guint threads;          /* 0: one per core */
   guint max_wait;
   guint rescan_interval;
