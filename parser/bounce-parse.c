@@ -238,11 +238,17 @@ part_text (GMimeObject *object, gsize *len_out)
   if (charset != NULL && g_ascii_strcasecmp (charset, "utf-8") != 0
       && g_ascii_strcasecmp (charset, "us-ascii") != 0)
     {
-      gsize written = 0;
-      utf8 = g_convert (raw, (gssize) len, "UTF-8", g_mime_charset_iconv_name (charset),
-                        NULL, &written, NULL);
-      if (utf8 != NULL)
-        return normalise_line_ends (utf8, written, len_out);
+      /* GMime keeps a cache of iconv descriptors: opening one per part
+       * (g_convert) loads conversion modules again every time. */
+      iconv_t cd = g_mime_iconv_open ("UTF-8", charset);
+
+      if (cd != (iconv_t) -1)
+        {
+          utf8 = g_mime_iconv_strndup (cd, raw, len);
+          g_mime_iconv_close (cd);
+          if (utf8 != NULL)
+            return normalise_line_ends (utf8, strlen (utf8), len_out);
+        }
     }
   if (g_utf8_validate_len (raw, len, NULL))
     {
