@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "bounced-config.h"
 #include "config.h"
+#include "parser-options.h"
 #include "ingest.h"
 #include "maildir.h"
 #include "store.h"
@@ -362,22 +363,16 @@ static int
 cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *base_settings)
 {
   const char *name = mode == MODE_INGEST ? "ingest" : "watch";
-  g_autofree char *config_path = NULL;
   g_autofree char *db = NULL;
   g_autofree char *done_folder = NULL;
   g_autofree char *other_folder = NULL;
   g_autofree char *failed_folder = NULL;
-  g_autofree char *campaign = NULL;
   g_autofree char *verp_pattern = NULL;
-  g_auto(GStrv) rules_files = NULL;
   g_auto(GStrv) maildirs = NULL;
-  gint64 batch_size = -1, max_size = -1, max_depth = -1, max_rcpts = -1, threads = -1;
+  gint64 batch_size = -1, threads = -1;
   gint64 max_wait = -1, rescan_interval = -1;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Configuration file (default $BOUNCED_CONFIG, else " BOUNCED_SYSCONFDIR
-      "/bounced/bounced.conf if it exists)", "FILE" },
     { "db", 'd', 0, G_OPTION_ARG_STRING, &db,
       "PostgreSQL connection string or URI (default: $BOUNCED_DB, $DATABASE_URL, PG* variables, "
       "else a private cluster)", "CONNINFO" },
@@ -389,19 +384,9 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       "Folder for mail that cannot be parsed (default .Failed)", ".FOLDER" },
     { "batch-size", 'b', 0, G_OPTION_ARG_INT64, &batch_size,
       "Messages per database transaction (default 1000)", "N" },
-    { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &campaign,
-      "Header of the returned message that names the campaign (default X-Campaign-ID)", "NAME" },
     { "verp-pattern", 0, 0, G_OPTION_ARG_STRING, &verp_pattern,
       "Return path carrying the campaign, e.g. bounces+{campaign}.{id}@example.com "
       "(used when the returned message has no campaign header)", "PATTERN" },
-    { "rules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_files,
-      "Local classification rules (repeatable), consulted before the built-in ones", "FILE" },
-    { "max-message-size", 0, 0, G_OPTION_ARG_INT64, &max_size,
-      "Largest message read, in bytes (default 33554432)", "BYTES" },
-    { "max-mime-depth", 0, 0, G_OPTION_ARG_INT64, &max_depth,
-      "Deepest MIME nesting accepted (default 32)", "N" },
-    { "max-recipients", 0, 0, G_OPTION_ARG_INT64, &max_rcpts,
-      "Most recipients accepted in one report (default 10000)", "N" },
     { "threads", 'j', 0, G_OPTION_ARG_INT64, &threads,
       "Parsing threads (default: one per core)", "N" },
     { "max-wait", 0, 0, G_OPTION_ARG_INT64, &max_wait,
@@ -418,6 +403,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(Config) config = config_new ();
+  g_auto(ParserOptions) options = { 0 };
   g_autoptr(BounceRules) rules = NULL;
   g_autoptr(Verp) verp = NULL;
   g_autoptr(Ingest) ingest = NULL;
@@ -432,7 +418,9 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   context = g_option_context_new (mode == MODE_INGEST
                                   ? "- store the bounces of Maildirs in PostgreSQL, then exit"
                                   : "- store bounces as they arrive, until stopped");
+  parser_options_init (&options);
   g_option_context_add_main_entries (context, entries, NULL);
+  parser_options_add (&options, context);
   g_option_context_set_summary (context, mode == MODE_INGEST
     ? "Reads new/ and the unflagged messages of cur/ of each MAILDIR, stores what\n"
       "they say in PostgreSQL, then moves each message: bounces to cur/ with the S\n"
@@ -455,34 +443,21 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_log_set_writer_func (log_writer, NULL, NULL);
 
   /* Configuration: file, then environment, then command line. */
-  {
-    const char *env = g_getenv ("BOUNCED_CONFIG");
-    gboolean explicit = config_path != NULL || (env != NULL && *env != '\0');
-    g_autofree char *path = config_path ? g_strdup (config_path) : config_default_file ();
-
-    if (!config_load_file (config, path, explicit, &error))
-      {
-        g_printerr ("bounced %s: %s\n", name, error->message);
-        return 2;
-      }
-  }
-  config_apply_environment (config);
+  if (!parser_options_configure (&options, config, &error))
+    {
+      g_printerr ("bounced %s: %s\n", name, error->message);
+      return 2;
+    }
 #define OVERRIDE_STRING(field, value) \
   if ((value) != NULL) { g_free (config->field); config->field = g_strdup (value); }
   OVERRIDE_STRING (db, db);
   OVERRIDE_STRING (done_folder, done_folder);
   OVERRIDE_STRING (other_folder, other_folder);
   OVERRIDE_STRING (failed_folder, failed_folder);
-  OVERRIDE_STRING (campaign_header, campaign);
   OVERRIDE_STRING (verp_pattern, verp_pattern);
 #undef OVERRIDE_STRING
-  if (rules_files != NULL)
-    for (guint i = 0; rules_files[i] != NULL; i++)
-      g_ptr_array_add (config->rules_files, g_strdup (rules_files[i]));
-  if (batch_size == 0 || max_size == 0 || max_depth == 0 || max_rcpts == 0
-      || rescan_interval == 0 || batch_size > CONFIG_MAX_BATCH_SIZE || batch_size < -1
-      || max_size < -1 || max_depth < -1 || max_rcpts < -1 || threads < -1 || max_wait < -1
-      || rescan_interval < -1)
+  if (batch_size == 0 || rescan_interval == 0 || batch_size > CONFIG_MAX_BATCH_SIZE
+      || batch_size < -1 || threads < -1 || max_wait < -1 || rescan_interval < -1)
     {
       g_printerr ("bounced %s: limits must be positive numbers (batch size at most %d)\n",
                   name, CONFIG_MAX_BATCH_SIZE);
@@ -490,12 +465,6 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     }
   if (batch_size > 0)
     config->batch_size = (guint) batch_size;
-  if (max_size > 0)
-    config->max_message_size = (gsize) max_size;
-  if (max_depth > 0)
-    config->max_mime_depth = (guint) MIN (max_depth, G_MAXUINT32);
-  if (max_rcpts > 0)
-    config->max_recipients = (guint) MIN (max_rcpts, G_MAXUINT32);
   if (threads >= 0)
     config->threads = (guint) MIN (threads, 1024);
   if (max_wait >= 0)

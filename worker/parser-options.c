@@ -4,6 +4,7 @@
  * same options and the same configuration keys, with one precedence: command
  * line over environment over configuration file over built-in defaults.
  */
+#include "bounced-config.h"
 #include "parser-options.h"
 
 #include <string.h>
@@ -21,7 +22,8 @@ parser_options_add (ParserOptions *options, GOptionContext *context)
 {
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &options->config_path,
-      "Configuration file (default $BOUNCED_CONFIG, else the system one if it exists)", "FILE" },
+      "Configuration file (default $BOUNCED_CONFIG, else " BOUNCED_SYSCONFDIR
+      "/bounced/bounced.conf if it exists)", "FILE" },
     { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &options->campaign,
       "Header of the returned message that names the campaign (default X-Campaign-ID)", "NAME" },
     { "rules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &options->rules_files,

@@ -38,4 +38,6 @@ gboolean parser_options_configure (const ParserOptions *options, Config *config,
 
 void parser_options_clear (ParserOptions *options);
 
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ParserOptions, parser_options_clear)
+
 G_END_DECLS
