@@ -303,6 +303,14 @@ try:
     t.ok(r.returncode == 0 and "1 never ingested" in r.stdout and
          e.q("SELECT count(*) FROM bounce.recipients WHERE address = 'never@example.org'") == "0",
          "a message never ingested is left alone", r.stdout)
+    # The parser options are those of parse and ingest (parser-options.c).
+    r = e.run("reprocess", "-q", "--max-message-size=100", "--max-field-length=64",
+              "--campaign-header=X-Campaign-ID", "--rules=/dev/null", stray)
+    t.ok(r.returncode == 1 and "1 unreadable" in r.stdout and "could not read" in r.stderr,
+         "reprocess takes the parser limits", r.stdout + r.stderr)
+    r = e.run("reprocess", "-q", "--max-recipients=0", stray)
+    t.ok(r.returncode == 2 and "limits must be positive" in r.stderr,
+         "reprocess refuses a limit of 0 like parse and ingest", r.stdout + r.stderr)
 
     # ---- report -----------------------------------------------------------
     r = e.run("report", "--format=json")

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "input-walk.h"
 #include "msgfile.h"
+#include "parser-options.h"
 #include "progress.h"
 #include "report-data.h"
 #include "report-html.h"
@@ -28,29 +29,50 @@
 
 /* ---- common -------------------------------------------------------------- */
 
+/* The options every command here takes.  The configuration file is read
+ * through ParserOptions, as parse and ingest read it; only a command that
+ * parses mail (reprocess) offers the rest of the parser options, the others
+ * just --config. */
 typedef struct {
-  char *config_path;
+  ParserOptions parser;
+  gboolean parses_mail;
   char *db;
 } CommonOptions;
 
 static void
+common_options_init (CommonOptions *o, gboolean parses_mail)
+{
+  parser_options_init (&o->parser);
+  o->parses_mail = parses_mail;
+  o->db = NULL;
+}
+
+static void
 common_options_clear (CommonOptions *o)
 {
-  g_free (o->config_path);
-  g_free (o->db);
+  parser_options_clear (&o->parser);
+  g_clear_pointer (&o->db, g_free);
 }
 
 static void
 common_entries (GOptionContext *ctx, CommonOptions *o)
 {
-  GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_path,
+  GOptionEntry config_entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->parser.config_path,
       "Configuration file (default $BOUNCED_CONFIG, else " "the system bounced.conf)", "FILE" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  GOptionEntry entries[] = {
     { "db", 'd', 0, G_OPTION_ARG_STRING, &o->db,
       "Database connection string or URI (default BOUNCED_DB, DATABASE_URL, PG*, "
       "else the private cluster)", "CONNINFO" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
+
+  if (o->parses_mail)
+    parser_options_add (&o->parser, ctx);
+  else
+    g_option_context_add_main_entries (ctx, config_entries, NULL);
   g_option_context_add_main_entries (ctx, entries, NULL);
 }
 
@@ -75,23 +97,18 @@ parse_options (const char *name, const char *params, const char *summary,
   return TRUE;
 }
 
-/* Loads the configuration (file, environment, --db). */
+/* Loads the configuration (file, environment, the parser options, --db). */
 static Config *
 load_config (const char *name, const CommonOptions *common)
 {
   g_autoptr(Config) config = config_new ();
   g_autoptr(GError) error = NULL;
-  const char *env = g_getenv ("BOUNCED_CONFIG");
-  gboolean explicit = common->config_path != NULL || (env != NULL && *env != '\0');
-  g_autofree char *path = common->config_path ? g_strdup (common->config_path)
-                                              : config_default_file ();
 
-  if (!config_load_file (config, path, explicit, &error))
+  if (!parser_options_configure (&common->parser, config, &error))
     {
       g_printerr ("bounced %s: %s\n", name, error->message);
       return NULL;
     }
-  config_apply_environment (config);
   if (common->db != NULL)
     {
       g_free (config->db);
@@ -142,7 +159,7 @@ valid_day (const char *s)
 static int
 operator_command (int argc, char **argv, const char *action)
 {
-  CommonOptions common = { 0 };
+  CommonOptions common;
   g_autofree char *reason = NULL;
   g_autoptr(Config) config = NULL;
   g_autoptr(Store) store = NULL;
@@ -156,6 +173,7 @@ operator_command (int argc, char **argv, const char *action)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
+  common_options_init (&common, FALSE);
   if (!parse_options (name, "ADDRESS...",
                       unsuppress ? "Lifts the suppression of each address; only outcomes after "
                                    "this moment count for it from now on."
@@ -235,7 +253,7 @@ progress_cb (guint64 done, guint64 total, gpointer user_data)
 int
 cmd_recompute (int argc, char **argv, const BounceSettings *settings)
 {
-  CommonOptions common = { 0 };
+  CommonOptions common;
   gint64 soft_count = -1, soft_days = -1;
   gboolean quiet = FALSE;
   g_autoptr(Config) config = NULL;
@@ -256,6 +274,7 @@ cmd_recompute (int argc, char **argv, const BounceSettings *settings)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
+  common_options_init (&common, FALSE);
   if (!parse_options ("recompute", NULL,
                       "Stores the suppression thresholds of the configuration as the policy in "
                       "force and brings every address in line with it.",
@@ -309,7 +328,7 @@ cmd_recompute (int argc, char **argv, const BounceSettings *settings)
 int
 cmd_sends (int argc, char **argv, const BounceSettings *settings)
 {
-  CommonOptions common = { 0 };
+  CommonOptions common;
   gboolean skip_bad = FALSE;
   g_autoptr(Config) config = NULL;
   g_autoptr(Store) store = NULL;
@@ -325,6 +344,7 @@ cmd_sends (int argc, char **argv, const BounceSettings *settings)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
+  common_options_init (&common, FALSE);
   if (!parse_options ("sends", "import FILE.csv",
                       "Imports send counts (CSV with the header " SENDS_CSV_HEADER
                       "), the denominator of bounce rates.  A row for a day, campaign and "
@@ -443,12 +463,10 @@ reprocess_flush (Store *store, GArray *items, gboolean dry_run, StoreReprocessSt
 int
 cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
 {
-  CommonOptions common = { 0 };
+  CommonOptions common;
   gboolean dry_run = FALSE, quiet = FALSE;
   g_autofree char *since = NULL;
-  g_autofree char *campaign = NULL;
   g_autofree char *progress_mode = NULL;
-  g_auto(GStrv) rules_files = NULL;
   g_autoptr(Config) config = NULL;
   g_autoptr(Store) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -468,16 +486,13 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
       "Change nothing; print what would change", NULL },
     { "since", 0, 0, G_OPTION_ARG_STRING, &since,
       "Only files modified on or after this day (YYYY-MM-DD, UTC)", "DATE" },
-    { "campaign-header", 0, 0, G_OPTION_ARG_STRING, &campaign,
-      "Header of the returned message that names the campaign", "NAME" },
-    { "rules", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rules_files,
-      "Local classification rules (repeatable)", "FILE" },
     { "progress", 0, 0, G_OPTION_ARG_STRING, &progress_mode,
       "auto (default: a bar on a terminal, log lines otherwise), bar, log or none", "MODE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Same as --progress=none", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
+  common_options_init (&common, TRUE);
   if (!parse_options ("reprocess", "PATH...",
                       "Re-reads archived bounces (Maildir folders, directories of .eml "
                       "files, files), classifies them with the current classifier and "
@@ -528,14 +543,6 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
   common_options_clear (&common);
   if (config == NULL)
     return 2;
-  if (campaign != NULL)
-    {
-      g_free (config->campaign_header);
-      config->campaign_header = g_strdup (campaign);
-    }
-  if (rules_files != NULL)
-    for (guint i = 0; rules_files[i] != NULL; i++)
-      g_ptr_array_add (config->rules_files, g_strdup (rules_files[i]));
   if (!config_parse_settings (config, &settings, &rules, &error))
     {
       g_printerr ("bounced reprocess: %s\n", error->message);
@@ -655,7 +662,7 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
 int
 cmd_report (int argc, char **argv, const BounceSettings *settings)
 {
-  CommonOptions common = { 0 };
+  CommonOptions common;
   g_autofree char *since = NULL;
   g_autofree char *format = NULL;
   g_autofree char *output = NULL;
@@ -675,6 +682,7 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
+  common_options_init (&common, FALSE);
   if (!parse_options ("report", NULL,
                       "Summarises what is stored: messages by kind, outcomes by reason group, "
                       "hard/soft/complaint rates, top failing domains and providers, parse "
