@@ -89,6 +89,31 @@ body_end (const BounceView *view)
   return view->body + view->body_len;
 }
 
+/* Reads one line of a recipient list into @report; returns FALSE where the
+ * list ends. */
+typedef gboolean (*ListLineReader) (BounceReport *report, const BounceView *view,
+                                    const char *line, gsize line_len);
+
+/* The layouts that list one recipient a line under a fixed marker line
+ * (McAfee, x1): finds @marker as a whole line of the body, then hands each
+ * line after it to @read_line until that returns FALSE or the body ends. */
+static gboolean
+recognise_list (BounceReport *report, const BounceView *view, const char *marker,
+                ListLineReader read_line)
+{
+  const char *start = legacy_find_line (view->body, view->body_len, marker);
+  const char *line;
+  gsize line_len, pos;
+
+  if (start == NULL)
+    return FALSE;
+  pos = (gsize) (legacy_line_after (view->body, view->body_len, start) - view->body);
+  while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len))
+    if (!read_line (report, view, line, line_len))
+      break;
+  return legacy_mta_finish (report, view);
+}
+
 /* ---- notices forwarded or quoted inside other mail ---------------------- */
 
 /* Daemon senders, as the From of a quoted header block names them. */
@@ -417,39 +442,38 @@ legacy_trendmicro_recognise (BounceReport *report, const BounceView *view)
 
 /* ---- McAfee ------------------------------------------------------------- */
 
+/* "<addr>   (reason)"; blank lines are skipped, any other line ends the
+ * list. */
+static gboolean
+mcafee_list_line (BounceReport *report, const BounceView *view, const char *line,
+                  gsize line_len)
+{
+  gsize ind = indent_of (line, line_len);
+  const char *gt, *open, *close;
+
+  if (line_len == ind)
+    return TRUE;
+  if (line[ind] != '<' || (gt = memchr (line + ind, '>', line_len - ind)) == NULL)
+    return FALSE;
+  open = memchr (gt, '(', line_len - (gsize) (gt - line));
+  close = line + line_len;
+  while (close > gt && close[-1] != ')')
+    close--;
+  if (open != NULL && close > open + 1)
+    legacy_add_named (report, view, line + ind, gt + 1 - line - (gssize) ind, open + 1, close - 1 - (open + 1));
+  else
+    legacy_add_named (report, view, line + ind, gt + 1 - line - (gssize) ind, gt + 1,
+                      line + line_len - (gt + 1));
+  return TRUE;
+}
+
 /* "--- The following addresses had delivery problems ---" then
  * "<addr>   (reason)". */
 gboolean
 legacy_mcafee_recognise (BounceReport *report, const BounceView *view)
 {
-  const char *start = legacy_find_line (view->body, view->body_len,
-                                        "--- The following addresses had delivery problems ---");
-  const char *line;
-  gsize line_len, pos;
-
-  if (start == NULL)
-    return FALSE;
-  pos = (gsize) (legacy_line_after (view->body, view->body_len, start) - view->body);
-  while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len))
-    {
-      gsize ind = indent_of (line, line_len);
-      const char *gt, *open, *close;
-
-      if (line_len == ind)
-        continue;
-      if (line[ind] != '<' || (gt = memchr (line + ind, '>', line_len - ind)) == NULL)
-        break;
-      open = memchr (gt, '(', line_len - (gsize) (gt - line));
-      close = line + line_len;
-      while (close > gt && close[-1] != ')')
-        close--;
-      if (open != NULL && close > open + 1)
-        legacy_add_named (report, view, line + ind, gt + 1 - line - (gssize) ind, open + 1, close - 1 - (open + 1));
-      else
-        legacy_add_named (report, view, line + ind, gt + 1 - line - (gssize) ind, gt + 1,
-                          line + line_len - (gt + 1));
-    }
-  return legacy_mta_finish (report, view);
+  return recognise_list (report, view, "--- The following addresses had delivery problems ---",
+                         mcafee_list_line);
 }
 
 /* ---- SurfControl -------------------------------------------------------- */
@@ -1088,39 +1112,34 @@ legacy_mxlogic_recognise (BounceReport *report, const BounceView *view)
 
 /* ---- unnamed layouts ---------------------------------------------------- */
 
+/* "addr [reason]"; blank lines before the first recipient are skipped, the
+ * first blank line after one ends the list, and so does any line that does
+ * not start with an address. */
+static gboolean
+x1_list_line (BounceReport *report, const BounceView *view, const char *line, gsize line_len)
+{
+  const char *sp = memchr (line, ' ', line_len);
+  const char *open, *close;
+
+  if (legacy_line_is_blank (line, line_len))
+    return report->recipients->len == 0;
+  if (sp == NULL || memchr (line, '@', (gsize) (sp - line)) == NULL)
+    return FALSE;
+  open = memchr (sp, '[', line_len - (gsize) (sp - line));
+  close = open ? memchr (open, ']', line_len - (gsize) (open - line)) : NULL;
+  legacy_add_named (report, view, line, sp - line,
+                    open ? open + 1 : sp, open && close ? close - open - 1
+                                                         : line + line_len - sp);
+  return TRUE;
+}
+
 /* x1: "---The following addresses had delivery errors---" then "addr
  * [reason]" lines. */
 gboolean
 legacy_x1_recognise (BounceReport *report, const BounceView *view)
 {
-  const char *start = legacy_find_line (view->body, view->body_len,
-                                        "---The following addresses had delivery errors---");
-  const char *line;
-  gsize line_len, pos;
-
-  if (start == NULL)
-    return FALSE;
-  pos = (gsize) (legacy_line_after (view->body, view->body_len, start) - view->body);
-  while (bounce_text_next_line (view->body, view->body_len, &pos, &line, &line_len))
-    {
-      const char *sp = memchr (line, ' ', line_len);
-      const char *open, *close;
-
-      if (legacy_line_is_blank (line, line_len))
-        {
-          if (report->recipients->len > 0)
-            break;
-          continue;
-        }
-      if (sp == NULL || memchr (line, '@', (gsize) (sp - line)) == NULL)
-        break;
-      open = memchr (sp, '[', line_len - (gsize) (sp - line));
-      close = open ? memchr (open, ']', line_len - (gsize) (open - line)) : NULL;
-      legacy_add_named (report, view, line, sp - line,
-                        open ? open + 1 : sp, open && close ? close - open - 1
-                                                             : line + line_len - sp);
-    }
-  return legacy_mta_finish (report, view);
+  return recognise_list (report, view, "---The following addresses had delivery errors---",
+                         x1_list_line);
 }
 
 /* x3: "This is an automatically generated Delivery Status Notification."
