@@ -199,6 +199,39 @@ answer_code (const char *text, const char *code)
   return strncmp (p, code, strlen (code)) == 0;
 }
 
+/* The first enhanced code of @text that a reply code introduces, as the
+ * receiving server writes its answer: "550 5.7.1", "550-5.7.1", "550 #5.7.1"
+ * or, quoted by a relay, "550-'5.7.1".  A bare code elsewhere may be the
+ * reporting MTA's own summary of that answer ("5.1.0 - Unknown address
+ * error 550-'5.7.1 ... Access denied'"). */
+static gboolean
+answer_code_find (const char *text, char *code_out)
+{
+  const char *end = text + strlen (text);
+
+  for (const char *p = text; p + 4 < end; p++)
+    {
+      const char *c;
+      gsize span;
+
+      if (!reply_code_at (p, text, end) || (p[3] != ' ' && p[3] != '-'))
+        continue;
+      c = p + 4;
+      if (c < end && (*c == '\'' || *c == '"' || *c == '#'))
+        c++;
+      if (c >= end || *c != p[0] || (span = status_span (c, end)) == 0)
+        continue;
+      if (c + span < end && (g_ascii_isalnum (c[span]) || c[span] == '-' || c[span] == '_'
+                             || (c[span] == '.' && c + span + 1 < end
+                                 && g_ascii_isdigit (c[span + 1]))))
+        continue;
+      memcpy (code_out, c, span);
+      code_out[span] = '\0';
+      return TRUE;
+    }
+  return FALSE;
+}
+
 void
 dsn_status_complete (BounceReport *report, BounceRecipient *rcpt)
 {
@@ -206,7 +239,7 @@ dsn_status_complete (BounceReport *report, BounceRecipient *rcpt)
   char reply[4];
   const char *text = rcpt->diagnostic;
 
-  if (text != NULL && dsn_status_find (text, code))
+  if (text != NULL && (answer_code_find (text, code) || dsn_status_find (text, code)))
     {
       gboolean take = FALSE;
 
