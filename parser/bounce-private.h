@@ -28,6 +28,12 @@ const char *bounce_report_strn (BounceReport *report, const char *s, gssize n);
 /* Appends a new, empty recipient and returns it (owned by @report). */
 BounceRecipient *bounce_report_add_recipient (BounceReport *report);
 
+/* Adds @text (its first @n bytes, or up to NUL with -1; whitespace
+ * collapsed) to what the report itself says of @rcpt (BounceRecipient
+ * .notice); several notes are joined by "; ".  Blank text is ignored. */
+void bounce_recipient_add_notice (BounceReport *report, BounceRecipient *rcpt,
+                                  const char *text, gssize n);
+
 /* Finds a recipient by address (case-insensitive), or NULL. */
 BounceRecipient *bounce_report_find_recipient (BounceReport *report,
                                                const char *address);

@@ -112,6 +112,24 @@ bounce_report_add_recipient (BounceReport *report)
   return rcpt;
 }
 
+void
+bounce_recipient_add_notice (BounceReport *report, BounceRecipient *rcpt,
+                             const char *text, gssize n)
+{
+  g_autofree char *collapsed = NULL;
+  g_autofree char *joined = NULL;
+
+  if (text == NULL || (collapsed = bounce_text_collapse (text, n)) == NULL)
+    return;
+  if (rcpt->notice == NULL)
+    {
+      rcpt->notice = bounce_report_str (report, collapsed);
+      return;
+    }
+  joined = g_strconcat (rcpt->notice, "; ", collapsed, NULL);
+  rcpt->notice = bounce_report_str (report, joined);
+}
+
 BounceRecipient *
 bounce_report_find_recipient (BounceReport *report, const char *address)
 {

@@ -79,6 +79,11 @@ typedef struct {
  * @hard_bounce: whether the address itself is dead.
  * @evidence: what decided the reason ("diagnostic:rule-name", "status:5.1.1").
  * @extensions: BounceField* of X- fields of the recipient block (never NULL).
+ * @notice: (private) what the report itself says of this recipient beside
+ *   the remote server's answer: the comment of its Status field ("5.2.1
+ *   (mailbox disabled, not accepting messages)"), a provider's explanation
+ *   paragraph.  Read by the classifier as secondary evidence; not part of
+ *   the output contract.
  */
 typedef struct {
   const char *recipient;
@@ -98,6 +103,9 @@ typedef struct {
   gboolean hard_bounce;
   const char *evidence;
   GPtrArray *extensions;
+
+  /*< private >*/
+  const char *notice;
 } BounceRecipient;
 
 /* Headers of the returned (original) message; any may be NULL. */

@@ -31,6 +31,10 @@ enum {
   /* The phrase must follow a host name ("mx.example.com does not
    * exist"): a word with a dot and no '@' just before it. */
   CLASSIFY_AFTER_HOST = 1 << 2,
+  /* Wording of a failed directory lookup ("recipient not found", "user
+   * does not exist"): refinements may ask for it (ClassifyRefinement
+   * .lookup). */
+  CLASSIFY_LOOKUP = 1 << 3,
 };
 
 /* Priorities of phrase rules: among the rules whose phrase occurs, the
@@ -55,7 +59,7 @@ enum {
  *   remote MTA, the reporting MTA or the recipient's domain.
  * @command: the SMTP command the diagnostic must answer, or ANY.
  * @priority: CLASSIFY_P_*.
- * @flags: CLASSIFY_WEAK, CLASSIFY_WORD, CLASSIFY_AFTER_HOST.
+ * @flags: CLASSIFY_WEAK, CLASSIFY_WORD, CLASSIFY_AFTER_HOST, CLASSIFY_LOOKUP.
  */
 typedef struct {
   const char *name;
@@ -106,6 +110,7 @@ typedef struct {
  *   absent status does not match it).
  * @no_command: the rule applies only when no command is known.
  * @with_reply: the rule applies only when there is a reply code.
+ * @lookup: the rule applies only to phrase rules flagged CLASSIFY_LOOKUP.
  */
 typedef struct {
   const char *name;
@@ -117,6 +122,7 @@ typedef struct {
   const char *status_not;
   gboolean no_command;
   gboolean with_reply;
+  gboolean lookup;
 } ClassifyRefinement;
 
 /* A legacy notice format (report->format) that decides by itself, after

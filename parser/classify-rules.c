@@ -27,6 +27,7 @@
 #define WEAK .flags = CLASSIFY_WEAK
 #define WORD .flags = CLASSIFY_WORD
 #define AFTER_HOST .flags = CLASSIFY_AFTER_HOST
+#define LOOKUP .flags = CLASSIFY_LOOKUP
 #define P(name_, reason_, phrase_, ...) \
   { .name = name_, .reason = reason_, .phrase = phrase_, __VA_ARGS__ }
 
@@ -43,18 +44,18 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("no-such-local-user", "userunknown", "no such local user"),
   P ("unknown-recipient", "userunknown", "unknown recipient"),
   P ("recipient-unknown", "userunknown", "recipient unknown"),
-  P ("recipient-not-found", "userunknown", "recipient not found"),
+  P ("recipient-not-found", "userunknown", "recipient not found", LOOKUP),
   P ("unknown-mailbox", "userunknown", "unknown mailbox"),
   P ("mailbox-unknown", "userunknown", "mailbox unknown"),
-  P ("mailbox-not-found", "userunknown", "mailbox not found"),
-  P ("mailbox-does-not-exist", "userunknown", "mailbox does not exist"),
-  P ("mailbox-doesnt-exist", "userunknown", "mailbox doesn't exist"),
-  P ("user-not-found", "userunknown", "user not found"),
-  P ("user-does-not-exist", "userunknown", "user does not exist"),
-  P ("user-doesnt-exist", "userunknown", "user doesn't exist"),
-  P ("user-not-exist", "userunknown", "user not exist"),
-  P ("account-does-not-exist", "userunknown", "account does not exist"),
-  P ("address-does-not-exist", "userunknown", "address does not exist"),
+  P ("mailbox-not-found", "userunknown", "mailbox not found", LOOKUP),
+  P ("mailbox-does-not-exist", "userunknown", "mailbox does not exist", LOOKUP),
+  P ("mailbox-doesnt-exist", "userunknown", "mailbox doesn't exist", LOOKUP),
+  P ("user-not-found", "userunknown", "user not found", LOOKUP),
+  P ("user-does-not-exist", "userunknown", "user does not exist", LOOKUP),
+  P ("user-doesnt-exist", "userunknown", "user doesn't exist", LOOKUP),
+  P ("user-not-exist", "userunknown", "user not exist", LOOKUP),
+  P ("account-does-not-exist", "userunknown", "account does not exist", LOOKUP),
+  P ("address-does-not-exist", "userunknown", "address does not exist", LOOKUP),
   P ("address-unknown", "userunknown", "address unknown"),
   P ("invalid-recipient", "userunknown", "invalid recipient"),
   P ("invalid-mailbox", "userunknown", "invalid mailbox"),
@@ -88,6 +89,10 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
   P ("recipient-rejected", "userunknown", "recipient rejected", WEAK),
   P ("invalid-address", "userunknown", "invalid address", WEAK),
   P ("unable-to-deliver-to-recipient-check", "userunknown", "please check if address is correct"),
+  /* Trend Micro InterScan Messaging Security Suite: its notice for an
+   * address the next hop refused for good names the address and no code. */
+  P ("interscan-unable-to-deliver", "userunknown",
+     "unable to deliver message to * (and other recipients in the same domain)"),
   P ("address-not-present-in-directory", "userunknown", "not present in directory"),
   P ("no-such-address", "userunknown", "no such address"),
   P ("recipient-does-not-exist", "userunknown", "recipient does not exist"),
@@ -269,6 +274,9 @@ const ClassifyPhraseRule classify_phrase_rules[] = {
 
   /* ---- rejected: the sender was refused --------------------------------- */
   P ("sender-rejected", "rejected", "sender rejected"),
+  /* Gmail/Workspace: a message sent through "Send mail as" with another
+   * address, whose own SMTP server refused the account's settings. */
+  P ("google-send-mail-as", "rejected", "settings for your 'send mail as' account", PROVIDER),
   P ("sender-address-rejected", "rejected", "sender address rejected"),
   P ("sender-verify-failed", "rejected", "sender verify failed"),
   P ("sender-verification-failed", "rejected", "sender verification failed"),
@@ -862,6 +870,14 @@ const ClassifyRefinement classify_refinements[] = {
    * without a mailbox-address code (x.1.x) or RCPT TO, it does not show
    * the address is dead. */
   { .name = "generic-text", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
+    .status_not = "x.1.x", .no_command = TRUE },
+  /* The wording of a failed lookup ("recipient not found", "user not
+   * exist") with neither a mailbox-address code (x.1.x) nor RCPT TO named:
+   * a filtering gateway or relay that checks its own copy of the directory
+   * says this after taking the message, and nothing shows that the mailbox
+   * host refused the address.  Not firm enough to call it dead (REASONS:
+   * userunknown is 5.1.x, or a refusal at RCPT TO). */
+  { .name = "lookup-unconfirmed", .from = "userunknown", .to = "filtered", .lookup = TRUE,
     .status_not = "x.1.x", .no_command = TRUE },
   /* A mailbox-status code (RFC 3463 x.2.x: the mailbox exists, in some
    * state) with "user unknown" wording and no command named: the code and

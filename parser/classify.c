@@ -51,7 +51,7 @@
 /* Changes whenever a stored outcome could be classified differently:
  * rules added, removed or reordered, or the decision order changed.  The
  * form is the date of the change and a serial number for that day. */
-#define CLASSIFIER_VERSION "2026.11.23.8"
+#define CLASSIFIER_VERSION "2026.11.23.9"
 
 /* Bytes of a diagnostic examined; providers put the cause in the first
  * lines, and a bounded scan keeps hostile input cheap. */
@@ -789,6 +789,8 @@ refine (const Facts *f, const Rule *rule, const char **name_out)
         continue;
       if (x->with_reply && f->rcpt->reply_code == NULL)
         continue;
+      if (x->lookup && (rule->flags & CLASSIFY_LOOKUP) == 0)
+        continue;
       *name_out = x->name;
       return reason_lookup (x->to)->name;
     }
@@ -925,6 +927,69 @@ command_named (const char *name)
   return CLASSIFY_COMMAND_ANY;
 }
 
+/* A lower-case copy of @text (invariant 2) in @stack when it fits, else in
+ * *@heap; "" for NULL.  *@len_out gets its length. */
+static const char *
+lower_copy (const char *text, char *stack, gsize stack_size, char **heap, gsize *len_out)
+{
+  gsize len;
+  char *lower;
+
+  *len_out = 0;
+  if (text == NULL)
+    return "";
+  len = MIN (strlen (text), CLASSIFY_MAX_TEXT);
+  lower = len < stack_size ? stack : (*heap = g_malloc (len + 1));
+  *len_out = lower_text (lower, text, len);
+  return lower;
+}
+
+/* The reason the enhanced status code alone gives, specific or a family's;
+ * or NULL. */
+static const char *
+code_reason (const char *status)
+{
+  int code = code_decide (status, FALSE);
+
+  if (code < 0)
+    code = code_decide (status, TRUE);
+  return code >= 0 ? classify_code_rules[code].reason : NULL;
+}
+
+/* Whether what the report itself says of the recipient (BounceRecipient
+ * .notice: a Status comment, a provider's explanation) decides instead of
+ * the server's answer, whose best rule is
+ * @hit (or NULL).  The server's answer is the primary evidence; the
+ * report's words decide only through a rule that names a cause
+ * (CLASSIFY_P_HIGH or a provider's wording), of a higher class than @hit,
+ * and not against the enhanced status code: "550 5.2.1 User Unknown"
+ * under "Status: 5.2.1 (mailbox disabled, not accepting messages)" is a
+ * disabled mailbox; "over quota" beside "550 5.1.1 User Unknown" is not
+ * this recipient's cause. */
+static const Rule *
+notice_decides (const Facts *diag, const Rule *hit)
+{
+  const Builtin *b = builtin ();
+  char stack[CLASSIFY_STACK_TEXT];
+  g_autofree char *heap = NULL;
+  Facts f = *diag;
+  const Rule *said;
+  const char *code;
+
+  f.text = lower_copy (diag->rcpt->notice, stack, sizeof stack, &heap, &f.len);
+  scan (&f, b->matcher, b->phrases);
+  /* The command is the one the server's answer was given to. */
+  f.command = diag->command;
+  said = best_hit (&f, FALSE);
+  if (said == NULL || said->priority < CLASSIFY_P_HIGH
+      || (hit != NULL && said->priority <= hit->priority))
+    return NULL;
+  code = code_reason (diag->rcpt->status);
+  if (code != NULL && strcmp (code, said->reason) != 0)
+    return NULL;
+  return said;
+}
+
 /* Evidence longer than this is cut (local rules name a file path). */
 #define EVIDENCE_MAX 512
 
@@ -976,16 +1041,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
     }
 
   /* Invariant 2: one lower-case copy. */
-  if (r->diagnostic != NULL)
-    {
-      gsize len = MIN (strlen (r->diagnostic), CLASSIFY_MAX_TEXT);
-      char *lower = len < sizeof stack ? stack : (heap = g_malloc (len + 1));
-
-      f.len = lower_text (lower, r->diagnostic, len);
-      f.text = lower;
-    }
-  else
-    f.text = "";
+  f.text = lower_copy (r->diagnostic, stack, sizeof stack, &heap, &f.len);
   at = r->recipient ? strrchr (r->recipient, '@') : NULL;
   f.domain = at ? at + 1 : NULL;
 
@@ -1012,6 +1068,21 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
 
   /* 4. The diagnostic text, and Diagnostic-Code types. */
   hit = best_hit (&f, FALSE);
+  if (r->notice != NULL)
+    {
+      const Rule *said = notice_decides (&f, hit);
+      if (said != NULL)
+        {
+          const char *refinement;
+          const char *reason = refine (&f, said, &refinement);
+
+          if (refinement != NULL)
+            SET (reason, "notice:%s/%s", said->name, refinement);
+          else
+            SET (reason, "notice:%s", said->name);
+          goto done;
+        }
+    }
   if (r->diagnostic_type != NULL)
     for (guint i = 0; i < classify_n_type_rules; i++)
       {
@@ -1107,9 +1178,10 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
         }
     }
 
-  /* 12. */
-  r->reason = r->status || r->reply_code || r->diagnostic || g_strcmp0 (r->action, "failed") == 0
-              ? "onhold" : "undefined";
+  /* 12. A failure with a code or words we cannot explain is kept for
+   * review; with nothing at all (a notice that names the recipient and no
+   * cause), nothing can be derived. */
+  r->reason = r->status || r->reply_code || r->diagnostic ? "onhold" : "undefined";
 
 done:
   r->hard_bounce = is_hard (r->reason, r);

@@ -100,6 +100,29 @@ strip_comments (char *s)
   *w = '\0';
 }
 
+/* Adds the text of the top-level comments "(...)" of @s to @rcpt's notice:
+ * "5.2.1 (mailbox disabled, not accepting messages)" describes the code in
+ * the reporting MTA's words. */
+static void
+notice_from_comments (BounceReport *report, BounceRecipient *rcpt, const char *s)
+{
+  const char *open = NULL;
+  int depth = 0;
+  gboolean quoted = FALSE;
+
+  for (const char *p = s; *p; p++)
+    {
+      if (*p == '"' && depth == 0)
+        quoted = !quoted;
+      if (quoted)
+        continue;
+      if (*p == '(' && depth++ == 0)
+        open = p + 1;
+      else if (*p == ')' && depth > 0 && --depth == 0)
+        bounce_recipient_add_notice (report, rcpt, open, p - open);
+    }
+}
+
 /* Splits "type; value" (RFC 3464 2.1.2 address-type, mta-name-type,
  * diagnostic-type).  Returns the value; *@type_out gets the lower-cased type
  * (newly allocated) or NULL when the prefix is absent. */
@@ -332,6 +355,7 @@ apply_field (Reader *reader, FieldId id, const char *name, char *value)
       if (rcpt != NULL)
         {
           char code[16];
+          notice_from_comments (report, rcpt, value);
           strip_comments (value);
           g_strstrip (value);
           if (dsn_status_is_valid (value, -1))

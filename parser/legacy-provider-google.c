@@ -134,6 +134,7 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
   const char *title = NULL;
   const char *resp;
   g_autofree char *response = NULL;
+  g_autofree char *explanation = NULL;
   gboolean delayed;
 
   if (!from_has (view, "google") || !legacy_is_daemon_notice (view))
@@ -172,6 +173,30 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
       response = g_string_free (s, FALSE);
     }
 
+  /* Google's explanation, between the title and the server's response (or
+   * the "Learn more" link), names the cause in Google's words: "The
+   * settings for your 'Send mail as' account are misconfigured", "the
+   * address couldn't be found".  It is the notice's, not the server's. */
+  {
+    const char *stop = resp ? resp : view->body + view->body_len;
+    gsize pos = after_line (view, title);
+    const char *line;
+    gsize line_len;
+    g_autoptr(GString) s = g_string_new (NULL);
+
+    while (pos < body_offset (view, stop)
+           && bounce_text_next_line (view->body, body_offset (view, stop), &pos, &line, &line_len))
+      {
+        gsize ind = line_indent (line, line_len);
+        if (starts_with (line + ind, line_len - ind, "Learn more"))
+          break;
+        if (!line_blank (line, line_len))
+          legacy_text_append (s, line, line_len);
+      }
+    if (s->len > 0)
+      explanation = g_string_free (g_steal_pointer (&s), FALSE);
+  }
+
   for (gsize i = 0; i < G_N_ELEMENTS (google_delivered_to); i++)
     {
       const char *p = body_find (view, google_delivered_to[i]);
@@ -197,6 +222,7 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
       BounceRecipient *r = g_ptr_array_index (report->recipients, i);
       if (response != NULL)
         set_diagnostic (report, r, response, -1);
+      bounce_recipient_add_notice (report, r, explanation, -1);
       if (delayed)
         r->action = "delayed";
     }

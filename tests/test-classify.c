@@ -28,6 +28,7 @@ typedef struct {
   const char *recipient;
   const char *format;
   const char *command;       /* as the notice names it (BounceRecipient.command) */
+  const char *notice;        /* the report's own words (BounceRecipient.notice) */
   const char *reason;        /* expected */
   gboolean hard;
   const char *evidence;      /* expected, or NULL for "no evidence" */
@@ -49,6 +50,7 @@ report_for (const Case *c, BounceRecipient **rcpt_out)
   r->diagnostic_type = bounce_report_str (report, c->diagnostic_type);
   r->remote_mta = bounce_report_str (report, c->remote_mta);
   r->command = bounce_report_str (report, c->command);
+  r->notice = bounce_report_str (report, c->notice);
   *rcpt_out = r;
   return report;
 }
@@ -119,6 +121,7 @@ static const Case order_cases[] = {
   { "onhold: a failure nobody explains", FAILED, .status = "5.0.0", .reply = "550",
     .diagnostic = "550 Go away", .reason = "onhold" },
   { "undefined: nothing at all", .kind = BOUNCE_KIND_LEGACY, .reason = "undefined" },
+  { "undefined: a failed recipient with no code and no words", FAILED, .reason = "undefined" },
   { "RFC 3464 2.3.6 x-unix: the local program failed", FAILED, .status = "5.3.0",
     .diagnostic_type = "x-unix", .diagnostic = "procmail: Couldn't create \"/var/mail/u\"",
     .reason = "mailererror", .evidence = "diagnostic-type:x-unix" },
@@ -128,6 +131,33 @@ static const Case order_cases[] = {
   { "format: Google Groups refusal, localised text", .kind = BOUNCE_KIND_LEGACY, .action = "failed",
     .format = "googlegroups", .diagnostic = "Bonjour, le groupe n'existe pas",
     .reason = "rejected", .evidence = "format:googlegroups" },
+};
+
+/* ---- the report's own words (BounceRecipient.notice) ---------------------- */
+
+static const Case notice_cases[] = {
+  { "PowerMTA: the Status comment names the mailbox state the code means", FAILED,
+    .status = "5.2.1", .reply = "550", .diagnostic = "550 5.2.1 <u@example.org>... User Unknown",
+    .notice = "mailbox disabled, not accepting messages",
+    .reason = "suspend", .evidence = "notice:mailbox-disabled" },
+  { "the notice's wording of a higher class decides under a generic code", FAILED,
+    .status = "5.0.0", .reply = "550",
+    .diagnostic = "550 user unknown (in reply to RCPT TO command)",
+    .notice = "account is disabled", .reason = "suspend", .evidence = "notice:account-is-disabled" },
+  { "the notice does not decide against the status code", FAILED, .status = "5.1.1", .reply = "550",
+    .diagnostic = "550 5.1.1 <u@example.org>... User Unknown",
+    .notice = "Your message to <other> was automatically rejected: Not enough disk space",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:user-unknown" },
+  { "the notice decides only above the answer's class", FAILED, .status = "4.2.2", .reply = "452",
+    .diagnostic = "452 4.2.2 Mailbox full", .notice = "The account is disabled.",
+    .reason = "mailboxfull", .evidence = "diagnostic:mailbox-full" },
+  { "ordinary wording of the notice does not decide", FAILED, .status = "5.0.0", .reply = "550",
+    .diagnostic = "550 Go away", .notice = "no such user here", .reason = "onhold" },
+  { "Google: the explanation names the cause the response does not", FAILED,
+    .diagnostic = "Unspecified Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability",
+    .notice = "You're sending this from a different address or alias using the 'Send mail as' feature. "
+              "The settings for your 'Send mail as' account are misconfigured or out of date.",
+    .reason = "rejected", .evidence = "notice:google-send-mail-as" },
 };
 
 /* ---- hard bounces, REASONS.md ---------------------------------------------- */
@@ -214,6 +244,18 @@ static const Case command_cases[] = {
     .reply = "550", .command = "RCPT",
     .diagnostic = "host mx.example.org[192.0.2.2] said: 550 User unknown (in reply to end of DATA command)",
     .reason = "filtered", .evidence = "diagnostic:user-unknown/after-data" },
+  { "lookup wording with no mailbox code and no command: not proof of a dead address", FAILED,
+    .reply = "550", .diagnostic = "550 <u@example.org>... User not exist",
+    .reason = "filtered", .evidence = "diagnostic:user-not-exist/lookup-unconfirmed" },
+  { "lookup wording confirmed by a mailbox-address code (x.1.x)", FAILED, .status = "5.1.1",
+    .reply = "550", .diagnostic = "550 5.1.1 <u@example.org>... User not exist",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:user-not-exist" },
+  { "lookup wording in reply to RCPT TO", FAILED, .reply = "550", .command = "RCPT",
+    .diagnostic = "550 Recipient not found", .reason = "userunknown", .hard = TRUE,
+    .evidence = "diagnostic:recipient-not-found" },
+  { "'User unknown' is the mailbox host's verdict, not a lookup's", FAILED, .status = "5.0.0",
+    .reply = "550", .diagnostic = "550 <u@example.org>: User unknown",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:user-unknown" },
   { "Gmail-style NXDOMAIN under a transient 4.0.0: networkerror, soft", FAILED, .status = "4.0.0",
     .diagnostic = "DNS Error: 1234 DNS type 'mx' lookup of typo.example responded with code NXDOMAIN Domain name not found: typo.example",
     .reason = "networkerror", .evidence = "diagnostic:domain-name-not-found/transient-dns" },
@@ -678,6 +720,7 @@ main (int argc, char **argv)
   static const Case *const hard[] = { hard_cases, hard_cases + G_N_ELEMENTS (hard_cases) };
   static const Case *const command[] = { command_cases, command_cases + G_N_ELEMENTS (command_cases) };
   static const Case *const provider[] = { provider_cases, provider_cases + G_N_ELEMENTS (provider_cases) };
+  static const Case *const notice[] = { notice_cases, notice_cases + G_N_ELEMENTS (notice_cases) };
 
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/classify/tables", test_tables);
@@ -687,6 +730,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/classify/hard-bounce", hard, run_cases);
   g_test_add_data_func ("/classify/command", command, run_cases);
   g_test_add_data_func ("/classify/providers", provider, run_cases);
+  g_test_add_data_func ("/classify/notice", notice, run_cases);
   g_test_add_func ("/classify/rules/every-phrase-rule", test_every_phrase_rule);
   g_test_add_func ("/classify/rules/every-code-rule", test_every_code_rule);
   g_test_add_func ("/classify/rules/every-reply-rule", test_every_reply_rule);
