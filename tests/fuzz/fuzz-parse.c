@@ -69,6 +69,7 @@ check_report (const BounceReport *report)
       check_string (r->status);
       check_string (r->reply_code);
       check_string (r->diagnostic);
+      check_string (r->notice);
       check_string (r->remote_mta);
       /* bounce.h: status is an RFC 3463 code, reply_code three digits. */
       if (r->status != NULL && !dsn_status_is_valid (r->status, -1))
