@@ -1001,6 +1001,21 @@ notice_decides (const Facts *diag, const Rule *hit)
     r->evidence = bounce_report_str (report, ev_); \
   } G_STMT_END
 
+/* Sets @r's reason from a phrase rule found in the @source text
+ * ("diagnostic", "notice"), refined by the command and status. */
+static void
+set_by_rule (BounceReport *report, BounceRecipient *r, const Facts *f, const Rule *rule,
+             const char *source)
+{
+  const char *refinement;
+  const char *reason = refine (f, rule, &refinement);
+
+  if (refinement != NULL)
+    SET (reason, "%s:%s/%s", source, rule->name, refinement);
+  else
+    SET (reason, "%s:%s", source, rule->name);
+}
+
 static void
 classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules *rules)
 {
@@ -1073,13 +1088,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
       const Rule *said = notice_decides (&f, hit);
       if (said != NULL)
         {
-          const char *refinement;
-          const char *reason = refine (&f, said, &refinement);
-
-          if (refinement != NULL)
-            SET (reason, "notice:%s/%s", said->name, refinement);
-          else
-            SET (reason, "notice:%s", said->name);
+          set_by_rule (report, r, &f, said, "notice");
           goto done;
         }
     }
@@ -1101,13 +1110,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
       }
   if (hit != NULL)
     {
-      const char *refinement;
-      const char *reason = refine (&f, hit, &refinement);
-
-      if (refinement != NULL)
-        SET (reason, "diagnostic:%s/%s", hit->name, refinement);
-      else
-        SET (reason, "diagnostic:%s", hit->name);
+      set_by_rule (report, r, &f, hit, "diagnostic");
       goto done;
     }
 
@@ -1130,13 +1133,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   /* 7. General wording. */
   if ((hit = best_hit (&f, TRUE)) != NULL)
     {
-      const char *refinement;
-      const char *reason = refine (&f, hit, &refinement);
-
-      if (refinement != NULL)
-        SET (reason, "diagnostic:%s/%s", hit->name, refinement);
-      else
-        SET (reason, "diagnostic:%s", hit->name);
+      set_by_rule (report, r, &f, hit, "diagnostic");
       goto done;
     }
 
