@@ -14,7 +14,10 @@
  *      a 2.x.x status, -> delivered ("action:..." / "status:...");
  *   3. local rules, in the order they were loaded ("local:FILE:LINE");
  *   4. the diagnostic text against the phrase rules that name a cause
- *      ("diagnostic:RULE"); a Diagnostic-Code type that decides by itself
+ *      ("diagnostic:RULE"), unless the report's own words about the
+ *      recipient (BounceRecipient.notice) name a cause of a higher class
+ *      that the status code does not contradict ("notice:RULE",
+ *      notice_decides); a Diagnostic-Code type that decides by itself
  *      ("diagnostic-type:x-unix");
  *   5. a legacy notice format that says by itself what happened
  *      ("format:googlegroups");
@@ -26,8 +29,8 @@
  *   9. Action: delayed -> expired ("action:delayed");
  *  10. codes whose meaning is a whole family (x.7.1, x.5.0) ("status:...");
  *  11. the SMTP reply code, RFC 5321 4.2.3 ("reply-code:NNN");
- *  12. onhold when there is some failure we cannot explain, undefined when
- *      there is nothing at all (evidence null).
+ *  12. onhold when there is a status, reply code or diagnostic we cannot
+ *      explain, undefined when there is none of them (evidence null).
  * A reason taken from the text is refined by the SMTP command it answers
  * (classify_refinements): "no such user" in reply to MAIL FROM is about
  * the sender.

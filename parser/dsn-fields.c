@@ -78,11 +78,13 @@ field_lookup (const char *name, gsize len)
 }
 
 /* Removes RFC 5322 comments "(...)" (nested) from @s in place, except inside
- * quoted strings. */
+ * quoted strings.  When @said is not NULL, the text of each top-level
+ * comment is appended to it, "; " between two. */
 static void
-strip_comments (char *s)
+strip_comments (char *s, GString *said)
 {
   char *w = s;
+  const char *open = NULL;
   int depth = 0;
   gboolean quoted = FALSE;
 
@@ -90,37 +92,18 @@ strip_comments (char *s)
     {
       if (*r == '"' && depth == 0)
         quoted = !quoted;
-      if (!quoted && *r == '(')
-        depth++;
+      if (!quoted && *r == '(' && depth++ == 0)
+        open = r + 1;
       if (depth == 0)
         *w++ = *r;
-      if (!quoted && *r == ')' && depth > 0)
-        depth--;
+      if (!quoted && *r == ')' && depth > 0 && --depth == 0 && said != NULL)
+        {
+          if (said->len > 0)
+            g_string_append (said, "; ");
+          g_string_append_len (said, open, r - open);
+        }
     }
   *w = '\0';
-}
-
-/* Adds the text of the top-level comments "(...)" of @s to @rcpt's notice:
- * "5.2.1 (mailbox disabled, not accepting messages)" describes the code in
- * the reporting MTA's words. */
-static void
-notice_from_comments (BounceReport *report, BounceRecipient *rcpt, const char *s)
-{
-  const char *open = NULL;
-  int depth = 0;
-  gboolean quoted = FALSE;
-
-  for (const char *p = s; *p; p++)
-    {
-      if (*p == '"' && depth == 0)
-        quoted = !quoted;
-      if (quoted)
-        continue;
-      if (*p == '(' && depth++ == 0)
-        open = p + 1;
-      else if (*p == ')' && depth > 0 && --depth == 0)
-        bounce_recipient_add_notice (report, rcpt, open, p - open);
-    }
 }
 
 /* Splits "type; value" (RFC 3464 2.1.2 address-type, mta-name-type,
@@ -157,7 +140,7 @@ mta_name (BounceReport *report, const char *v)
   char *end;
 
   copy = g_strdup (name);
-  strip_comments (copy);
+  strip_comments (copy, NULL);
   g_strstrip (copy);
   end = copy + strcspn (copy, " \t,");
   *end = '\0';
@@ -342,7 +325,7 @@ apply_field (Reader *reader, FieldId id, const char *name, char *value)
       rcpt = recipient_for (reader, reader->current && reader->current->action);
       if (rcpt != NULL)
         {
-          strip_comments (value);
+          strip_comments (value, NULL);
           g_strstrip (value);
           value[strcspn (value, " \t;,")] = '\0';
           for (char *c = value; *c; c++)
@@ -355,8 +338,13 @@ apply_field (Reader *reader, FieldId id, const char *name, char *value)
       if (rcpt != NULL)
         {
           char code[16];
-          notice_from_comments (report, rcpt, value);
-          strip_comments (value);
+          /* "5.2.1 (mailbox disabled, not accepting messages)": the
+           * reporting MTA's words for the code, kept for the classifier. */
+          g_autoptr(GString) said = strchr (value, '(') ? g_string_new (NULL) : NULL;
+
+          strip_comments (value, said);
+          if (said != NULL)
+            bounce_recipient_add_notice (report, rcpt, said->str, (gssize) said->len);
           g_strstrip (value);
           if (dsn_status_is_valid (value, -1))
             rcpt->status = bounce_report_str (report, value);

@@ -184,8 +184,7 @@ legacy_googleworkspace_recognise (BounceReport *report, const BounceView *view)
     gsize line_len;
     g_autoptr(GString) s = g_string_new (NULL);
 
-    while (pos < body_offset (view, stop)
-           && bounce_text_next_line (view->body, body_offset (view, stop), &pos, &line, &line_len))
+    while (bounce_text_next_line (view->body, body_offset (view, stop), &pos, &line, &line_len))
       {
         gsize ind = line_indent (line, line_len);
         if (starts_with (line + ind, line_len - ind, "Learn more"))
