@@ -1,7 +1,8 @@
 /* pq-autoptr.h - g_autoptr() for libpq's types
  *
  * libpq ships no GLib cleanup definitions (STYLE.md 7).  Included by
- * worker/store.c only: libpq memory never leaves the store module.
+ * the files of the store module only (store-private.h): libpq memory
+ * never leaves it.
  */
 #pragma once
 

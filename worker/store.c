@@ -42,8 +42,8 @@
  */
 #include "bounced-config.h"
 #include "store.h"
+#include "store-private.h"
 #include "pgcluster.h"
-#include "pq-autoptr.h"
 #include "report-json.h"
 
 #include <gmime/gmime.h>
@@ -68,11 +68,6 @@ extern const unsigned sql_migrations_count;
 
 /* COPY data is sent in pieces of at most this size. */
 #define STORE_COPY_CHUNK (256u * 1024u)
-
-struct _Store {
-  PGconn *conn;
-  gboolean staged;           /* staging tables exist on this connection */
-};
 
 G_DEFINE_QUARK (store-error-quark, store_error)
 
@@ -143,17 +138,7 @@ store_set_error (Store *store, GError **error_out, const char *name, const PGres
 
 /* ---- statements ------------------------------------------------------ */
 
-/**
- * store_exec:
- * @name: what the statement does, for error messages.
- * @expected: the one result status that means success.
- * @params: (nullable): @n_params text parameters ($1...); with none, @sql
- *   may hold several statements (then the last one's status counts).
- *
- * Runs @sql.  Returns: (transfer full): the result, or NULL with @error_out
- *   set (see invariant 4).
- */
-static PGresult *
+PGresult *
 store_exec (Store *store, const char *name, ExecStatusType expected, const char *sql,
             int n_params, const char *const *params, GError **error_out)
 {
@@ -186,8 +171,7 @@ store_exec (Store *store, const char *name, ExecStatusType expected, const char 
   return g_steal_pointer (&res);
 }
 
-/* Runs @sql for its status only. */
-static gboolean
+gboolean
 store_command (Store *store, const char *name, const char *sql, GError **error_out)
 {
   g_autoptr(PGresult) res = store_exec (store, name, PGRES_COMMAND_OK, sql, 0, NULL, error_out);
@@ -195,13 +179,7 @@ store_command (Store *store, const char *name, const char *sql, GError **error_o
   return res != NULL;
 }
 
-/**
- * store_copy:
- * Sends @data (COPY text format) with @copy_sql ("COPY ... FROM STDIN"),
- * then reads results until none are left, as the protocol requires
- * (PostgreSQL docs, "Functions Associated with the COPY Command").
- */
-static gboolean
+gboolean
 store_copy (Store *store, const char *name, const char *copy_sql, const GString *data,
             GError **error_out)
 {
@@ -248,14 +226,53 @@ store_copy (Store *store, const char *name, const char *copy_sql, const GString 
   return ok;
 }
 
-/* Leaves a failed transaction; harmless when none is open. */
-static void
+void
 store_rollback (Store *store)
 {
   if (PQstatus (store->conn) != CONNECTION_OK
       || PQtransactionStatus (store->conn) == PQTRANS_IDLE)
     return;
   g_autoptr(PGresult) res = PQexec (store->conn, "ROLLBACK");
+}
+
+PGresult *
+store_exec_in_transaction (Store *store, const char *name, ExecStatusType expected,
+                           const char *sql, int n_params, const char *const *params,
+                           GError **error_out)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  if (!store_command (store, "begin", "BEGIN", error_out))
+    return NULL;
+  res = store_exec (store, name, expected, sql, n_params, params, error_out);
+  if (res == NULL || !store_command (store, "commit", "COMMIT", error_out))
+    {
+      store_rollback (store);
+      return NULL;
+    }
+  return g_steal_pointer (&res);
+}
+
+gint64
+store_get_int (const PGresult *res, int row, int col)
+{
+  if (PQgetisnull (res, row, col))
+    return -1;
+  return g_ascii_strtoll (PQgetvalue (res, row, col), NULL, 10);
+}
+
+double
+store_get_double (const PGresult *res, int row, int col)
+{
+  if (PQgetisnull (res, row, col))
+    return -1.0;
+  return g_ascii_strtod (PQgetvalue (res, row, col), NULL);
+}
+
+const char *
+store_get_text (const PGresult *res, int row, int col)
+{
+  return PQgetisnull (res, row, col) ? NULL : PQgetvalue (res, row, col);
 }
 
 /* ---- connecting ------------------------------------------------------ */
@@ -733,12 +750,8 @@ static const char write_sql[] =
   "  last_delivered_at = GREATEST(r.last_delivered_at, EXCLUDED.last_delivered_at),\n"
   "  updated_at = now()";
 
-/* Appends @s as one COPY text-format field: backslash escapes for the
- * characters that delimit (PostgreSQL docs, COPY, "Text Format"), \N for
- * NULL.  Bytes that are not UTF-8 would fail the whole batch on the server,
- * so they are replaced. */
-static void
-copy_text (GString *buf, const char *s)
+void
+store_copy_text (GString *buf, const char *s)
 {
   g_autofree char *valid = NULL;
 
@@ -760,11 +773,11 @@ copy_text (GString *buf, const char *s)
       }
 }
 
-static void
-copy_sep (GString *buf, const char *s)
+void
+store_copy_sep (GString *buf, const char *s)
 {
   g_string_append_c (buf, '\t');
-  copy_text (buf, s);
+  store_copy_text (buf, s);
 }
 
 /* A time the server reads without fail: GLib's ISO 8601 reading is the
@@ -782,7 +795,7 @@ copy_time (GString *buf, GDateTime *dt)
       return;
     }
   s = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S%:z");
-  copy_text (buf, s);
+  store_copy_text (buf, s);
 }
 
 static void
@@ -821,7 +834,7 @@ copy_fields_json (GString *buf, const GPtrArray *fields)
       report_json_string (json, f->value);
     }
   g_string_append_c (json, '}');
-  copy_text (buf, json->str);
+  store_copy_text (buf, json->str);
 }
 
 static void
@@ -832,33 +845,33 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
   g_autoptr(GDateTime) message_date = NULL;
 
   g_string_append_printf (messages, "%u", item);
-  copy_sep (messages, it->sha256);
-  copy_sep (messages, it->source);
+  store_copy_sep (messages, it->sha256);
+  store_copy_sep (messages, it->source);
   g_string_append_printf (messages, "\t%" G_GSIZE_FORMAT, it->size);
-  copy_sep (messages, bounce_kind_to_string (r->kind));
-  copy_sep (messages, r->format);
-  copy_sep (messages, r->reporting_mta);
-  copy_sep (messages, r->dsn_gateway);
-  copy_sep (messages, r->received_from_mta);
-  copy_sep (messages, r->original_envelope_id);
+  store_copy_sep (messages, bounce_kind_to_string (r->kind));
+  store_copy_sep (messages, r->format);
+  store_copy_sep (messages, r->reporting_mta);
+  store_copy_sep (messages, r->dsn_gateway);
+  store_copy_sep (messages, r->received_from_mta);
+  store_copy_sep (messages, r->original_envelope_id);
   copy_iso_time (messages, r->arrival_date);
-  copy_sep (messages, r->message_from);
-  copy_sep (messages, r->message_subject);
+  store_copy_sep (messages, r->message_from);
+  store_copy_sep (messages, r->message_subject);
   /* The bounce's own Date header is RFC 5322 (section 3.3) as written. */
   if (r->message_date != NULL)
     message_date = g_mime_utils_header_decode_date (r->message_date);
   copy_time (messages, message_date);
-  copy_sep (messages, o->message_id);
-  copy_sep (messages, o->from);
-  copy_sep (messages, o->to);
-  copy_sep (messages, o->subject);
-  copy_sep (messages, o->date);
-  copy_sep (messages, o->list_id);
-  copy_sep (messages, o->campaign);
+  store_copy_sep (messages, o->message_id);
+  store_copy_sep (messages, o->from);
+  store_copy_sep (messages, o->to);
+  store_copy_sep (messages, o->subject);
+  store_copy_sep (messages, o->date);
+  store_copy_sep (messages, o->list_id);
+  store_copy_sep (messages, o->campaign);
   copy_fields_json (messages, r->extensions);
   /* Invariant 4 of a report says kind error comes with an error text; a
    * report breaking it still gets a row. */
-  copy_sep (messages, r->error ? r->error
+  store_copy_sep (messages, r->error ? r->error
                       : r->kind == BOUNCE_KIND_ERROR ? "unknown error" : NULL);
   g_string_append_c (messages, '\n');
 
@@ -867,21 +880,21 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
       const BounceRecipient *rc = g_ptr_array_index (r->recipients, i);
 
       g_string_append_printf (outcomes, "%u\t%u", item, i);
-      copy_sep (outcomes, rc->recipient);
-      copy_sep (outcomes, rc->original_recipient);
-      copy_sep (outcomes, rc->action);
-      copy_sep (outcomes, rc->status);
-      copy_sep (outcomes, rc->reply_code);
-      copy_sep (outcomes, rc->diagnostic_type);
-      copy_sep (outcomes, rc->diagnostic);
-      copy_sep (outcomes, rc->remote_mta);
+      store_copy_sep (outcomes, rc->recipient);
+      store_copy_sep (outcomes, rc->original_recipient);
+      store_copy_sep (outcomes, rc->action);
+      store_copy_sep (outcomes, rc->status);
+      store_copy_sep (outcomes, rc->reply_code);
+      store_copy_sep (outcomes, rc->diagnostic_type);
+      store_copy_sep (outcomes, rc->diagnostic);
+      store_copy_sep (outcomes, rc->remote_mta);
       copy_iso_time (outcomes, rc->last_attempt);
       copy_iso_time (outcomes, rc->will_retry_until);
-      copy_sep (outcomes, rc->final_log_id);
-      copy_sep (outcomes, rc->feedback_type);
-      copy_sep (outcomes, rc->reason ? rc->reason : "undefined");
+      store_copy_sep (outcomes, rc->final_log_id);
+      store_copy_sep (outcomes, rc->feedback_type);
+      store_copy_sep (outcomes, rc->reason ? rc->reason : "undefined");
       g_string_append (outcomes, rc->hard_bounce ? "\tt" : "\tf");
-      copy_sep (outcomes, rc->evidence);
+      store_copy_sep (outcomes, rc->evidence);
       copy_fields_json (outcomes, rc->extensions);
       g_string_append_c (outcomes, '\n');
     }
@@ -995,10 +1008,3 @@ store_query_value (Store *store, const char *sql, GError **error_out)
     return NULL;
   return g_strdup (PQgetvalue (res, 0, 0));
 }
-
-/* ---- analytics ------------------------------------------------------- */
-
-/* Policy, send counts, reprocessing and reports: part of this module (they
- * use its statement wrappers), kept in a file of their own. */
-#include "sends-csv.h"
-#include "store-analytics.inc"

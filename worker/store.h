@@ -105,8 +105,8 @@ void store_free (Store *store);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Store, store_free)
 
-/* Policy, send counts, reprocessing and reports (kept in a file of their
- * own, part of this module). */
+/* Policy, send counts, reprocessing (store-analytics.c) and the report
+ * (store-report.c): the same module, in files of their own. */
 #include "store-analytics.h"
 
 G_END_DECLS
