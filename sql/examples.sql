@@ -8,9 +8,12 @@
 
 -- name: hard-bounce-rate-by-domain
 -- Q: Which recipient domains had the highest hard bounce rate over the last
---    30 days, among those with at least 100 messages sent?
+--    30 days, among those with at least 100 messages sent?  (The rate counts
+--    the hard bounces of the days with known sends, hard_counted, over those
+--    sends: bounce.covered_rate.)
 SELECT recipient_domain, sum(sends) AS sends, sum(hard) AS hard,
-       round(100.0 * sum(hard) FILTER (WHERE sends IS NOT NULL) / sum(sends), 2) AS hard_pct
+       bounce.covered_sum(hard, sends) AS hard_counted,
+       round(100 * bounce.covered_rate(hard, sends), 2) AS hard_pct
   FROM bounce.daily_domain_rates
  WHERE day >= (SELECT max(day) FROM bounce.daily_domain_rates) - 30
  GROUP BY recipient_domain
@@ -38,9 +41,12 @@ SELECT r.grp AS reason_group, o.reason, count(*) AS outcomes,
 
 -- name: campaign-complaints
 -- Q: Which campaigns drew complaints, and what is their complaint rate?
+--    The rate covers only the days with known sends: complaints_counted of
+--    the complaints, over the sends of those days (NULL when no day of the
+--    campaign has sends).
 SELECT campaign, sum(sends) AS sends, sum(complaints) AS complaints,
-       round(100.0 * sum(complaints) FILTER (WHERE sends IS NOT NULL) / NULLIF(sum(sends), 0), 3)
-         AS complaint_pct
+       bounce.covered_sum(complaints, sends) AS complaints_counted,
+       round(100 * bounce.covered_rate(complaints, sends), 3) AS complaint_pct
   FROM bounce.daily_campaign_rates
  GROUP BY campaign
 HAVING sum(complaints) > 0

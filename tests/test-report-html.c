@@ -39,6 +39,11 @@ sample_report (void)
   d->hard = 70;
   d->soft = 30;
   d->complaints = 3;
+  d->hard_covered = 70;
+  d->soft_covered = 25;
+  d->complaints_covered = 3;
+  d->period_days = 14;
+  d->days_with_sends = 12;
   d->hard_rate = report_data_rate (d->hard, d->sends);
   d->soft_rate = report_data_rate (d->soft, d->sends);
   d->complaint_rate = report_data_rate (d->complaints, d->sends);
@@ -226,7 +231,11 @@ test_table (void)
 
   report_data_append_table (out, d);
   g_assert_nonnull (strstr (out->str, "period: 2026-11-10 to 2026-11-23T12:00:00Z"));
-  g_assert_nonnull (strstr (out->str, "hard bounces                     70    0.70%"));
+  g_test_message ("%s", out->str);
+  g_assert_nonnull (strstr (out->str, "sends                        10,000  on 12 of 14 days"));
+  g_assert_nonnull (strstr (out->str, "hard bounces                     70           70    0.70 %"));
+  g_assert_nonnull (strstr (out->str, "soft bounces                     30           25    0.30 %"));
+  g_assert_nonnull (strstr (out->str, "known sends: 98 of 103 (95.15 %)"));
   g_assert_nonnull (strstr (out->str, "Addresses suppressed: 12"));
   g_string_free (out, TRUE);
 }

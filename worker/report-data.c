@@ -9,6 +9,7 @@
 #include "report-data.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 static void
 count_free (gpointer p)
@@ -61,6 +62,7 @@ report_data_new (void)
   d->provider_daily = g_ptr_array_new_with_free_func (series_free);
   d->reason_daily = g_ptr_array_new_with_free_func (series_free);
   d->sends = -1;
+  d->days_with_sends = -1;
   d->hard_rate = d->soft_rate = d->complaint_rate = -1;
   return d;
 }
@@ -92,6 +94,39 @@ report_data_rate (gint64 count, gint64 sends)
   return sends > 0 ? (double) count / (double) sends : -1.0;
 }
 
+char *
+report_data_format_int (gint64 v)
+{
+  g_autofree char *digits = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                             v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v);
+  GString *out = g_string_new (v < 0 ? "-" : "");
+  gsize n = strlen (digits);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      if (i > 0 && (n - i) % 3 == 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, digits[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+report_data_format_rate (double rate)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (rate < 0)
+    return g_strdup ("-");
+  return g_strconcat (g_ascii_formatd (buf, sizeof buf, "%.2f", rate * 100.0), " %", NULL);
+}
+
+double
+report_data_share (gint64 part, gint64 whole)
+{
+  return whole > 0 ? (double) part / (double) whole : -1.0;
+}
+
 void
 report_data_add_count (GPtrArray *counts, const char *name, gint64 count)
 {
@@ -114,6 +149,8 @@ report_data_add_rate (GPtrArray *rates, const char *name, gint64 sends,
   r->soft = soft;
   r->complaints = complaints;
   r->bounces = hard + soft + complaints;
+  r->covered = sends >= 0 ? r->bounces : 0;
+  r->days_with_sends = -1;
   r->hard_rate = report_data_rate (hard, sends);
   r->soft_rate = report_data_rate (soft, sends);
   r->complaint_rate = report_data_rate (complaints, sends);
@@ -207,6 +244,12 @@ json_rates (JsonBuilder *b, const char *name, GPtrArray *rates)
       json_int (b, "hard", r->hard);
       json_int (b, "soft", r->soft);
       json_int (b, "complaints", r->complaints);
+      json_int (b, "covered_bounces", r->covered);
+      json_builder_set_member_name (b, "days_with_sends");
+      if (r->days_with_sends < 0)
+        json_builder_add_null_value (b);
+      else
+        json_builder_add_int_value (b, r->days_with_sends);
       json_rate (b, "hard_rate", r->hard_rate);
       json_rate (b, "soft_rate", r->soft_rate);
       json_rate (b, "complaint_rate", r->complaint_rate);
@@ -275,6 +318,15 @@ report_data_append_json (GString *out, const ReportData *d)
   json_int (b, "hard", d->hard);
   json_int (b, "soft", d->soft);
   json_int (b, "complaints", d->complaints);
+  json_int (b, "hard_covered", d->hard_covered);
+  json_int (b, "soft_covered", d->soft_covered);
+  json_int (b, "complaints_covered", d->complaints_covered);
+  json_int (b, "period_days", d->period_days);
+  json_builder_set_member_name (b, "days_with_sends");
+  if (d->days_with_sends < 0)
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_int_value (b, d->days_with_sends);
   json_rate (b, "hard_rate", d->hard_rate);
   json_rate (b, "soft_rate", d->soft_rate);
   json_rate (b, "complaint_rate", d->complaint_rate);
@@ -305,13 +357,25 @@ report_data_append_json (GString *out, const ReportData *d)
 
 /* ---- text ---------------------------------------------------------------- */
 
+/* @v right-aligned in @width columns after a space (width 0: no space,
+ * no padding), "-" when negative (unknown). */
+static void
+text_int (GString *out, int width, gint64 v)
+{
+  g_autofree char *t = v < 0 ? g_strdup ("-") : report_data_format_int (v);
+
+  if (width > 0)
+    g_string_append_printf (out, " %*s", width, t);
+  else
+    g_string_append (out, t);
+}
+
 static void
 text_rate (GString *out, double rate)
 {
-  if (rate < 0)
-    g_string_append_printf (out, " %8s", "-");
-  else
-    g_string_append_printf (out, " %7.2f%%", rate * 100.0);
+  g_autofree char *t = report_data_format_rate (rate);
+
+  g_string_append_printf (out, " %9s", t);
 }
 
 static void
@@ -323,7 +387,10 @@ text_counts (GString *out, const char *heading, GPtrArray *counts)
   for (guint i = 0; i < counts->len; i++)
     {
       const ReportCount *c = g_ptr_array_index (counts, i);
-      g_string_append_printf (out, "  %-24s %10" G_GINT64_FORMAT "\n", c->name, c->count);
+
+      g_string_append_printf (out, "  %-24s", c->name);
+      text_int (out, 12, c->count);
+      g_string_append_c (out, '\n');
     }
 }
 
@@ -336,30 +403,33 @@ text_rates (GString *out, const char *heading, GPtrArray *rates)
       g_string_append (out, "  (none)\n");
       return;
     }
-  g_string_append_printf (out, "  %-28s %10s %8s %8s %8s %8s %8s %8s\n", "name", "sends",
-                          "hard", "soft", "compl.", "hard%", "soft%", "compl%");
+  g_string_append_printf (out, "  %-28s %11s %8s %8s %8s %9s %9s %9s %8s\n", "name", "sends",
+                          "hard", "soft", "compl.", "hard%", "soft%", "compl%", "covered");
   for (guint i = 0; i < rates->len; i++)
     {
       const ReportRate *r = g_ptr_array_index (rates, i);
+      g_autofree char *cover = report_data_format_rate (report_data_share (r->covered, r->bounces));
 
-      g_string_append_printf (out, "  %-28s ", r->name);
-      if (r->sends < 0)
-        g_string_append_printf (out, "%10s", "-");
-      else
-        g_string_append_printf (out, "%10" G_GINT64_FORMAT, r->sends);
-      g_string_append_printf (out, " %8" G_GINT64_FORMAT " %8" G_GINT64_FORMAT " %8" G_GINT64_FORMAT,
-                              r->hard, r->soft, r->complaints);
+      g_string_append_printf (out, "  %-28s", r->name);
+      text_int (out, 11, r->sends);
+      text_int (out, 8, r->hard);
+      text_int (out, 8, r->soft);
+      text_int (out, 8, r->complaints);
       text_rate (out, r->hard_rate);
       text_rate (out, r->soft_rate);
       text_rate (out, r->complaint_rate);
-      g_string_append_c (out, '\n');
+      g_string_append_printf (out, " %8s\n", r->sends < 0 ? "-" : cover);
     }
+  g_string_append (out, "  (rates count the bounces of days with known sends only: "
+                        "\"covered\" is their share)\n");
 }
 
 static void
 text_events (GString *out, const char *heading, gint64 total, GPtrArray *events)
 {
-  g_string_append_printf (out, "\n%s: %" G_GINT64_FORMAT "\n", heading, total);
+  g_string_append_printf (out, "\n%s: ", heading);
+  text_int (out, 0, total);
+  g_string_append_c (out, '\n');
   for (guint i = 0; i < events->len; i++)
     {
       const ReportEvent *e = g_ptr_array_index (events, i);
@@ -368,26 +438,57 @@ text_events (GString *out, const char *heading, gint64 total, GPtrArray *events)
     }
 }
 
+static void
+text_rate_line (GString *out, const char *label, gint64 count, gint64 covered, double rate,
+                gboolean rates)
+{
+  g_string_append_printf (out, "  %-22s", label);
+  text_int (out, 12, count);
+  if (rates)
+    {
+      text_int (out, 12, covered);
+      text_rate (out, rate);
+    }
+  g_string_append_c (out, '\n');
+}
+
 void
 report_data_append_table (GString *out, const ReportData *d)
 {
+  gboolean rates = d->sends >= 0;
+
   g_string_append_printf (out, "%s\n", d->title ? d->title : "bounced report");
   g_string_append_printf (out, "period: %s to %s\n", d->since ? d->since : "the beginning",
                           d->generated_at ? d->generated_at : "now");
   text_counts (out, "Messages by kind", d->messages_by_kind);
   text_counts (out, "Outcomes by reason group", d->outcomes_by_group);
-  g_string_append (out, "\nRates (over sends; vacation and delivered excluded)\n");
-  if (d->sends < 0)
-    g_string_append (out, "  sends                    unknown (bounced sends import)\n");
+  g_string_append (out, "\nRates (over sends; vacation, delivered and delay notices excluded)\n");
+  if (!rates)
+    g_string_append (out, "  sends                  unknown: counts only (bounced sends import)\n");
   else
-    g_string_append_printf (out, "  sends                    %10" G_GINT64_FORMAT "\n", d->sends);
-  g_string_append_printf (out, "  hard bounces             %10" G_GINT64_FORMAT, d->hard);
-  text_rate (out, d->hard_rate);
-  g_string_append_printf (out, "\n  soft bounces             %10" G_GINT64_FORMAT, d->soft);
-  text_rate (out, d->soft_rate);
-  g_string_append_printf (out, "\n  complaints               %10" G_GINT64_FORMAT, d->complaints);
-  text_rate (out, d->complaint_rate);
-  g_string_append_c (out, '\n');
+    {
+      g_autofree char *sends = report_data_format_int (d->sends);
+
+      g_string_append_printf (out, "  %-22s %12s  on %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                              " day%s\n", "sends", sends, d->days_with_sends, d->period_days,
+                              d->period_days == 1 ? "" : "s");
+      g_string_append_printf (out, "  %-22s %12s %12s %9s\n", "", "bounces", "with sends", "rate");
+    }
+  text_rate_line (out, "hard bounces", d->hard, d->hard_covered, d->hard_rate, rates);
+  text_rate_line (out, "soft bounces", d->soft, d->soft_covered, d->soft_rate, rates);
+  text_rate_line (out, "complaints", d->complaints, d->complaints_covered, d->complaint_rate,
+                  rates);
+  if (rates)
+    {
+      gint64 all = d->hard + d->soft + d->complaints;
+      gint64 covered = d->hard_covered + d->soft_covered + d->complaints_covered;
+      g_autofree char *share = report_data_format_rate (report_data_share (covered, all));
+      g_autofree char *c = report_data_format_int (covered);
+      g_autofree char *a = report_data_format_int (all);
+
+      g_string_append_printf (out, "  The rates count only the bounces of days and domains with "
+                              "known sends: %s of %s (%s).\n", c, a, share);
+    }
   text_rates (out, "Top failing domains", d->top_domains);
   text_rates (out, "Top failing providers", d->top_providers);
   text_events (out, "Parse failures", d->parse_failures, d->parse_failure_examples);

@@ -23,6 +23,9 @@ typedef struct {
  * @name: the domain or provider.
  * @sends: messages sent, or -1 when unknown.
  * @bounces: hard + soft + complaints.
+ * @covered: the bounces that fall on days (and domains) with known sends:
+ *   the rates count these only, over @sends.
+ * @days_with_sends: days of the period with known sends.
  * @hard_rate, @soft_rate, @complaint_rate: over @sends, or -1 when unknown.
  */
 typedef struct {
@@ -32,6 +35,8 @@ typedef struct {
   gint64 soft;
   gint64 complaints;
   gint64 bounces;
+  gint64 covered;
+  gint64 days_with_sends;
   double hard_rate;
   double soft_rate;
   double complaint_rate;
@@ -61,7 +66,12 @@ typedef struct {
  * @sends: messages sent in the period, or -1 when no send counts are known.
  * @hard, @soft, @complaints: outcomes of each class in the period
  *   (vacation and delivered never count).
- * @hard_rate, @soft_rate, @complaint_rate: over @sends, -1 when unknown.
+ * @hard_covered, @soft_covered, @complaints_covered: those of them on days
+ *   and domains with known sends: the numerators of the rates.
+ * @period_days: days in the period (from its first to its last day);
+ *   @days_with_sends: days of it with known sends.
+ * @hard_rate, @soft_rate, @complaint_rate: the covered counts over @sends,
+ *   -1 when unknown.
  * @top_domains, @top_providers: ReportRate*, most bounces first.
  * @parse_failures: how many messages could not be parsed;
  *   @parse_failure_examples: ReportEvent*, the latest.
@@ -84,6 +94,11 @@ typedef struct {
   gint64 hard;
   gint64 soft;
   gint64 complaints;
+  gint64 hard_covered;
+  gint64 soft_covered;
+  gint64 complaints_covered;
+  gint64 period_days;
+  gint64 days_with_sends;
   double hard_rate;
   double soft_rate;
   double complaint_rate;
@@ -112,6 +127,17 @@ void report_data_add_event (GPtrArray *events, const char *when, const char *sub
 
 /* The rate @count / @sends, or -1 when @sends is not positive. */
 double report_data_rate (gint64 count, gint64 sends);
+
+/* @part / @whole, or -1 when @whole is not positive. */
+double report_data_share (gint64 part, gint64 whole);
+
+/* @v with thousands separators ("1,234,567"; the report is in English).
+ * Returns: (transfer full). */
+char *report_data_format_int (gint64 v);
+
+/* A rate as a percentage with two decimals ("0.36 %"), "-" when negative
+ * (unknown).  Returns: (transfer full). */
+char *report_data_format_rate (double rate);
 
 /* Appends @data as one JSON object (pretty-printed, ends with a newline). */
 void report_data_append_json (GString *out, const ReportData *data);

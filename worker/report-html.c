@@ -344,6 +344,7 @@ static const char page_style[] =
   ".cards{display:flex;flex-wrap:wrap;gap:12px}"
   ".card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:130px}"
   ".card .v{font-size:1.5em;font-weight:600}.card .k{color:#555;font-size:.85em}"
+  ".card .c{color:#777;font-size:.75em;margin-top:2px}"
   "table{border-collapse:collapse;width:100%;font-size:.92em}"
   "th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left}"
   "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
@@ -355,39 +356,56 @@ static const char page_style[] =
   ".xlabel,.ylabel,.legend{font-size:12px;fill:#333}.empty{font-size:14px;fill:#777}"
   ".note{color:#555;font-size:.9em}";
 
+/* A figure with its label and, when not NULL, a line saying what it
+ * covers. */
 static void
-card (GString *out, const char *label, const char *value)
+card (GString *out, const char *label, const char *value, const char *note)
 {
   g_string_append (out, "<div class=\"card\"><div class=\"v\">");
   esc (out, value);
   g_string_append (out, "</div><div class=\"k\">");
   esc (out, label);
+  if (note != NULL)
+    {
+      g_string_append (out, "</div><div class=\"c\">");
+      esc (out, note);
+    }
   g_string_append (out, "</div></div>\n");
 }
 
-static char *
-rate_text (double rate)
+static void
+card_int (GString *out, const char *label, gint64 v)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autofree char *t = report_data_format_int (v);
 
-  if (rate < 0)
-    return g_strdup ("-");
-  return g_strconcat (g_ascii_formatd (buf, sizeof buf, "%.2f", rate * 100.0), "%", NULL);
+  card (out, label, t, NULL);
+}
+
+/* A rate card: the rate, and how many of the bounces it counts. */
+static void
+card_rate (GString *out, const char *label, double rate, gint64 covered, gint64 all,
+           const char *noun)
+{
+  g_autofree char *t = report_data_format_rate (rate);
+  g_autofree char *c = report_data_format_int (covered);
+  g_autofree char *a = report_data_format_int (all);
+  g_autofree char *note = g_strdup_printf ("counts %s of %s %s", c, a, noun);
+
+  card (out, label, t, note);
 }
 
 static void
 cell_int (GString *out, gint64 v)
 {
-  if (v < 0)
-    g_string_append (out, "<td class=\"n\">-</td>");
-  else
-    g_string_append_printf (out, "<td class=\"n\">%" G_GINT64_FORMAT "</td>", v);
+  g_autofree char *t = v < 0 ? g_strdup ("-") : report_data_format_int (v);
+
+  g_string_append_printf (out, "<td class=\"n\">%s</td>", t);
 }
 
 static void
 cell_rate (GString *out, double rate)
 {
-  g_autofree char *t = rate_text (rate);
+  g_autofree char *t = report_data_format_rate (rate);
   g_string_append_printf (out, "<td class=\"n\">%s</td>", t);
 }
 
@@ -407,7 +425,10 @@ rates_table (GString *out, const char *heading, const char *first_column, GPtrAr
   g_string_append (out, "</th><th class=\"n\">sends</th><th class=\"n\">hard</th>"
                         "<th class=\"n\">soft</th><th class=\"n\">complaints</th>"
                         "<th class=\"n\">hard rate</th><th class=\"n\">soft rate</th>"
-                        "<th class=\"n\">complaint rate</th></tr></thead>\n<tbody>\n");
+                        "<th class=\"n\">complaint rate</th>"
+                        "<th class=\"n\" title=\"share of the bounces that fall on days with "
+                        "known sends: the rates count these only\">covered</th></tr></thead>\n"
+                        "<tbody>\n");
   for (guint i = 0; i < rates->len; i++)
     {
       const ReportRate *r = g_ptr_array_index (rates, i);
@@ -422,6 +443,7 @@ rates_table (GString *out, const char *heading, const char *first_column, GPtrAr
       cell_rate (out, r->hard_rate);
       cell_rate (out, r->soft_rate);
       cell_rate (out, r->complaint_rate);
+      cell_rate (out, r->sends < 0 ? -1 : report_data_share (r->covered, r->bounces));
       g_string_append (out, "</tr>\n");
     }
   g_string_append (out, "</tbody></table>\n");
@@ -494,10 +516,6 @@ report_html_append (GString *out, const ReportData *d)
 {
   const char *title = d->title ? d->title : "Bounce report";
   gint64 messages = 0, outcomes = 0;
-  g_autofree char *hard = rate_text (d->hard_rate);
-  g_autofree char *soft = rate_text (d->soft_rate);
-  g_autofree char *compl = rate_text (d->complaint_rate);
-  char buf[32];
 
   for (guint i = 0; i < d->messages_by_kind->len; i++)
     messages += ((const ReportCount *) g_ptr_array_index (d->messages_by_kind, i))->count;
@@ -518,35 +536,36 @@ report_html_append (GString *out, const ReportData *d)
   esc (out, d->generated_at ? d->generated_at : "now");
   g_string_append (out, ".</p>\n<div class=\"cards\">\n");
 
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, messages);
-  card (out, "messages", buf);
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, outcomes);
-  card (out, "recipient outcomes", buf);
+  card_int (out, "messages", messages);
+  card_int (out, "recipient outcomes", outcomes);
   if (d->sends >= 0)
     {
-      g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, d->sends);
-      card (out, "sends", buf);
-      card (out, "hard bounce rate", hard);
-      card (out, "soft bounce rate", soft);
-      card (out, "complaint rate", compl);
+      g_autofree char *sends = report_data_format_int (d->sends);
+      g_autofree char *days = g_strdup_printf ("on %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                                               " days", d->days_with_sends, d->period_days);
+
+      card (out, "sends", sends, days);
+      card_rate (out, "hard bounce rate", d->hard_rate, d->hard_covered, d->hard, "hard bounces");
+      card_rate (out, "soft bounce rate", d->soft_rate, d->soft_covered, d->soft, "soft bounces");
+      card_rate (out, "complaint rate", d->complaint_rate, d->complaints_covered, d->complaints,
+                 "complaints");
     }
   else
     {
-      g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, d->hard);
-      card (out, "hard bounces", buf);
-      g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, d->soft);
-      card (out, "soft bounces", buf);
-      g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, d->complaints);
-      card (out, "complaints", buf);
+      card_int (out, "hard bounces", d->hard);
+      card_int (out, "soft bounces", d->soft);
+      card_int (out, "complaints", d->complaints);
     }
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, d->parse_failures);
-  card (out, "parse failures", buf);
-  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, d->suppressed_added);
-  card (out, "addresses suppressed", buf);
+  card_int (out, "parse failures", d->parse_failures);
+  card_int (out, "addresses suppressed", d->suppressed_added);
   g_string_append (out, "</div>\n");
   if (d->sends < 0)
     g_string_append (out, "<p class=\"note\">No send counts are known for this period, so "
                           "bounces are shown as counts, not rates (bounced sends import).</p>\n");
+  else
+    g_string_append (out, "<p class=\"note\">A rate counts only the bounces of the days and "
+                          "domains whose sends are known, over those sends; each card says how "
+                          "many of the bounces that is.</p>\n");
 
   g_string_append (out, "<h2>Daily bounces by mailbox provider</h2>\n");
   report_html_line_chart (out, d->days, d->provider_daily, d->provider_daily_is_rate,

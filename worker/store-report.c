@@ -17,13 +17,15 @@ report_query (Store *store, const char *name, const char *sql, const char *since
   return store_exec (store, name, PGRES_TUPLES_OK, sql, 1, params, error_out);
 }
 
-/* Columns of RATE_COLUMNS: name, sends, hard, soft, complaints, then the
- * three rates, which count only rows whose sends are known. */
+/* Columns of RATE_COLUMNS: name, sends, hard, soft, complaints, the three
+ * rates (bounce.covered_rate: the bounces of the rows whose sends are known
+ * over those sends), the bounces they count, and the days with known sends.
+ * The rows are those of bounce.daily_domain_rates (day x domain). */
 #define RATE_COLUMNS(name)                                                       \
   name ", sum(sends), sum(hard), sum(soft), sum(complaints),\n"                  \
-  "       (sum(hard) FILTER (WHERE sends IS NOT NULL))::numeric / NULLIF(sum(sends), 0),\n" \
-  "       (sum(soft) FILTER (WHERE sends IS NOT NULL))::numeric / NULLIF(sum(sends), 0),\n" \
-  "       (sum(complaints) FILTER (WHERE sends IS NOT NULL))::numeric / NULLIF(sum(sends), 0)\n"
+  "       bounce.covered_rate(hard, sends), bounce.covered_rate(soft, sends),\n" \
+  "       bounce.covered_rate(complaints, sends), bounce.covered_sum(bounces, sends),\n" \
+  "       count(DISTINCT day) FILTER (WHERE sends IS NOT NULL)\n"
 
 static void
 report_rates (const PGresult *res, GPtrArray *rates)
@@ -36,6 +38,8 @@ report_rates (const PGresult *res, GPtrArray *rates)
       r->hard_rate = store_get_double (res, row, 5);
       r->soft_rate = store_get_double (res, row, 6);
       r->complaint_rate = store_get_double (res, row, 7);
+      r->covered = store_get_int (res, row, 8);
+      r->days_with_sends = store_get_int (res, row, 9);
     }
 }
 
@@ -126,7 +130,10 @@ store_report (Store *store, const char *since, GError **error_out)
   /* Rates over sends count only the bounces of the days and domains whose
    * sends are known: bounces of other domains have no denominator. */
   QUERY ("report totals",
-         "SELECT " RATE_COLUMNS ("NULL")
+         "SELECT " RATE_COLUMNS ("NULL") ",\n"
+         "       bounce.covered_sum(hard, sends), bounce.covered_sum(soft, sends),\n"
+         "       bounce.covered_sum(complaints, sends),\n"
+         "       GREATEST(max(day) - COALESCE($1::date, min(day)) + 1, 0)\n"
          "  FROM bounce.daily_domain_rates WHERE " SINCE_DAY);
   d->sends = store_get_int (res, 0, 1);
   d->hard = MAX (0, store_get_int (res, 0, 2));
@@ -135,6 +142,11 @@ store_report (Store *store, const char *since, GError **error_out)
   d->hard_rate = store_get_double (res, 0, 5);
   d->soft_rate = store_get_double (res, 0, 6);
   d->complaint_rate = store_get_double (res, 0, 7);
+  d->days_with_sends = d->sends >= 0 ? store_get_int (res, 0, 9) : -1;
+  d->hard_covered = store_get_int (res, 0, 10);
+  d->soft_covered = store_get_int (res, 0, 11);
+  d->complaints_covered = store_get_int (res, 0, 12);
+  d->period_days = MAX (0, store_get_int (res, 0, 13));
   rates = d->sends > 0;
 
   QUERY ("report domains",
@@ -207,7 +219,7 @@ store_report (Store *store, const char *since, GError **error_out)
   if (rates)
     QUERY ("report provider days",
            "SELECT to_char(day, 'YYYY-MM-DD'), COALESCE(p.provider, 'other'),\n"
-           "       (sum(bounces) FILTER (WHERE sends IS NOT NULL))::numeric / NULLIF(sum(sends), 0)\n"
+           "       bounce.covered_rate(bounces, sends)\n"
            "  FROM bounce.daily_domain_rates r\n"
            "  LEFT JOIN bounce.domain_providers p ON p.domain = r.recipient_domain\n"
            " WHERE " SINCE_DAY " GROUP BY 1, 2");
