@@ -293,9 +293,16 @@ try:
     t.ok(cnt == "1/0", "its counters follow the new reason", cnt)
     r = e.run("reprocess", "-q", e.maildir)
     t.ok(r.returncode == 0 and "0 changed" in r.stdout, "a second run changes nothing", r.stdout)
-    r = e.run("reprocess", "-q", "--since", "2999-01-01", e.maildir)
+    # Files last modified in 2020, --since 2021: every one is skipped.
+    for d, _, files in os.walk(e.maildir):
+        for fn in files:
+            os.utime(os.path.join(d, fn), (1577836800, 1577836800))
+    r = e.run("reprocess", "-q", "--since", "2021-01-01", e.maildir)
     t.ok(r.returncode == 0 and "0 stored before" in r.stdout, "--since skips older files",
          r.stdout)
+    r = e.run("reprocess", "-q", "--since", "2999-01-01", e.maildir)
+    t.ok(r.returncode == 2 and 'bounced reprocess: invalid value of --since: "2999-01-01" is '
+         'in the future' in r.stderr, "--since in the future is refused", r.stderr)
     stray = os.path.join(e.tmp, "stray.eml")
     with open(stray, "wb") as f:
         f.write(dsn("never@example.org", "5.1.1", 21))

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,6 +164,58 @@ test_creates_folders (Fixture *f, gconstpointer data)
           g_autofree char *rel = g_build_filename (folders[i], subs[j], NULL);
           g_assert_true (exists (f->root, rel));
         }
+    }
+}
+
+/* Folders and claim directories get the Maildir's own mode, whatever the
+ * umask (a mail server of the Maildir's group must see .NotBounce); the
+ * marker file gets it without the execute bits. */
+static void
+test_folder_modes (Fixture *f, gconstpointer data)
+{
+  static const struct { mode_t maildir; mode_t umask; } cases[] = {
+    { 0750, 0077 },     /* group may read: the usual shared Maildir */
+    { 02770, 0022 },    /* setgid, group may write */
+    { 0700, 0000 },     /* private stays private under a lax umask */
+  };
+
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autofree char *root = g_strdup_printf ("%s/m%u", f->root, (guint) c);
+      MaildirSettings settings;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(Maildir) md = NULL;
+      static const char *const dirs[] = { ".Done", ".Done/cur", ".Done/new", ".Done/tmp",
+                                          ".NotBounce", ".NotBounce/new", ".Failed/cur",
+                                          "bounced-claims" };
+      mode_t old_umask;
+      struct stat st;
+
+      g_assert_cmpint (g_mkdir (root, 0700), ==, 0);
+      make_dir (root, "cur");
+      make_dir (root, "new");
+      make_dir (root, "tmp");
+      g_assert_cmpint (chmod (root, cases[c].maildir), ==, 0);
+      maildir_settings_init (&settings);
+      settings.done_folder = ".Done";
+      old_umask = umask (cases[c].umask);
+      md = maildir_open (root, &settings, &error);
+      umask (old_umask);
+      g_assert_no_error (error);
+      for (gsize d = 0; d < G_N_ELEMENTS (dirs); d++)
+        {
+          g_autofree char *path = g_build_filename (root, dirs[d], NULL);
+
+          g_assert_cmpint (stat (path, &st), ==, 0);
+          g_test_message ("%s: %o", dirs[d], (guint) (st.st_mode & 07777));
+          g_assert_cmpint (st.st_mode & 07777, ==, cases[c].maildir);
+        }
+      {
+        g_autofree char *marker = g_build_filename (root, ".NotBounce", "maildirfolder", NULL);
+
+        g_assert_cmpint (stat (marker, &st), ==, 0);
+        g_assert_cmpint (st.st_mode & 07777, ==, cases[c].maildir & 0666);
+      }
     }
 }
 
@@ -448,6 +501,7 @@ main (int argc, char **argv)
   ADD ("/maildir/open/not-a-maildir", test_not_maildir);
   ADD ("/maildir/open/bad-folder-name", test_bad_folder_name);
   ADD ("/maildir/open/creates-folders", test_creates_folders);
+  ADD ("/maildir/open/folder-modes", test_folder_modes);
   ADD ("/maildir/claim/what", test_claims_what);
   ADD ("/maildir/claim/two-workers", test_two_workers);
   ADD ("/maildir/acknowledge/destinations", test_acknowledge);

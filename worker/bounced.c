@@ -1,6 +1,7 @@
 /* bounced.c - the bounced(1) program: global options and subcommands */
 #include "bounced-config.h"
 #include "commands.h"
+#include "cli.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -72,8 +73,10 @@ main (int argc, char **argv)
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].run (argc - 1, argv + 1, &settings);
+      {
+        cli_set_command (commands[i].name);
+        return commands[i].run (argc - 1, argv + 1, &settings);
+      }
 
-  fprintf (stderr, "bounced: unknown command \"%s\"\nTry \"bounced --help\".\n", argv[1]);
-  return 2;
+  return cli_usage_error ("unknown command \"%s\"", argv[1]);
 }

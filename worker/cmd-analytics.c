@@ -9,6 +9,7 @@
  * bad usage or configuration.
  */
 #include "commands.h"
+#include "cli.h"
 #include "config.h"
 #include "input-walk.h"
 #include "msgfile.h"
@@ -72,8 +73,8 @@ common_entries (GOptionContext *ctx, CommonOptions *o)
   if (o->parses_mail)
     parser_options_add (&o->parser, ctx);
   else
-    g_option_context_add_main_entries (ctx, config_entries, NULL);
-  g_option_context_add_main_entries (ctx, entries, NULL);
+    cli_add_entries (ctx, config_entries);
+  cli_add_entries (ctx, entries);
 }
 
 /* Parses the options of @entries plus the common ones; returns FALSE (after
@@ -83,18 +84,13 @@ parse_options (const char *name, const char *params, const char *summary,
                GOptionEntry *entries, CommonOptions *common, int *argc, char ***argv)
 {
   g_autoptr(GOptionContext) ctx = g_option_context_new (params);
-  g_autoptr(GError) error = NULL;
 
+  cli_set_command (name);
   g_option_context_set_summary (ctx, summary);
   common_entries (ctx, common);
   if (entries != NULL)
-    g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, argc, argv, &error))
-    {
-      g_printerr ("bounced %s: %s\nTry \"bounced %s --help\".\n", name, error->message, name);
-      return FALSE;
-    }
-  return TRUE;
+    cli_add_entries (ctx, entries);
+  return cli_parse (ctx, argc, argv);
 }
 
 /* Loads the configuration (file, environment, the parser options, --db). */
@@ -110,10 +106,7 @@ load_config (const char *name, const CommonOptions *common)
       return NULL;
     }
   if (common->db != NULL)
-    {
-      g_free (config->db);
-      config->db = g_strdup (common->db);
-    }
+    config_set_db (config, common->db, "--db");
   return g_steal_pointer (&config);
 }
 
@@ -122,20 +115,20 @@ static Store *
 open_store (const char *name, const Config *config, int *status_out)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *conninfo = store_resolve_conninfo (config->db, &error);
+  g_autofree char *origin = NULL;
+  g_autofree char *conninfo = store_resolve_conninfo_from (config->db, config->db_origin,
+                                                           &origin, &error);
   g_autoptr(Store) store = NULL;
 
   if (conninfo == NULL)
     {
-      g_printerr ("bounced %s: %s\n", name, error->message);
-      *status_out = 2;
+      *status_out = cli_database_error (error, config->db_origin);
       return NULL;
     }
   store = store_open (conninfo, &error);
   if (store == NULL || store_migrate (store, &error) < 0)
     {
-      g_printerr ("bounced %s: %s\n", name, error->message);
-      *status_out = 1;
+      *status_out = cli_database_error (error, origin);
       return NULL;
     }
   return g_steal_pointer (&store);
@@ -152,6 +145,17 @@ valid_day (const char *s)
     return FALSE;
   return g_ascii_isdigit (s[0]) && s[4] == '-' && s[7] == '-' && y >= 1
          && g_date_valid_dmy (d, m, y);
+}
+
+/* Whether the day @s (valid, YYYY-MM-DD) is after today, UTC: a --since
+ * there selects nothing, which is a mistake, not a question. */
+static gboolean
+day_in_future (const char *s)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+
+  return strcmp (s, today) > 0;
 }
 
 /* ---- suppress / unsuppress ------------------------------------------------ */
@@ -356,10 +360,14 @@ cmd_sends (int argc, char **argv, const BounceSettings *settings)
     }
   if (argc != 3 || strcmp (argv[1], "import") != 0)
     {
-      g_printerr ("bounced sends: usage: bounced sends import FILE.csv\n");
+      cli_usage_error (argc < 2 ? "no action given (use: bounced sends import FILE.csv)"
+                       : strcmp (argv[1], "import") != 0
+                       ? "unknown action (use: bounced sends import FILE.csv)"
+                       : "expected one file (use: bounced sends import FILE.csv)");
       common_options_clear (&common);
       return 2;
     }
+  cli_set_command ("sends import");
   if (strcmp (argv[2], "-") == 0)
     {
       GString *in = g_string_new (NULL);
@@ -506,7 +514,7 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
     }
   if (argc < 2)
     {
-      g_printerr ("bounced reprocess: no path given\nTry \"bounced reprocess --help\".\n");
+      cli_usage_error ("no path given");
       common_options_clear (&common);
       return 2;
     }
@@ -515,9 +523,11 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
       g_autofree char *iso = g_strconcat (since, "T00:00:00Z", NULL);
       g_autoptr(GDateTime) dt = valid_day (since) ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
 
-      if (dt == NULL)
+      if (dt == NULL || day_in_future (since))
         {
-          g_printerr ("bounced reprocess: invalid --since \"%s\": expected YYYY-MM-DD\n", since);
+          cli_usage_error (dt == NULL ? "invalid value of --since: \"%s\" (expected YYYY-MM-DD)"
+                                      : "invalid value of --since: \"%s\" is in the future",
+                           since);
           common_options_clear (&common);
           return 2;
         }
@@ -692,12 +702,18 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
       common_options_clear (&common);
       return 2;
     }
-  if (argc > 1 || (since != NULL && !valid_day (since))
+  if (argc > 1 || (since != NULL && (!valid_day (since) || day_in_future (since)))
       || (format != NULL && strcmp (format, "table") != 0 && strcmp (format, "json") != 0
           && strcmp (format, "html") != 0))
     {
-      g_printerr ("bounced report: usage: bounced report [--since YYYY-MM-DD] "
-                  "[--format=table|json|html] [-o FILE]\n");
+      if (argc > 1)
+        cli_usage_error ("unexpected argument \"%s\"", argv[1]);
+      else if (since != NULL && !valid_day (since))
+        cli_usage_error ("invalid value of --since: \"%s\" (expected YYYY-MM-DD)", since);
+      else if (since != NULL)
+        cli_usage_error ("invalid value of --since: \"%s\" is in the future", since);
+      else
+        cli_usage_error ("invalid value of --format: \"%s\" (use table, json or html)", format);
       common_options_clear (&common);
       return 2;
     }

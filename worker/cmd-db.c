@@ -6,6 +6,7 @@
  * of pgcluster.h.
  */
 #include "commands.h"
+#include "cli.h"
 #include "config.h"
 #include "pgcluster.h"
 #include "store.h"
@@ -35,17 +36,11 @@ cmd_migrate (int argc, char **argv, const BounceSettings *settings)
   const char *env = g_getenv ("BOUNCED_CONFIG");
   int applied;
 
-  g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("bounced migrate: %s\n", error->message);
-      return 2;
-    }
+  cli_add_entries (context, entries);
+  if (!cli_parse (context, &argc, &argv))
+    return CLI_EXIT_USAGE;
   if (argc > 1)
-    {
-      g_printerr ("bounced migrate: unexpected argument \"%s\"\n", argv[1]);
-      return 2;
-    }
+    return cli_usage_error ("unexpected argument \"%s\"", argv[1]);
   /* The database of ingest and watch: the configuration file's, then
    * BOUNCED_DB and DATABASE_URL, then --db (see config.h). */
   {
@@ -103,8 +98,10 @@ cmd_db (int argc, char **argv, const BounceSettings *settings)
 
   if (argc == 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0))
     return db_usage (stdout);
-  if (argc != 2)
-    return db_usage (stderr);
+  if (argc < 2)
+    return cli_usage_error ("no action given (use start, stop or status)");
+  if (argc > 2)
+    return cli_usage_error ("unexpected argument \"%s\"", argv[2]);
 
   if (strcmp (argv[1], "start") == 0)
     {
@@ -147,6 +144,5 @@ cmd_db (int argc, char **argv, const BounceSettings *settings)
       /* Like pg_ctl status: 3 means not running. */
       return state == PGCLUSTER_RUNNING ? 0 : 3;
     }
-  g_printerr ("bounced db: unknown action \"%s\"\n", argv[1]);
-  return db_usage (stderr);
+  return cli_usage_error ("unknown action \"%s\" (use start, stop or status)", argv[1]);
 }

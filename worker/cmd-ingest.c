@@ -16,10 +16,12 @@
  * once when it comes back.
  */
 #include "commands.h"
+#include "cli.h"
 #include "bounced-config.h"
 #include "config.h"
 #include "parser-options.h"
 #include "ingest.h"
+#include "log.h"
 #include "maildir.h"
 #include "store.h"
 
@@ -40,6 +42,7 @@ typedef enum { MODE_INGEST, MODE_WATCH } Mode;
 typedef struct {
   Mode mode;
   const char *name;
+  const char *db_origin;    /* where the connection string came from */
   Ingest *ingest;
   GMainLoop *loop;
   gboolean stop;            /* SIGTERM/SIGINT seen */
@@ -50,35 +53,6 @@ typedef struct {
   gboolean event_pending;   /* mail arrived during a pass (watch) */
   int status;
 } Run;
-
-static gboolean log_verbose;
-
-/* Log writer: journald when stderr is connected to the journal (a systemd
- * service), otherwise "bounced: message" lines on stderr.  Info messages (one
- * per batch) are shown in watch mode or with --verbose. */
-static GLogWriterOutput
-log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
-{
-  const char *message = NULL;
-  const char *prefix = "";
-
-  if ((level & G_LOG_LEVEL_DEBUG) != 0)
-    return g_log_writer_default (level, fields, n_fields, data);
-  if ((level & G_LOG_LEVEL_INFO) != 0 && !log_verbose)
-    return G_LOG_WRITER_HANDLED;
-  if (g_log_writer_is_journald (fileno (stderr))
-      && g_log_writer_journald (level, fields, n_fields, data) == G_LOG_WRITER_HANDLED)
-    return G_LOG_WRITER_HANDLED;
-  for (gsize i = 0; i < n_fields; i++)
-    if (strcmp (fields[i].key, "MESSAGE") == 0)
-      message = fields[i].value;
-  if ((level & G_LOG_LEVEL_WARNING) != 0)
-    prefix = "warning: ";
-  else if ((level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) != 0)
-    prefix = "error: ";
-  fprintf (stderr, "bounced: %s%s\n", prefix, message ? message : "");
-  return G_LOG_WRITER_HANDLED;
-}
 
 static gboolean
 on_signal (gpointer data)
@@ -97,7 +71,8 @@ note_unavailable (Run *run, const GError *error)
 {
   if (!run->unavailable)
     {
-      g_warning ("database unavailable, will retry: %s", error->message);
+      g_warning ("database unavailable, will retry: %s (database from %s)", error->message,
+                 run->db_origin);
       run->unavailable = TRUE;
       run->unavailable_since = g_get_monotonic_time ();
       run->backoff_ms = BACKOFF_FIRST_MS;
@@ -168,8 +143,9 @@ run_ingest (Run *run, guint max_wait)
       note_unavailable (run, error);
       if (g_get_monotonic_time () - run->unavailable_since > (gint64) max_wait * G_USEC_PER_SEC)
         {
-          g_critical ("database unavailable for %u s, giving up: %s", max_wait, error->message);
-          run->status = 1;
+          g_critical ("database unavailable for %u s, giving up: %s (database from %s)",
+                      max_wait, error->message, run->db_origin);
+          run->status = CLI_EXIT_UNAVAILABLE;
           return;
         }
       wait_interruptible (run, run->backoff_ms);
@@ -371,7 +347,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_auto(GStrv) maildirs = NULL;
   gint64 batch_size = -1, threads = -1;
   gint64 max_wait = -1, rescan_interval = -1;
-  gboolean quiet = FALSE;
+  gboolean quiet = FALSE, verbose = FALSE;
   GOptionEntry entries[] = {
     { "db", 'd', 0, G_OPTION_ARG_STRING, &db,
       "PostgreSQL connection string or URI (default: $BOUNCED_DB, $DATABASE_URL, PG* variables, "
@@ -393,7 +369,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       "ingest: seconds to wait for an unavailable database before giving up (default 60)", "SECONDS" },
     { "rescan-interval", 0, 0, G_OPTION_ARG_INT64, &rescan_interval,
       "watch: seconds between full rescans of the Maildirs (default 10)", "SECONDS" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &log_verbose,
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       "Log one line per batch (always on in watch mode)", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
       "ingest: print no summary", NULL },
@@ -408,6 +384,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_autoptr(Verp) verp = NULL;
   g_autoptr(Ingest) ingest = NULL;
   g_autofree char *conninfo = NULL;
+  g_autofree char *db_origin = NULL;
   BounceSettings settings = *base_settings;
   MaildirSettings md_settings;
   IngestSettings in_settings = { 0 };
@@ -419,7 +396,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
                                   ? "- store the bounces of Maildirs in PostgreSQL, then exit"
                                   : "- store bounces as they arrive, until stopped");
   parser_options_init (&options);
-  g_option_context_add_main_entries (context, entries, NULL);
+  cli_set_command (name);
+  cli_add_entries (context, entries);
   parser_options_add (&options, context);
   g_option_context_set_summary (context, mode == MODE_INGEST
     ? "Reads new/ and the unflagged messages of cur/ of each MAILDIR, stores what\n"
@@ -428,19 +406,13 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       "Prints a summary.  See bounced(1), MAILDIR PROTOCOL and CONFIGURATION."
     : "Like ingest, but keeps running: new mail is stored within a second.\n"
       "Stops on SIGTERM or SIGINT after the batch in hand.  See bounced(1).");
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("bounced %s: %s\n", name, error->message);
-      return 2;
-    }
+  if (!cli_parse (context, &argc, &argv))
+    return CLI_EXIT_USAGE;
   if (maildirs == NULL || maildirs[0] == NULL)
-    {
-      g_printerr ("bounced %s: no Maildir given\nTry \"bounced %s --help\".\n", name, name);
-      return 2;
-    }
-  if (mode == MODE_WATCH)
-    log_verbose = TRUE;
-  g_log_set_writer_func (log_writer, NULL, NULL);
+    return cli_usage_error ("no Maildir given");
+  if (quiet && verbose)
+    return cli_usage_error ("--quiet and --verbose cannot be used together");
+  log_setup (verbose || mode == MODE_WATCH, (const char *const *) maildirs);
 
   /* Configuration: file, then environment, then command line. */
   if (!parser_options_configure (&options, config, &error))
@@ -450,7 +422,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     }
 #define OVERRIDE_STRING(field, value) \
   if ((value) != NULL) { g_free (config->field); config->field = g_strdup (value); }
-  OVERRIDE_STRING (db, db);
+  if (db != NULL)
+    config_set_db (config, db, "--db");
   OVERRIDE_STRING (done_folder, done_folder);
   OVERRIDE_STRING (other_folder, other_folder);
   OVERRIDE_STRING (failed_folder, failed_folder);
@@ -478,12 +451,25 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       g_printerr ("bounced %s: %s\n", name, error->message);
       return 2;
     }
-  conninfo = store_resolve_conninfo (config->db, &error);
+  /* Two kinds of mail in one folder could not be told apart again. */
+  {
+    const char *folders[3] = {
+      config->done_folder,
+      config->other_folder ? config->other_folder : MAILDIR_DEFAULT_OTHER_FOLDER,
+      config->failed_folder ? config->failed_folder : MAILDIR_DEFAULT_FAILED_FOLDER,
+    };
+    static const char *const options_named[3] = { "--done-folder", "--other-folder",
+                                                  "--failed-folder" };
+
+    for (int a = 0; a < 3; a++)
+      for (int b = a + 1; b < 3; b++)
+        if (folders[a] != NULL && strcmp (folders[a], folders[b]) == 0)
+          return cli_usage_error ("%s and %s name the same folder \"%s\"; give each "
+                                  "its own", options_named[a], options_named[b], folders[a]);
+  }
+  conninfo = store_resolve_conninfo_from (config->db, config->db_origin, &db_origin, &error);
   if (conninfo == NULL)
-    {
-      g_printerr ("bounced %s: %s\n", name, error->message);
-      return 2;
-    }
+    return cli_database_error (error, config->db_origin);
 
   maildir_settings_init (&md_settings);
   md_settings.done_folder = config->done_folder;
@@ -512,14 +498,19 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
 
       if (md == NULL)
         {
-          g_printerr ("bounced %s: %s\n", name, error->message);
-          return g_error_matches (error, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR) ? 2 : 1;
+          /* A path that is not there or not a Maildir is the caller's
+           * mistake (2); a Maildir we cannot set up is a failure (1). */
+          cli_error ("%s", error->message);
+          return g_error_matches (error, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR)
+                 || !g_file_test (maildirs[i], G_FILE_TEST_IS_DIR)
+                 ? CLI_EXIT_USAGE : CLI_EXIT_FAILED;
         }
       ingest_add_maildir (ingest, md);
     }
 
   run.mode = mode;
   run.name = name;
+  run.db_origin = db_origin;
   run.ingest = ingest;
   sig_term = g_unix_signal_add (SIGTERM, on_signal, &run);
   sig_int = g_unix_signal_add (SIGINT, on_signal, &run);

@@ -7,6 +7,7 @@
  * in the number of inputs.
  */
 #include "commands.h"
+#include "cli.h"
 #include "input-walk.h"
 #include "msgfile.h"
 #include "parser-options.h"
@@ -165,21 +166,18 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
   int status = 2;
 
   parser_options_init (&options);
-  g_option_context_add_main_entries (context, entries, NULL);
+  cli_add_entries (context, entries);
   parser_options_add (&options, context);
   g_option_context_set_summary (context,
     "Prints one JSON object per input file (see bounced(1), OUTPUT).\n"
     "A directory is read recursively (Maildir cur/ and new/ included);\n"
     "\"-\" reads standard input.  The configuration file gives the\n"
     "campaign header, rules files and limits unless options say otherwise.");
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("bounced parse: %s\n", error->message);
-      goto out;
-    }
+  if (!cli_parse (context, &argc, &argv))
+    goto out;
   if (inputs == NULL || inputs[0] == NULL)
     {
-      g_printerr ("bounced parse: no input given\nTry \"bounced parse --help\".\n");
+      cli_usage_error ("no input given");
       goto out;
     }
   if (format_name == NULL || strcmp (format_name, "jsonl") == 0)
@@ -190,12 +188,12 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
     shared.format = FORMAT_TABLE;
   else
     {
-      g_printerr ("bounced parse: unknown format \"%s\" (use jsonl, json or table)\n", format_name);
+      cli_usage_error ("invalid value of --format: \"%s\" (use jsonl, json or table)", format_name);
       goto out;
     }
   if (threads < 0)
     {
-      g_printerr ("bounced parse: limits must be positive numbers\n");
+      cli_usage_error ("invalid value of --threads: %" G_GINT64_FORMAT " (a positive number)", threads);
       goto out;
     }
   if (!parser_options_configure (&options, config, &error)

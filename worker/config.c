@@ -179,6 +179,11 @@ config_load_file (Config *config, const char *path, gboolean must_exist, GError 
     }
   g_free (config->file);
   config->file = g_strdup (path);
+  if (config->db != NULL)
+    {
+      g_free (config->db_origin);
+      config->db_origin = g_strdup_printf ("configuration file \"%s\"", path);
+    }
   dir = g_path_get_dirname (path);
   g_free (config->rules_dir);
   config->rules_dir = g_build_filename (dir, "rules.d", NULL);
@@ -196,11 +201,21 @@ config_apply_environment (Config *config)
 
       if (value != NULL && *value != '\0')
         {
-          g_free (config->db);
-          config->db = g_strdup (value);
+          g_autofree char *origin = g_strconcat ("$", vars[i], NULL);
+
+          config_set_db (config, value, origin);
           return;
         }
     }
+}
+
+void
+config_set_db (Config *config, const char *db, const char *origin)
+{
+  g_free (config->db);
+  g_free (config->db_origin);
+  config->db = g_strdup (db);
+  config->db_origin = g_strdup (origin);
 }
 
 static gint
@@ -255,6 +270,7 @@ config_free (Config *config)
     return;
   g_free (config->file);
   g_free (config->db);
+  g_free (config->db_origin);
   g_free (config->done_folder);
   g_free (config->other_folder);
   g_free (config->failed_folder);

@@ -43,12 +43,15 @@ GQuark config_error_quark (void);
  * NULL means "not set" (the default applies).
  * @file: the configuration file that was read, or NULL.
  * @db: connection string or URI.
+ * @db_origin: where @db came from: "configuration file \"PATH\"",
+ *   "$BOUNCED_DB", "$DATABASE_URL", "--db" (see config_set_db()).
  * @rules_files: (element-type filename): local rules files, in order.
  * @rules_dir: directory whose *.rules files are loaded after @rules_files.
  */
 typedef struct {
   char *file;
   char *db;
+  char *db_origin;        /* where db came from, for messages (or NULL) */
   char *done_folder;
   char *other_folder;
   char *failed_folder;
@@ -106,6 +109,9 @@ void config_apply_environment (Config *config);
  */
 gboolean config_parse_settings (const Config *config, BounceSettings *settings,
                                 BounceRules **rules_out, GError **error_out);
+
+/* Sets @db (copied) from the command line (@origin "--db", borrowed). */
+void config_set_db (Config *config, const char *db, const char *origin);
 
 void config_free (Config *config);
 

@@ -30,6 +30,7 @@
  */
 #include "ingest.h"
 
+#include "log.h"
 #include "msgfile.h"
 #include "store.h"
 
@@ -491,6 +492,40 @@ writer_wait (Ingest *ingest)
   return batch;
 }
 
+/* The batch line, one per Maildir of the batch (a batch that reaches the
+ * end of one Maildir goes on with the next), so that each line names its
+ * Maildir. */
+static void
+batch_log (const Batch *batch)
+{
+  double seconds = (double) (g_get_monotonic_time () - batch->started) / G_USEC_PER_SEC;
+  guint first = 0;
+
+  while (first < batch->items->len)
+    {
+      const Maildir *md = g_array_index (batch->items, Item, first).md;
+      LogBatch line = { maildir_get_path (md), 0, 0, 0, 0, seconds, batch->write_seconds };
+      guint i;
+
+      for (i = first; i < batch->items->len; i++)
+        {
+          const Item *item = &g_array_index (batch->items, Item, i);
+
+          if (item->md != md)
+            break;
+          line.messages++;
+          if (item->report->kind == BOUNCE_KIND_ERROR)
+            line.failed++;
+          else if (item->report->kind == BOUNCE_KIND_NOT_BOUNCE)
+            line.not_bounces++;
+          else
+            line.bounces++;
+        }
+      log_batch (&line);
+      first = i;
+    }
+}
+
 /* Invariant 1: @batch is committed; moves every message to its place. */
 static void
 batch_acknowledge (Ingest *ingest, Batch *batch)
@@ -524,15 +559,10 @@ batch_acknowledge (Ingest *ingest, Batch *batch)
     ingest->counts.by_kind[k] += kinds[k];
   ingest->counts.messages += batch->items->len;
   ingest->counts.batches++;
-  g_info ("stored %u messages (%" G_GUINT64_FORMAT " bounces, %" G_GUINT64_FORMAT
-          " not bounces, %" G_GUINT64_FORMAT " unparseable) in %.3f s, %.3f s of it"
-          " in the database",
-          batch->items->len,
-          kinds[BOUNCE_KIND_DSN] + kinds[BOUNCE_KIND_LEGACY] + kinds[BOUNCE_KIND_AUTO_REPLY]
-            + kinds[BOUNCE_KIND_FEEDBACK],
-          kinds[BOUNCE_KIND_NOT_BOUNCE], kinds[BOUNCE_KIND_ERROR],
-          (double) (g_get_monotonic_time () - batch->started) / G_USEC_PER_SEC,
-          batch->write_seconds);
+  ingest->counts.last_batch_seconds
+    = (double) (g_get_monotonic_time () - batch->started) / G_USEC_PER_SEC;
+  ingest->counts.last_batch_time = g_get_real_time ();
+  batch_log (batch);
 }
 
 /* Finishes the batch being written: acknowledged if committed, else

@@ -52,6 +52,8 @@ typedef struct {
   guint64 by_kind[BOUNCE_KIND_ERROR + 1];
   guint64 ack_failures;   /* committed, but left in the claim directory */
   GHashTable *reasons;
+  double last_batch_seconds;  /* claim to acknowledgement of the last batch */
+  gint64 last_batch_time;     /* wall clock (g_get_real_time) of its commit, or 0 */
 } IngestCounts;
 
 typedef enum {

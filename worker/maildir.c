@@ -73,7 +73,12 @@ G_DEFINE_QUARK (maildir-error-quark, maildir_error)
 
 /* The Maildir "info" separator of version 2 (flags follow, in ASCII order). */
 #define INFO_SEPARATOR ":2,"
-#define DIR_MODE 0700
+/* Directories the worker creates (folders, claim directories) get the
+ * permission bits of the Maildir itself, whatever the umask, so that a
+ * mail server or a human of the Maildir's group sees .NotBounce as it sees
+ * the Maildir; files it creates get them without the execute bits. */
+#define DIR_MODE_BITS 07777
+#define FILE_MODE_OF(dir_mode) ((dir_mode) & 0666)
 /* A worker's lock file is MAILDIR_CLAIM_DIR/ID.lock, its claims are in
  * MAILDIR_CLAIM_DIR/ID/. */
 #define LOCK_SUFFIX ".lock"
@@ -87,6 +92,7 @@ typedef struct {
 
 struct _Maildir {
   char *path;
+  mode_t dir_mode;          /* permission bits of the Maildir, for what we create */
   char *done_folder, *other_folder, *failed_folder;
   gboolean include_cur;
 
@@ -222,10 +228,29 @@ open_dir (int at_fd, const char *name)
   return openat (at_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Creates the directory @name of @at_fd with @mode exactly (the umask
+ * would take bits away), unless it exists; returns 0 or -1 with errno. */
 static int
-mkdir_open (int at_fd, const char *name)
+mkdir_mode (int at_fd, const char *name, mode_t mode)
 {
-  if (mkdirat (at_fd, name, DIR_MODE) != 0 && errno != EEXIST)
+  int fd;
+
+  if (mkdirat (at_fd, name, mode) != 0)
+    return errno == EEXIST ? 0 : -1;
+  fd = open_dir (at_fd, name);
+  if (fd >= 0)
+    {
+      if (fchmod (fd, mode) != 0)
+        g_debug ("could not set the mode of \"%s\": %s", name, g_strerror (errno));
+      close (fd);
+    }
+  return 0;
+}
+
+static int
+mkdir_open (Maildir *md, int at_fd, const char *name)
+{
+  if (mkdir_mode (at_fd, name, md->dir_mode) != 0)
     return -1;
   return open_dir (at_fd, name);
 }
@@ -251,17 +276,17 @@ folder_open (Maildir *md, int root_fd, const char *name, Folder *folder, GError 
                    "and contains no slash", name);
       return FALSE;
     }
-  fd = mkdir_open (root_fd, name);
+  fd = mkdir_open (md, root_fd, name);
   if (fd < 0)
     return set_io_error (error_out, errno, "create folder", where);
   for (int s = 0; s < N_SUBS; s++)
-    if ((folder->fd[s] = mkdir_open (fd, sub_names[s])) < 0)
+    if ((folder->fd[s] = mkdir_open (md, fd, sub_names[s])) < 0)
       {
         int e = errno;
         close (fd);
         return set_io_error (error_out, e, "create folder", where);
       }
-  if (mkdirat (fd, "tmp", DIR_MODE) != 0 && errno != EEXIST)
+  if (mkdir_mode (fd, "tmp", md->dir_mode) != 0)
     {
       int e = errno;
       close (fd);
@@ -269,9 +294,15 @@ folder_open (Maildir *md, int root_fd, const char *name, Folder *folder, GError 
     }
   /* The marker file by which Courier and Dovecot know a Maildir++ folder. */
   {
-    int marker = openat (fd, "maildirfolder", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    int marker = openat (fd, "maildirfolder", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                         FILE_MODE_OF (md->dir_mode));
     if (marker >= 0)
-      close (marker);
+      {
+        if (fchmod (marker, FILE_MODE_OF (md->dir_mode)) != 0)
+          g_debug ("could not set the mode of \"%s/maildirfolder\": %s", where,
+                   g_strerror (errno));
+        close (marker);
+      }
   }
   close (fd);
   return TRUE;
@@ -419,7 +450,7 @@ claims_setup (Maildir *md, int root_fd, GError **error_out)
   char host[256];
   int id_fd;
 
-  md->claims_fd = mkdir_open (root_fd, MAILDIR_CLAIM_DIR);
+  md->claims_fd = mkdir_open (md, root_fd, MAILDIR_CLAIM_DIR);
   if (md->claims_fd < 0)
     return set_io_error (error_out, errno, "create", where);
 
@@ -453,13 +484,15 @@ claims_setup (Maildir *md, int root_fd, GError **error_out)
           return set_io_error (error_out, EAGAIN, "lock claim directory in", where);
         }
     }
-  if (mkdirat (md->claims_fd, md->id, DIR_MODE) != 0)
+  if (mkdirat (md->claims_fd, md->id, md->dir_mode) != 0)
     return set_io_error (error_out, errno, "create claim directory in", where);
   id_fd = open_dir (md->claims_fd, md->id);
   if (id_fd < 0)
     return set_io_error (error_out, errno, "open claim directory in", where);
+  if (fchmod (id_fd, md->dir_mode) != 0)
+    g_debug ("could not set the mode of \"%s/%s\": %s", where, md->id, g_strerror (errno));
   for (int s = 0; s < N_SUBS; s++)
-    if ((md->claim_fd[s] = mkdir_open (id_fd, sub_names[s])) < 0)
+    if ((md->claim_fd[s] = mkdir_open (md, id_fd, sub_names[s])) < 0)
       {
         int e = errno;
         close (id_fd);
@@ -515,6 +548,11 @@ maildir_open (const char *path, const MaildirSettings *settings, GError **error_
           return NULL;
         }
     }
+  {
+    struct stat st;
+
+    md->dir_mode = fstat (root_fd, &st) == 0 ? st.st_mode & DIR_MODE_BITS : 0700;
+  }
   if (faccessat (root_fd, "tmp", F_OK, 0) != 0)
     {
       g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR,

@@ -6,6 +6,7 @@
  */
 #include "bounced-config.h"
 #include "parser-options.h"
+#include "cli.h"
 
 #include <string.h>
 
@@ -39,7 +40,7 @@ parser_options_add (ParserOptions *options, GOptionContext *context)
     { NULL }
   };
 
-  g_option_context_add_main_entries (context, entries, NULL);
+  cli_add_entries (context, entries);
 }
 
 gboolean

@@ -17,6 +17,8 @@
  *     owner (and root) can reach it.  Local authentication is therefore
  *     "peer" for a normal user and "trust" for the root case, where the
  *     cluster belongs to the system user bounced and root connects as it.
+ *     That user comes from the sysusers.d entry of the installation; bounced
+ *     never creates users itself.
  *  2. The programs come from the PostgreSQL version that created the data
  *     directory (PG_VERSION), or, for a new cluster, the highest version
  *     installed under /usr/lib/postgresql (Debian's layout), else PATH.
@@ -265,7 +267,10 @@ find_bin_dir (Cluster *c, GError **error_out)
 
 /* ---- setting up ------------------------------------------------------ */
 
-/* Root case: the system user the cluster runs as, created if missing. */
+/* Root case: the system user the cluster runs as.  bounced does not create
+ * users: the package's sysusers.d entry (dist/bounced.sysusers, installed
+ * as SYSUSERSDIR/bounced.conf) does, so that uid, home and shell are the
+ * distribution's decision. */
 static gboolean
 ensure_system_user (Cluster *c, GError **error_out)
 {
@@ -273,32 +278,12 @@ ensure_system_user (Cluster *c, GError **error_out)
 
   if (pw == NULL)
     {
-      /* PATH need not hold the sbin directories. */
-      g_autofree char *useradd = g_find_program_in_path ("useradd");
-      const char *argv[] = { useradd ? useradd : "/usr/sbin/useradd", "--system", "--user-group",
-                             "--home-dir", PGCLUSTER_ROOT_HOME, "--no-create-home",
-                             "--shell", "/usr/sbin/nologin",
-                             "--comment", "bounced private PostgreSQL cluster",
-                             PGCLUSTER_SYSTEM_USER, NULL };
-      g_autoptr(GError) error = NULL;
-      Cluster plain = *c;
-
-      plain.as_root = FALSE;   /* useradd runs as root */
-      if (!run (&plain, argv, NULL, NULL, &error))
-        {
-          g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
-                       "could not create the system user \"%s\": %s",
-                       PGCLUSTER_SYSTEM_USER, error->message);
-          return FALSE;
-        }
-      pw = getpwnam (PGCLUSTER_SYSTEM_USER);
-      if (pw == NULL)
-        {
-          g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
-                       "could not find the system user \"%s\" after creating it",
-                       PGCLUSTER_SYSTEM_USER);
-          return FALSE;
-        }
+      g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
+                   "system user \"%s\" does not exist; create it with "
+                   "\"systemd-sysusers bounced.conf\" (the sysusers.d entry bounced installs) "
+                   "or \"useradd --system --home-dir %s %s\", or name a database with --db",
+                   PGCLUSTER_SYSTEM_USER, PGCLUSTER_ROOT_HOME, PGCLUSTER_SYSTEM_USER);
+      return FALSE;
     }
   c->uid = pw->pw_uid;
   c->gid = pw->pw_gid;

@@ -5,8 +5,9 @@
  * inside its data directory only (no TCP), started on demand and left
  * running for the next run.  The data directory is
  * $XDG_DATA_HOME/bounced/pg (g_get_user_data_dir()), or, for root,
- * /var/lib/bounced/pg owned by the system user "bounced" (created with
- * useradd --system when missing), since PostgreSQL refuses to run as root.
+ * /var/lib/bounced/pg owned by the system user "bounced" (which the
+ * sysusers.d entry of the installation creates; bounced says so when it is
+ * missing), since PostgreSQL refuses to run as root.
  *
  * This module runs programs and manages files; it never connects to the
  * server (the store module does, with the conninfo it returns).

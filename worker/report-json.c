@@ -133,40 +133,116 @@ report_json_append (GString *out, const char *source, const char *sha256,
   g_string_append_c (out, '}');
 }
 
+/* The human table.  Cells are padded to a width counted in terminal
+ * columns, not bytes (a UTF-8 address such as "jos\u00e9@example.org" is one
+ * column per character, a CJK character two), and a cell too long for its
+ * column is cut with an ellipsis; the source, of any length, comes last, so
+ * that long file names cannot push the other columns out of line. */
+static const struct {
+  const char *title;
+  guint width;
+} table_columns[] = {
+  { "KIND", 13 }, { "RECIPIENT", 36 }, { "STATUS", 7 }, { "CODE", 4 }, { "REASON", 15 },
+  { "HARD", 4 },
+};
+#define TABLE_SOURCE_TITLE "SOURCE"
+
+/* Terminal columns of one character. */
+static guint
+char_width (gunichar c)
+{
+  if (g_unichar_iszerowidth (c))
+    return 0;
+  return g_unichar_iswide (c) ? 2 : 1;
+}
+
+guint
+report_json_display_width (const char *s)
+{
+  guint width = 0;
+
+  for (const char *p = s; *p != '\0'; p = g_utf8_next_char (p))
+    width += char_width (g_utf8_get_char (p));
+  return width;
+}
+
+/* Appends @text (UTF-8; made valid) in exactly @width columns, then a space. */
+static void
+table_cell (GString *out, const char *text, guint width)
+{
+  g_autofree char *valid = g_utf8_make_valid (text ? text : "-", -1);
+  guint used = 0;
+
+  if (report_json_display_width (valid) <= width)
+    {
+      g_string_append (out, valid);
+      used = report_json_display_width (valid);
+    }
+  else
+    {
+      /* Room for the ellipsis (one column). */
+      for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+        {
+          guint w = char_width (g_utf8_get_char (p));
+
+          if (used + w > width - 1)
+            break;
+          g_string_append_len (out, p, g_utf8_next_char (p) - p);
+          used += w;
+        }
+      g_string_append (out, "\u2026");
+      used++;
+    }
+  for (; used < width; used++)
+    g_string_append_c (out, ' ');
+  g_string_append_c (out, ' ');
+}
+
+static void
+table_row (GString *out, const char *const cells[G_N_ELEMENTS (table_columns)],
+           const char *source)
+{
+  g_autofree char *valid = g_utf8_make_valid (source, -1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (table_columns); i++)
+    table_cell (out, cells[i], table_columns[i].width);
+  g_string_append (out, valid);
+  g_string_append_c (out, '\n');
+}
+
 void
 report_json_append_table_header (GString *out)
 {
-  g_string_append_printf (out, "%-32s %-13s %-36s %-8s %-5s %-15s %s\n",
-                          "SOURCE", "KIND", "RECIPIENT", "STATUS", "CODE",
-                          "REASON", "HARD");
-}
+  const char *cells[G_N_ELEMENTS (table_columns)];
 
-static const char *
-or_dash (const char *s)
-{
-  return s ? s : "-";
+  for (gsize i = 0; i < G_N_ELEMENTS (table_columns); i++)
+    cells[i] = table_columns[i].title;
+  table_row (out, cells, TABLE_SOURCE_TITLE);
 }
 
 void
 report_json_append_table_rows (GString *out, const char *source,
                                const BounceReport *report)
 {
-  const char *base = strrchr (source, '/');
+  const char *kind = bounce_kind_to_string (report->kind);
 
-  base = base ? base + 1 : source;
   if (report->recipients->len == 0)
     {
-      g_string_append_printf (out, "%-32s %-13s %-36s %-8s %-5s %-15s %s\n", base,
-                              bounce_kind_to_string (report->kind),
-                              report->error ? report->error : "-", "-", "-", "-", "-");
+      /* No recipient: the error, if any, follows the source. */
+      const char *cells[] = { kind, "-", "-", "-", "-", "-" };
+      g_autofree char *where = report->error
+                               ? g_strdup_printf ("%s (%s)", source, report->error)
+                               : g_strdup (source);
+
+      table_row (out, cells, where);
       return;
     }
   for (guint i = 0; i < report->recipients->len; i++)
     {
       const BounceRecipient *r = g_ptr_array_index (report->recipients, i);
-      g_string_append_printf (out, "%-32s %-13s %-36s %-8s %-5s %-15s %s\n", base,
-                              bounce_kind_to_string (report->kind), or_dash (r->recipient),
-                              or_dash (r->status), or_dash (r->reply_code),
-                              or_dash (r->reason), r->hard_bounce ? "yes" : "no");
+      const char *cells[] = { kind, r->recipient, r->status, r->reply_code, r->reason,
+                              r->hard_bounce ? "yes" : "no" };
+
+      table_row (out, cells, source);
     }
 }

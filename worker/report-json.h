@@ -24,6 +24,10 @@ void report_json_append (GString *out, const char *source, const char *sha256,
 void report_json_append_table_rows (GString *out, const char *source,
                                     const BounceReport *report);
 
+/* Terminal columns taken by the UTF-8 string @s (wide characters count
+ * two, combining ones none). */
+guint report_json_display_width (const char *s);
+
 /* The header line of the human table. */
 void report_json_append_table_header (GString *out);
 

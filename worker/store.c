@@ -345,22 +345,49 @@ libpq_environment_set (void)
 char *
 store_resolve_conninfo (const char *db_option, GError **error_out)
 {
+  return store_resolve_conninfo_from (db_option, "--db", NULL, error_out);
+}
+
+char *
+store_resolve_conninfo_from (const char *db, const char *db_origin, char **origin_out,
+                             GError **error_out)
+{
   const char *url = g_getenv ("DATABASE_URL");
   g_autoptr(GError) error = NULL;
-  char *conninfo;
+  g_autofree char *origin = NULL;
+  char *conninfo = NULL;
 
-  if (db_option != NULL)
-    return conninfo_check (db_option, "--db", error_out) ? g_strdup (db_option) : NULL;
-  if (url != NULL && url[0] != '\0')
-    return conninfo_check (url, "DATABASE_URL", error_out) ? g_strdup (url) : NULL;
+  if (db != NULL)
+    {
+      origin = g_strdup (db_origin ? db_origin : "--db");
+      if (conninfo_check (db, origin, error_out))
+        conninfo = g_strdup (db);
+    }
+  else if (url != NULL && url[0] != '\0')
+    {
+      origin = g_strdup ("$DATABASE_URL");
+      if (conninfo_check (url, origin, error_out))
+        conninfo = g_strdup (url);
+    }
   /* The empty connection string means libpq's defaults, its environment
    * and service file included. */
-  if (libpq_environment_set ())
-    return g_strdup ("");
-  conninfo = pgcluster_ensure (&error);
-  if (conninfo == NULL)
-    g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
-                 "could not use the private database cluster: %s", error->message);
+  else if (libpq_environment_set ())
+    {
+      origin = g_strdup ("the PG* environment variables");
+      conninfo = g_strdup ("");
+    }
+  else
+    {
+      g_autofree char *dir = pgcluster_data_dir ();
+
+      origin = g_strdup_printf ("the private cluster in %s", dir);
+      conninfo = pgcluster_ensure (&error);
+      if (conninfo == NULL)
+        g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
+                     "could not use the private database cluster: %s", error->message);
+    }
+  if (conninfo != NULL && origin_out != NULL)
+    *origin_out = g_steal_pointer (&origin);
   return conninfo;
 }
 

@@ -53,6 +53,21 @@ typedef struct {
 char *store_resolve_conninfo (const char *db_option, GError **error_out);
 
 /**
+ * store_resolve_conninfo_from:
+ * @db: (nullable): the connection string chosen by the configuration.
+ * @db_origin: (nullable): where @db came from ("--db", "$BOUNCED_DB",
+ *   "configuration file \"/etc/bounced/bounced.conf\""), for messages.
+ * @origin_out: (out) (optional): where the result came from: @db_origin,
+ *   "$DATABASE_URL", "the PG* environment variables" or "the private
+ *   cluster in DIR" (transfer full).
+ *
+ * store_resolve_conninfo(), saying where the connection string came from,
+ * so that a connection error can tell the operator what to fix.
+ */
+char *store_resolve_conninfo_from (const char *db, const char *db_origin, char **origin_out,
+                                   GError **error_out);
+
+/**
  * store_open:
  * Connects to @conninfo.  Returns: (transfer full) the store, or NULL with
  * STORE_ERROR_UNAVAILABLE (server unreachable) or STORE_ERROR_CONFIG.
