@@ -32,6 +32,7 @@ cmd_migrate (int argc, char **argv, const BounceSettings *settings)
   g_autoptr(GError) error = NULL;
   g_autoptr(Config) config = config_new ();
   g_autofree char *conninfo = NULL;
+  g_autofree char *origin = NULL;
   g_autoptr(Store) store = NULL;
   const char *env = g_getenv ("BOUNCED_CONFIG");
   int applied;
@@ -49,24 +50,19 @@ cmd_migrate (int argc, char **argv, const BounceSettings *settings)
 
     if (!config_load_file (config, path, explicit, &error))
       {
-        g_printerr ("bounced migrate: %s\n", error->message);
-        return 2;
+        cli_error ("%s", error->message);
+        return CLI_EXIT_USAGE;
       }
   }
   config_apply_environment (config);
   if (db != NULL)
-    {
-      g_free (config->db);
-      config->db = g_steal_pointer (&db);
-    }
-  conninfo = store_resolve_conninfo (config->db, &error);
-  if (conninfo != NULL)
-    store = store_open (conninfo, &error);
+    config_set_db (config, db, "--db");
+  conninfo = store_resolve_conninfo_from (config->db, config->db_origin, &origin, &error);
+  if (conninfo == NULL)
+    return cli_database_error (error, config->db_origin);
+  store = store_open (conninfo, &error);
   if (store == NULL || (applied = store_migrate (store, &error)) < 0)
-    {
-      g_printerr ("bounced migrate: %s\n", error->message);
-      return 1;
-    }
+    return cli_database_error (error, origin);
   if (applied == 0)
     printf ("database schema is up to date\n");
   else
