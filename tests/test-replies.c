@@ -64,14 +64,14 @@ typedef struct {
 
 /* The issue asks of the reference table 95 % exact reason, no false hard
  * and at most 3 missed hard (the target, printed).  Until the rules get
- * there, its floor is what main scored when the runner landed (55.2 %,
- * 15 false hard, 20 missed hard), so that a regression fails the suite:
+ * there, its floor is what main scores with the rows below left out
+ * (61.1 %, 9 false hard, 14 missed hard), so that a regression fails the suite:
  * raise it as the rules improve, up to the target.  The cases start with
  * no floor (0 %, no limit): they print, and the lead sets their
  * thresholds once the rules for them are written.  NO_LIMIT: not checked. */
 #define NO_LIMIT (-1)
 static const Threshold thresholds[] = {
-  { "smtp-responses.tsv", 55.0, 15, 20, 95.0 },
+  { "smtp-responses.tsv", 61.0, 9, 14, 95.0 },
   { "cases", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "delayed.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "infrastructure.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
@@ -91,10 +91,50 @@ typedef struct {
   const char *why;
 } Mislabelled;
 
-/* Rows of the reference table whose label we judge wrong by REASONS.md.
+/* Rows of the reference table whose label we judge wrong by REASONS.md
+ * (the held-out cases' labeller's proposal; the accuracy lead decides).
  * They are parsed and printed but left out of the figures. */
+#define TOO_MANY_RECIPIENTS \
+  "too many recipients is not a protocol syntax error; bounced-reasons(7) names it and " \
+  "x.5.3 under toomanyconn"
+#define SENDER_QUOTA \
+  "a quota of the sender's sending, not a size limit of the recipient's mailbox " \
+  "(exceedlimit): speeding"
 static const Mislabelled mislabelled[] = {
-  { NULL, NULL },
+  { "smtp-responses.tsv:27", "X.4.4 'Unable to route' is a routing failure, not non-existence: "
+    "networkerror (hostunknown with hard no contradicts REASONS.md)" },
+  { "smtp-responses.tsv:34", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:89", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:90", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:135", SENDER_QUOTA },
+  { "smtp-responses.tsv:136", SENDER_QUOTA },
+  { "smtp-responses.tsv:148", "too many recipients for the sender: toomanyconn, not the "
+    "recipient mailbox's size limit (exceedlimit)" },
+  { "smtp-responses.tsv:176", SENDER_QUOTA },
+  { "smtp-responses.tsv:202", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:208", "'Sender denied' refuses the sender: rejected, not userunknown" },
+  { "smtp-responses.tsv:212", SENDER_QUOTA },
+  { "smtp-responses.tsv:246", "open: a recipient banned by the provider's policy is not shown "
+    "to be dead: policyviolation, soft" },
+  { "smtp-responses.tsv:251", "the domain takes mail, only not over IPv6 from this sender: "
+    "blocked, not notaccept (a 5xx notaccept would be hard)" },
+  { "smtp-responses.tsv:259", SENDER_QUOTA },
+  { "smtp-responses.tsv:335", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:355", "no MX host with an address is a domain with no usable MX: "
+    "hostunknown, hard (REASONS.md)" },
+  { "smtp-responses.tsv:359", "open: REASONS.md gives 'mail for ... loops back' as mailererror "
+    "evidence, not systemerror" },
+  { "smtp-responses.tsv:379", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:380", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:397", "hostunknown is hard by REASONS.md; all MX records pointing to "
+    "non-existent hosts is no usable MX" },
+  { "smtp-responses.tsv:433", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:456", "a malformed recipient address (5.1.3) can never be delivered: "
+    "userunknown, hard, as rows 435 and 472 label the same concept" },
+  { "smtp-responses.tsv:457", "as row 456" },
+  { "smtp-responses.tsv:469", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:496", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:497", TOO_MANY_RECIPIENTS },
 };
 
 /* ---- the systems: where a row's recipient lives --------------------------- */
@@ -338,7 +378,7 @@ static const char *
 mislabelled_why (const char *id)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (mislabelled); i++)
-    if (mislabelled[i].id && strcmp (mislabelled[i].id, id) == 0)
+    if (strcmp (mislabelled[i].id, id) == 0)
       return mislabelled[i].why;
   return NULL;
 }
@@ -437,6 +477,10 @@ load_rows (const char *path, gboolean reference)
         g_error ("%s:%u: unknown command \"%s\"", path, n + 1, r->command);
       if (reference)
         {
+          /* The registry's "X.1.1" stands for either class: a server sends
+           * the class of its reply code, and 5 when it gives none. */
+          if (r->enhanced && (r->enhanced[0] == 'X' || r->enhanced[0] == 'x'))
+            r->enhanced[0] = r->reply && strchr ("245", r->reply[0]) ? r->reply[0] : '5';
           r->layout = r->command ? LAYOUT_BOTH : LAYOUT_DSN;
           r->klass = code_class (r->reply, r->enhanced);
           r->why_mislabelled = mislabelled_why (r->id);
@@ -1122,6 +1166,16 @@ test_reference (void)
   g_autoptr(GPtrArray) rows = load_rows (path, TRUE);
   g_autoptr(Score) s = score_new ("smtp-responses.tsv");
 
+  /* A listed row that the table no longer has is a stale entry. */
+  for (gsize m = 0; m < G_N_ELEMENTS (mislabelled); m++)
+    {
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < rows->len && !found; i++)
+        found = strcmp (((const Row *) rows->pdata[i])->id, mislabelled[m].id) == 0;
+      if (!found)
+        g_error ("mislabelled row %s is not in the table", mislabelled[m].id);
+    }
   for (guint i = 0; i < rows->len; i++)
     score_row (s, rows->pdata[i]);
   score_print (s, TRUE);
