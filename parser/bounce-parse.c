@@ -15,7 +15,10 @@
  * Invariants:
  *  1. Nothing past settings->max_message_size is read; MIME nesting deeper
  *     than settings->max_mime_depth is refused before GMime recurses into it
- *     (GMime's parser is recursive: unbounded depth would exhaust the stack).
+ *     (GMime's parser is recursive: unbounded depth would exhaust the stack),
+ *     and more than settings->max_mime_parts parts before GMime builds them
+ *     (each part costs GMime about a kilobyte and a half, whatever its size:
+ *     a few megabytes of empty parts would take gigabytes).
  *  2. LF, CRLF and CR line ends give the same report: input is normalised to
  *     LF before anything looks at it, and decoded parts are normalised again.
  *  3. Malformed mail never fails the call: it yields a report (kind error
@@ -96,26 +99,74 @@ normalise_line_ends (const char *data, gsize len, gsize *len_out)
   return out;
 }
 
-/* ---- MIME depth, estimated before GMime sees the message ---------------- */
+/* ---- MIME depth and parts, estimated before GMime sees the message ----- */
 
 #define DEPTH_STACK_MAX 1024
 
-/* An upper bound of the MIME nesting depth of @text, by a boundary stack:
- * a multipart Content-Type pushes its boundary, a message/ Content-Type
- * pushes a level that the enclosing boundary closes, and a boundary line
- * pops down to its own level.  Cheap, and never below the real depth. */
-static guint
-estimate_depth (const char *text, gsize len, guint limit)
+/* What the pre-scan found: upper bounds of what GMime would build. */
+typedef struct {
+  guint depth;     /* MIME nesting depth */
+  guint parts;     /* parts of multiparts (a boundary line opens each) */
+} Structure;
+
+/* The boundary parameter of a Content-Type header value, read by GMime's
+ * own parameter parser (RFC 2045 quoting, RFC 2231 continuations, the loose
+ * mode of the real parse), so that the pre-scan knows every boundary GMime
+ * will know; trailing blanks dropped (GMime allows blanks after a boundary
+ * line, RFC 2046 5.1.1).  Newly allocated, or NULL. */
+static char *
+content_type_boundary (const char *value, gsize len)
+{
+  g_autofree char *copy = g_strndup (value, len);
+  g_autoptr(GMimeContentType) ct = g_mime_content_type_parse (parser_options, copy);
+  const char *b = ct ? g_mime_content_type_get_parameter (ct, "boundary") : NULL;
+  gsize blen;
+
+  if (b == NULL)
+    return NULL;
+  blen = strlen (b);
+  while (blen > 0 && (b[blen - 1] == ' ' || b[blen - 1] == '\t'))
+    blen--;
+  return blen > 0 ? g_strndup (b, blen) : NULL;
+}
+
+/* Upper bounds of the MIME nesting depth and of the number of MIME parts of
+ * @text, in one pass, without building anything:
+ *  - depth by a boundary stack: a multipart Content-Type pushes its
+ *    boundary, a message/ Content-Type pushes a level that the enclosing
+ *    boundary closes, and a boundary line pops down to its own level;
+ *  - parts by counting the lines GMime could take for a boundary that opens
+ *    a part: "--" and a boundary declared by any Content-Type seen so far,
+ *    then only blanks (GMime's own test).  GMime only knows the boundaries
+ *    of the enclosing multiparts, a subset of these, so the count is never
+ *    below the number of parts it builds.
+ * Stops early once @out is past either limit.  Memory is that of the
+ * declared boundaries, whatever the number of parts. */
+static void
+estimate_structure (const char *text, gsize len, guint depth_limit, guint parts_limit,
+                    Structure *out)
 {
   g_autoptr(GPtrArray) stack = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) declared = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const char *line;
   gsize line_len, pos = 0;
-  guint deepest = 0;
 
+  *out = (Structure) { 0 };
   while (bounce_text_next_line (text, len, &pos, &line, &line_len))
     {
       if (line_len > 2 && line[0] == '-' && line[1] == '-')
         {
+          gsize n = line_len;
+          g_autofree char *open = NULL;
+
+          while (n > 2 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+            n--;
+          if (g_hash_table_size (declared) > 0)
+            {
+              open = g_strndup (line + 2, n - 2);
+              if (g_hash_table_contains (declared, open))
+                out->parts++;
+            }
           for (guint i = stack->len; i-- > 0;)
             {
               const char *b = g_ptr_array_index (stack, i);
@@ -129,18 +180,25 @@ estimate_depth (const char *text, gsize len, guint limit)
                   break;
                 }
             }
+          if (out->parts > parts_limit)
+            return;
           continue;
         }
-      if (line_len < 13 || g_ascii_strncasecmp (line, "content-type:", 13) != 0)
+      if (line_len < 12 || g_ascii_strncasecmp (line, "content-type", 12) != 0)
         continue;
       {
-        /* Unfold the header to find its type and boundary. */
-        gsize end = pos;
+        /* Unfold the header to find its type and boundary ("Content-Type"
+         * then blanks and a colon: GMime accepts blanks before it). */
+        gsize end = pos, name = 12;
         const char *l2;
         gsize l2_len;
         g_autofree char *header = NULL;
-        const char *b;
+        char *boundary = NULL;
 
+        while (name < line_len && (line[name] == ' ' || line[name] == '\t'))
+          name++;
+        if (name >= line_len || line[name] != ':')
+          continue;
         while (end < len && (text[end] == ' ' || text[end] == '\t'))
           {
             gsize p2 = end;
@@ -148,31 +206,49 @@ estimate_depth (const char *text, gsize len, guint limit)
             end = p2;
           }
         header = g_strndup (line, (end > pos ? end : pos) - (gsize) (line - text));
-        if (bounce_text_find (header, -1, "multipart/") != NULL
-            && (b = bounce_text_find (header, -1, "boundary=")) != NULL)
+        if (bounce_text_find (header, -1, "multipart") != NULL
+            && (boundary = content_type_boundary (header + name + 1,
+                                                  strlen (header + name + 1))) != NULL)
           {
-            const char *s = b + 9, *e;
-            if (*s == '"')
-              {
-                s++;
-                e = strchr (s, '"');
-              }
-            else
-              e = s + strcspn (s, " \t\n;");
-            if (e == NULL)
-              e = s + strlen (s);
-            g_ptr_array_add (stack, g_strndup (s, (gsize) (e - s)));
+            g_ptr_array_add (stack, g_strdup (boundary));
+            g_hash_table_add (declared, boundary);
           }
         else if (bounce_text_find (header, -1, "message/rfc822") != NULL
                  || bounce_text_find (header, -1, "message/global") != NULL
                  || bounce_text_find (header, -1, "message/news") != NULL)
           g_ptr_array_add (stack, NULL);
       }
-      deepest = MAX (deepest, stack->len);
-      if (deepest > limit || stack->len >= DEPTH_STACK_MAX)
-        return deepest;
+      out->depth = MAX (out->depth, stack->len);
+      if (out->depth > depth_limit || stack->len >= DEPTH_STACK_MAX)
+        return;
     }
-  return deepest;
+}
+
+/* Refuses @text (with @error_out set) when its estimated structure is past
+ * the limits of @settings, less what the enclosing levels already used
+ * (@depth levels, @parts parts). */
+static gboolean
+structure_check (const char *text, gsize len, const BounceSettings *settings,
+                 guint depth, guint parts, GError **error_out)
+{
+  guint depth_budget = settings->max_mime_depth > depth ? settings->max_mime_depth - depth : 0;
+  guint parts_budget = settings->max_mime_parts > parts ? settings->max_mime_parts - parts : 0;
+  Structure found;
+
+  estimate_structure (text, len, depth_budget, parts_budget, &found);
+  if (found.depth > depth_budget)
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                   "MIME structure is nested deeper than %u levels", settings->max_mime_depth);
+      return FALSE;
+    }
+  if (found.parts > parts_budget)
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                   "MIME structure has more than %u parts", settings->max_mime_parts);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- walking the MIME tree ---------------------------------------------- */
@@ -191,6 +267,7 @@ typedef struct {
   GPtrArray *htmls;             /* its html parts, used when no text part */
   GString *body;                /* their text, built on demand (ensure_body) */
   gboolean body_built;
+  guint parts;                  /* parts of the multiparts walked so far */
   GError **error;
   gboolean failed;
 } Walk;
@@ -288,6 +365,16 @@ walk (Walk *w, GMimeObject *object, guint depth)
           w->report_type = bounce_report_str (w->report,
                                               g_mime_content_type_get_parameter (ct, "report-type"));
         }
+      /* The pre-scan bounds the parts before GMime builds them; this is the
+       * same limit counted on what was built. */
+      w->parts += (guint) MAX (n, 0);
+      if (w->parts > w->settings->max_mime_parts)
+        {
+          g_set_error (w->error, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                       "MIME structure has more than %u parts", w->settings->max_mime_parts);
+          w->failed = TRUE;
+          return;
+        }
       for (int i = 0; i < n; i++)
         walk (w, g_mime_multipart_get_part (mp, i), depth + 1);
       /* A multipart whose boundary never occurs (lines stripped by a relay,
@@ -330,16 +417,12 @@ walk (Walk *w, GMimeObject *object, guint depth)
           g_autofree char *content = NULL;
           g_autoptr(GMimeStream) stream = NULL;
           g_autoptr(GMimeParser) parser = NULL;
-          guint budget = w->settings->max_mime_depth - depth;
 
           if (w->returned != NULL)
             return;
           content = part_content (object, &len);
-          if (estimate_depth (content, len, budget) > budget)
+          if (!structure_check (content, len, w->settings, depth, w->parts, w->error))
             {
-              g_set_error (w->error, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
-                           "MIME structure is nested deeper than %u levels",
-                           w->settings->max_mime_depth);
               w->failed = TRUE;
               return;
             }
@@ -865,13 +948,8 @@ bounce_report_parse (const char *data, gsize length,
   ensure_gmime ();
 
   text = normalise_line_ends (data ? data : "", length, &len);
-  if (estimate_depth (text, len, settings->max_mime_depth) > settings->max_mime_depth)
-    {
-      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
-                   "MIME structure is nested deeper than %u levels",
-                   settings->max_mime_depth);
-      return NULL;
-    }
+  if (!structure_check (text, len, settings, 0, 0, error_out))
+    return NULL;
 
   report = bounce_report_new ();
   /* The stream reads our buffer in place (no copy); it does not own it. */

@@ -21,6 +21,7 @@ bounce_settings_init (BounceSettings *settings)
   *settings = (BounceSettings) {
     .max_message_size = BOUNCE_DEFAULT_MAX_MESSAGE_SIZE,
     .max_mime_depth = BOUNCE_DEFAULT_MAX_MIME_DEPTH,
+    .max_mime_parts = BOUNCE_DEFAULT_MAX_MIME_PARTS,
     .max_recipients = BOUNCE_DEFAULT_MAX_RECIPIENTS,
     .max_field_length = BOUNCE_DEFAULT_MAX_FIELD_LENGTH,
     .campaign_header = BOUNCE_DEFAULT_CAMPAIGN_HEADER,

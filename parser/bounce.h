@@ -25,6 +25,7 @@ G_BEGIN_DECLS
 /* Defaults of the limits in BounceSettings. */
 #define BOUNCE_DEFAULT_MAX_MESSAGE_SIZE  (32u * 1024u * 1024u)
 #define BOUNCE_DEFAULT_MAX_MIME_DEPTH    32u
+#define BOUNCE_DEFAULT_MAX_MIME_PARTS    1000u
 #define BOUNCE_DEFAULT_MAX_RECIPIENTS    10000u
 #define BOUNCE_DEFAULT_MAX_FIELD_LENGTH  (64u * 1024u)
 #define BOUNCE_DEFAULT_CAMPAIGN_HEADER   "X-Campaign-ID"
@@ -34,7 +35,8 @@ G_BEGIN_DECLS
 /**
  * BounceParseError:
  * @BOUNCE_PARSE_ERROR_TOO_LARGE: the input exceeds a configured limit
- *   (size, MIME depth, recipients); the caller may raise the limit.
+ *   (size, MIME depth, MIME parts, recipients); the caller may raise the
+ *   limit.
  * @BOUNCE_PARSE_ERROR_MALFORMED: the input is not a mail message at all.
  */
 typedef enum {
@@ -162,6 +164,8 @@ typedef struct _BounceRules BounceRules;
  * Limits and options of one parse.  Initialise with bounce_settings_init().
  * @max_message_size: inputs larger than this are refused (bytes).
  * @max_mime_depth: MIME nesting deeper than this is refused.
+ * @max_mime_parts: messages of more MIME parts than this are refused, before
+ *   GMime builds them (memory grows with the parts, not with the bytes).
  * @max_recipients: recipient blocks beyond this are refused.
  * @max_field_length: longer field values are truncated to this many bytes.
  * @campaign_header: name of the header of the returned message that carries
@@ -172,6 +176,7 @@ typedef struct _BounceRules BounceRules;
 typedef struct {
   gsize max_message_size;
   guint max_mime_depth;
+  guint max_mime_parts;
   guint max_recipients;
   gsize max_field_length;
   const char *campaign_header;

@@ -39,6 +39,7 @@ test_file (void)
     "other-folder =\n"
     "batch-size = 250\n"
     "max-message-size = 1048576\n"
+    "max-mime-parts = 50\n"
     "rules = /a.rules;/b.rules\n");
   g_autoptr(Config) config = config_new ();
   g_autoptr(GError) error = NULL;
@@ -52,6 +53,7 @@ test_file (void)
   g_assert_null (config->other_folder);
   g_assert_cmpuint (config->batch_size, ==, 250);
   g_assert_cmpuint (config->max_message_size, ==, 1048576);
+  g_assert_cmpuint (config->max_mime_parts, ==, 50);
   g_assert_cmpuint (config->rules_files->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (config->rules_files, 1), ==, "/b.rules");
   g_assert_cmpstr (config->file, ==, path);
@@ -73,6 +75,7 @@ test_bad_files (void)
     { "not a number", "[bounced]\nbatch-size = many\n" },
     { "zero batch", "[bounced]\nbatch-size = 0\n" },
     { "negative", "[bounced]\nmax-mime-depth = -1\n" },
+    { "zero parts", "[bounced]\nmax-mime-parts = 0\n" },
     { "not a key file", "batch-size = 5\n" },
   };
   g_autofree char *dir = g_dir_make_tmp ("test-config-XXXXXX", NULL);
@@ -149,12 +152,14 @@ test_settings (void)
 
   bounce_settings_init (&settings);
   config->max_mime_depth = 7;
+  config->max_mime_parts = 9;
   config->campaign_header = g_strdup ("X-Mailing");
   g_free (config->rules_dir);
   config->rules_dir = g_strdup ("/nonexistent/rules.d");
   g_assert_true (config_parse_settings (config, &settings, &rules, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (settings.max_mime_depth, ==, 7);
+  g_assert_cmpuint (settings.max_mime_parts, ==, 9);
   g_assert_cmpstr (settings.campaign_header, ==, "X-Mailing");
   /* No rules anywhere: none loaded, and a missing rules.d is no error. */
   g_assert_null (rules);

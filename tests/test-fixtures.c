@@ -15,8 +15,8 @@
  *     and <name>.cr.eml sharing <name>.json (RFC 5322 2.3 prescribes CRLF;
  *     mail stores use LF, and old Mac tools CR: all must read the same).
  *  3. An optional <name>.settings (a GKeyFile, group [settings], keys
- *     campaign_header, max_recipients, max_mime_depth, max_message_size,
- *     max_field_length) changes the parse settings of that fixture, as the
+ *     campaign_header, max_recipients, max_mime_depth, max_mime_parts,
+ *     max_message_size, max_field_length) changes the parse settings of that fixture, as the
  *     command's options would.
  *  4. The expected JSON never names "source", "sha256", "classifier_version"
  *     or "evidence": they describe the run, not the message, and a fixture
@@ -81,6 +81,7 @@ load_settings (const char *path, BounceSettings *settings, char **campaign_out,
   } limits[] = {
     { "max_recipients", G_STRUCT_OFFSET (BounceSettings, max_recipients), TRUE },
     { "max_mime_depth", G_STRUCT_OFFSET (BounceSettings, max_mime_depth), TRUE },
+    { "max_mime_parts", G_STRUCT_OFFSET (BounceSettings, max_mime_parts), TRUE },
     { "max_message_size", G_STRUCT_OFFSET (BounceSettings, max_message_size), FALSE },
     { "max_field_length", G_STRUCT_OFFSET (BounceSettings, max_field_length), FALSE },
   };
@@ -656,6 +657,113 @@ test_limit_depth (void)
     }
 }
 
+/* A multipart/@subtype of @n empty parts (the part bomb: "--Z" and a blank
+ * line, five bytes a part), written with the boundary declared as
+ * @boundary_param and each boundary line as @line. */
+static GString *
+flat_parts (guint n, const char *subtype, const char *boundary_param, const char *line)
+{
+  GString *s = g_string_new (NULL);
+
+  g_string_append_printf (s, "From: MAILER-DAEMON@mx.example.net\n"
+                             "To: sender@example.com\n"
+                             "Subject: parts\n"
+                             "MIME-Version: 1.0\n"
+                             "Content-Type: multipart/%s;%s\n\n", subtype, boundary_param);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "%s\n\n", line);
+  return s;
+}
+
+/* @outer parts, each a multipart of @inner parts: the limit counts the
+ * parts of every level. */
+static GString *
+nested_parts (guint outer, guint inner)
+{
+  GString *s = g_string_new ("From: MAILER-DAEMON@mx.example.net\n"
+                             "Subject: parts\n"
+                             "MIME-Version: 1.0\n"
+                             "Content-Type: multipart/mixed; boundary=\"O\"\n\n");
+
+  for (guint i = 0; i < outer; i++)
+    {
+      g_string_append_printf (s, "--O\nContent-Type: multipart/mixed; boundary=\"I%u\"\n\n", i);
+      for (guint k = 0; k < inner; k++)
+        g_string_append_printf (s, "--I%u\nContent-Type: text/plain\n\npart %u.%u\n", i, i, k);
+      g_string_append_printf (s, "--I%u--\n", i);
+    }
+  g_string_append (s, "--O--\n");
+  return s;
+}
+
+/* A report whose returned message is base64-encoded message/global hiding
+ * @n parts that a scan of the outer text cannot see. */
+static GString *
+encoded_parts (guint n)
+{
+  g_autoptr(GString) inner = flat_parts (n, "mixed", " boundary=\"Z\"", "--Z");
+  g_autofree char *b64 = g_base64_encode ((const guchar *) inner->str, inner->len);
+  GString *s = g_string_new ("From: MAILER-DAEMON@mx.example.net\n"
+                             "Subject: encoded\n"
+                             "MIME-Version: 1.0\n"
+                             "Content-Type: multipart/report; report-type=delivery-status;"
+                             " boundary=\"E\"\n\n"
+                             "--E\nContent-Type: text/plain\n\nnotice\n"
+                             "--E\nContent-Type: message/global\n"
+                             "Content-Transfer-Encoding: base64\n\n");
+
+  for (gsize i = 0, len = strlen (b64); i < len; i += 76)
+    {
+      g_string_append_len (s, b64 + i, (gssize) MIN (76, len - i));
+      g_string_append_c (s, '\n');
+    }
+  g_string_append (s, "--E--\n");
+  return s;
+}
+
+static void
+test_limit_parts (void)
+{
+  g_autofree char *text = g_strdup_printf ("MIME structure has more than %u parts",
+                                           BOUNCE_DEFAULT_MAX_MIME_PARTS);
+  const guint max = BOUNCE_DEFAULT_MAX_MIME_PARTS;
+  struct {
+    const char *name;
+    GString *s;
+    gboolean refused;
+  } cases[] = {
+    { "at the limit", flat_parts (max, "mixed", " boundary=\"Z\"", "--Z"), FALSE },
+    { "one past the limit", flat_parts (max + 1, "mixed", " boundary=\"Z\"", "--Z"), TRUE },
+    /* The generator of the issue: a million empty parts, 5 MB. */
+    { "a million empty parts", flat_parts (1000000, "mixed", " boundary=\"Z\"", "--Z"), TRUE },
+    /* Boundaries as GMime reads them, not as a naive scan would. */
+    { "RFC 2231 continued boundary", flat_parts (max + 1, "mixed", "\n boundary*0=\"Z\";\n boundary*1=\"Y\"",
+                                                 "--ZY"), TRUE },
+    { "blanks after the boundary line", flat_parts (max + 1, "mixed", " boundary=\"Z\"", "--Z \t"), TRUE },
+    { "unquoted boundary", flat_parts (max + 1, "mixed", " boundary=Z", "--Z"), TRUE },
+    /* multipart/digest: each empty part is a message/rfc822 of its own. */
+    { "digest", flat_parts (max + 1, "digest", " boundary=\"Z\"", "--Z"), TRUE },
+    { "lines that are not boundaries", flat_parts (5000, "mixed", " boundary=\"Z\"", "--Zx"), FALSE },
+    { "nested within the limit", nested_parts (30, 30), FALSE },
+    { "nested past the limit", nested_parts (40, 30), TRUE },
+    { "encoded message within the limit", encoded_parts (max / 2), FALSE },
+    { "encoded message past the limit", encoded_parts (max + 1), TRUE },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = parse_to_json (cases[i].s->str, cases[i].s->len, NULL, "-");
+      JsonObject *o = json_node_get_object (node);
+
+      g_test_message ("case: %s", cases[i].name);
+      if (cases[i].refused)
+        assert_error (node, text);
+      else
+        g_assert_cmpstr (json_object_get_string_member (o, "kind"), !=, "error");
+      g_string_free (cases[i].s, TRUE);
+    }
+}
+
 static void
 test_limit_recipients (void)
 {
@@ -719,6 +827,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/limits/message-size", test_limit_size);
   g_test_add_func ("/limits/mime-depth", test_limit_depth);
+  g_test_add_func ("/limits/mime-parts", test_limit_parts);
   g_test_add_func ("/limits/recipients", test_limit_recipients);
 
   /* No fixture at all means the walk looked in the wrong place. */

@@ -39,6 +39,7 @@ static const ConfigKey config_keys[] = {
   { "batch-size", KEY_COUNT, G_STRUCT_OFFSET (Config, batch_size), 1 },
   { "max-message-size", KEY_SIZE, G_STRUCT_OFFSET (Config, max_message_size), 1 },
   { "max-mime-depth", KEY_COUNT, G_STRUCT_OFFSET (Config, max_mime_depth), 1 },
+  { "max-mime-parts", KEY_COUNT, G_STRUCT_OFFSET (Config, max_mime_parts), 1 },
   { "max-recipients", KEY_COUNT, G_STRUCT_OFFSET (Config, max_recipients), 1 },
   { "max-field-length", KEY_SIZE, G_STRUCT_OFFSET (Config, max_field_length), 1 },
   { "threads", KEY_COUNT, G_STRUCT_OFFSET (Config, threads), 0 },
@@ -58,6 +59,7 @@ config_new (void)
   config->rules_files = g_ptr_array_new_with_free_func (g_free);
   config->max_message_size = BOUNCE_DEFAULT_MAX_MESSAGE_SIZE;
   config->max_mime_depth = BOUNCE_DEFAULT_MAX_MIME_DEPTH;
+  config->max_mime_parts = BOUNCE_DEFAULT_MAX_MIME_PARTS;
   config->max_recipients = BOUNCE_DEFAULT_MAX_RECIPIENTS;
   config->max_field_length = BOUNCE_DEFAULT_MAX_FIELD_LENGTH;
   config->max_wait = CONFIG_DEFAULT_MAX_WAIT;
@@ -254,6 +256,7 @@ config_parse_settings (const Config *config, BounceSettings *settings,
 
   settings->max_message_size = config->max_message_size;
   settings->max_mime_depth = config->max_mime_depth;
+  settings->max_mime_parts = config->max_mime_parts;
   settings->max_recipients = config->max_recipients;
   settings->max_field_length = config->max_field_length;
   if (config->campaign_header != NULL)

@@ -61,6 +61,7 @@ typedef struct {
   char *rules_dir;
   gsize max_message_size;
   guint max_mime_depth;
+  guint max_mime_parts;
   guint max_recipients;
   gsize max_field_length;
   guint threads;          /* 0: one per core */

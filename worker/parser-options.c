@@ -14,7 +14,7 @@ void
 parser_options_init (ParserOptions *options)
 {
   *options = (ParserOptions) {
-    .max_size = -1, .max_depth = -1, .max_rcpts = -1, .max_field = -1,
+    .max_size = -1, .max_depth = -1, .max_parts = -1, .max_rcpts = -1, .max_field = -1,
   };
 }
 
@@ -33,6 +33,8 @@ parser_options_add (ParserOptions *options, GOptionContext *context)
       "Largest message read, in bytes (default 33554432)", "BYTES" },
     { "max-mime-depth", 0, 0, G_OPTION_ARG_INT64, &options->max_depth,
       "Deepest MIME nesting accepted (default 32)", "N" },
+    { "max-mime-parts", 0, 0, G_OPTION_ARG_INT64, &options->max_parts,
+      "Most MIME parts accepted in one message (default 1000)", "N" },
     { "max-recipients", 0, 0, G_OPTION_ARG_INT64, &options->max_rcpts,
       "Most recipients accepted in one report (default 10000)", "N" },
     { "max-field-length", 0, 0, G_OPTION_ARG_INT64, &options->max_field,
@@ -56,9 +58,10 @@ parser_options_configure (const ParserOptions *options, Config *config,
     return FALSE;
   config_apply_environment (config);
 
-  if (options->max_size == 0 || options->max_depth == 0 || options->max_rcpts == 0
-      || options->max_field == 0 || options->max_size < -1 || options->max_depth < -1
-      || options->max_rcpts < -1 || options->max_field < -1)
+  if (options->max_size == 0 || options->max_depth == 0 || options->max_parts == 0
+      || options->max_rcpts == 0 || options->max_field == 0 || options->max_size < -1
+      || options->max_depth < -1 || options->max_parts < -1 || options->max_rcpts < -1
+      || options->max_field < -1)
     {
       g_set_error (error_out, CONFIG_ERROR, CONFIG_ERROR_INVALID,
                    "limits must be positive numbers");
@@ -75,6 +78,8 @@ parser_options_configure (const ParserOptions *options, Config *config,
     config->max_message_size = (gsize) options->max_size;
   if (options->max_depth > 0)
     config->max_mime_depth = (guint) MIN (options->max_depth, G_MAXUINT32);
+  if (options->max_parts > 0)
+    config->max_mime_parts = (guint) MIN (options->max_parts, G_MAXUINT32);
   if (options->max_rcpts > 0)
     config->max_recipients = (guint) MIN (options->max_rcpts, G_MAXUINT32);
   if (options->max_field > 0)

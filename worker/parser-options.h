@@ -15,6 +15,7 @@ typedef struct {
   char **rules_files;
   gint64 max_size;
   gint64 max_depth;
+  gint64 max_parts;
   gint64 max_rcpts;
   gint64 max_field;
 } ParserOptions;

@@ -1,7 +1,7 @@
 /* fuzz-parse.c - libFuzzer target for bounce_report_parse()
  *
  * Feeds arbitrary bytes to the parser with small limits, so that the fuzzer
- * reaches the limit paths (MIME depth, recipients, field length) with short
+ * reaches the limit paths (MIME depth and parts, recipients, field length) with short
  * inputs instead of spending its time on huge ones.  Every report that comes
  * back must hold the invariants of bounce.h; a broken one aborts, which
  * libFuzzer records as a crash.
@@ -24,6 +24,7 @@
 /* Small limits: a fuzz input is a few kilobytes at most. */
 #define FUZZ_MAX_MESSAGE_SIZE  (64u * 1024u)
 #define FUZZ_MAX_MIME_DEPTH    8u
+#define FUZZ_MAX_MIME_PARTS    32u
 #define FUZZ_MAX_RECIPIENTS    16u
 #define FUZZ_MAX_FIELD_LENGTH  256u
 
@@ -91,6 +92,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   bounce_settings_init (&settings);
   settings.max_message_size = FUZZ_MAX_MESSAGE_SIZE;
   settings.max_mime_depth = FUZZ_MAX_MIME_DEPTH;
+  settings.max_mime_parts = FUZZ_MAX_MIME_PARTS;
   settings.max_recipients = FUZZ_MAX_RECIPIENTS;
   settings.max_field_length = FUZZ_MAX_FIELD_LENGTH;
 
