@@ -30,6 +30,7 @@
 
 static GMimeParserOptions *parser_options;
 
+
 static gpointer
 gmime_setup (gpointer unused)
 {
@@ -664,22 +665,51 @@ read_feedback (Walk *w)
     rcpt_to = bounce_text_address (report->original.to, -1);
   if (rcpts->len == 0 && rcpt_to != NULL)
     g_ptr_array_add (rcpts, g_steal_pointer (&rcpt_to));
-  for (guint i = 0; i < rcpts->len; i++)
+  if (rcpts->len > 0)
     {
       g_autofree char *body = NULL;
+      const char *diagnostic;
 
-      if (bounce_report_find_recipient (report, g_ptr_array_index (rcpts, i)) != NULL)
-        continue;
-      rcpt = bounce_report_add_recipient (report);
-      rcpt->recipient = bounce_report_str (report, g_ptr_array_index (rcpts, i));
-      rcpt->feedback_type = bounce_report_str (report, feedback_type ? feedback_type : "other");
-      rcpt->remote_mta = bounce_report_str (report, source_ip);
+      /* The report's own words, once: the same for every recipient. */
       ensure_body (w);
-      body = bounce_text_collapse (w->body->str, (gssize) w->body->len);
+      body = bounce_text_collapse (w->body->str, (gssize) MIN (w->body->len, 64 * 1024));
       if (body && strlen (body) > 1000)
-        body[1000] = '\0';
-      rcpt->diagnostic = bounce_report_str (report, body);
+        {
+          gsize cut = 1000;
+          while (cut > 0 && ((unsigned char) body[cut] & 0xC0) == 0x80)
+            cut--;
+          body[cut] = '\0';
+        }
+      diagnostic = bounce_report_str (report, body);
+      for (guint i = 0; i < rcpts->len; i++)
+        {
+          if (bounce_report_find_recipient (report, g_ptr_array_index (rcpts, i)) != NULL)
+            continue;
+          if ((rcpt = bounce_report_add_recipient (report)) == NULL)
+            break;
+          rcpt->recipient = bounce_report_str (report, g_ptr_array_index (rcpts, i));
+          rcpt->feedback_type = bounce_report_str (report, feedback_type ? feedback_type : "other");
+          rcpt->remote_mta = bounce_report_str (report, source_ip);
+          rcpt->diagnostic = diagnostic;
+        }
     }
+}
+
+/* ---- where the notice names an address ----------------------------------- */
+
+/* A notice of many recipients is searched for each of them: with one scan
+ * of the text per recipient, that is quadratic (10,000 recipients in a
+ * megabyte of text took a minute).  From this many recipients on, the
+ * address words of the text are indexed once instead (BounceWordIndex). */
+#define NOTICE_INDEX_MIN_RECIPIENTS 8
+
+static void
+notice_index_init (BounceWordIndex *index, const char *body, gsize len, guint recipients)
+{
+  if (recipients >= NOTICE_INDEX_MIN_RECIPIENTS)
+    bounce_word_index_init (index, body, len);
+  else
+    *index = (BounceWordIndex) { .text = body, .len = len };
 }
 
 /* ---- diagnostics from the human-readable part --------------------------- */
@@ -698,13 +728,15 @@ has_codes (const char *text)
 /* The text that a notice gives for @address: the rest of the line that names
  * it or, when that is empty, the lines that follow up to a blank line. */
 static char *
-notice_text_for (const char *body, gsize len, const char *address)
+notice_text_for (const BounceWordIndex *index, const char *address)
 {
+  const char *body = index->text;
+  gsize len = index->len;
   const char *p = body;
   gsize alen = strlen (address);
   g_autofree char *first = NULL;
 
-  while ((p = bounce_text_find (p, (gssize) (len - (gsize) (p - body)), address)) != NULL)
+  while ((p = bounce_word_index_find (index, p, address)) != NULL)
     {
       const char *rest = p + alen;
       const char *eol = memchr (rest, '\n', len - (gsize) (rest - body));
@@ -772,6 +804,8 @@ notice_text_for (const char *body, gsize len, const char *address)
 static void
 diagnostics_from_notice (BounceReport *report, Walk *w)
 {
+  g_auto(BounceWordIndex) index = { 0 };
+
   for (guint i = 0; i < report->recipients->len; i++)
     {
       BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
@@ -779,8 +813,12 @@ diagnostics_from_notice (BounceReport *report, Walk *w)
 
       if (rcpt->recipient == NULL || has_codes (rcpt->diagnostic))
         continue;
-      ensure_body (w);
-      text = notice_text_for (w->body->str, w->body->len, rcpt->recipient);
+      if (index.text == NULL)
+        {
+          ensure_body (w);
+          notice_index_init (&index, w->body->str, w->body->len, report->recipients->len - i);
+        }
+      text = notice_text_for (&index, rcpt->recipient);
       if (text == NULL || (rcpt->diagnostic != NULL && !has_codes (text)))
         continue;
       rcpt->diagnostic = bounce_report_str (report, text);
@@ -822,11 +860,13 @@ static const struct {
  * that names it to the next blank line.  The first paragraph that names
  * one decides; within it, the earliest phrase. */
 static const char *
-notice_command_for (const char *body, gsize len, const char *address)
+notice_command_for (const BounceWordIndex *index, const char *address)
 {
+  const char *body = index->text;
+  gsize len = index->len;
   const char *p = body;
 
-  while ((p = bounce_text_find (p, (gssize) (len - (gsize) (p - body)), address)) != NULL)
+  while ((p = bounce_word_index_find (index, p, address)) != NULL)
     {
       gsize pos = (gsize) (p - body);
       gsize end = pos;
@@ -863,14 +903,20 @@ notice_command_for (const char *body, gsize len, const char *address)
 static void
 commands_from_notice (BounceReport *report, Walk *w)
 {
+  g_auto(BounceWordIndex) index = { 0 };
+
   for (guint i = 0; i < report->recipients->len; i++)
     {
       BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
 
       if (rcpt->recipient == NULL || rcpt->command != NULL)
         continue;
-      ensure_body (w);
-      rcpt->command = notice_command_for (w->body->str, w->body->len, rcpt->recipient);
+      if (index.text == NULL)
+        {
+          ensure_body (w);
+          notice_index_init (&index, w->body->str, w->body->len, report->recipients->len - i);
+        }
+      rcpt->command = notice_command_for (&index, rcpt->recipient);
     }
 }
 
@@ -952,6 +998,7 @@ bounce_report_parse (const char *data, gsize length,
     return NULL;
 
   report = bounce_report_new ();
+  report->max_recipients = settings->max_recipients;
   /* The stream reads our buffer in place (no copy); it does not own it. */
   source = g_byte_array_new_take ((guint8 *) g_steal_pointer (&text), len);
   stream = g_mime_stream_mem_new_with_byte_array (source);
@@ -1056,10 +1103,10 @@ bounce_report_parse (const char *data, gsize length,
 
           report->kind = BOUNCE_KIND_FEEDBACK;
           report->format = "unsubscribe";
-          if (addr != NULL)
-            {
-              BounceRecipient *rcpt = bounce_report_add_recipient (report);
+          BounceRecipient *rcpt = addr ? bounce_report_add_recipient (report) : NULL;
 
+          if (rcpt != NULL)
+            {
               rcpt->recipient = bounce_report_str (report, addr);
               rcpt->feedback_type = "opt-out";
               rcpt->diagnostic = bounce_report_str (report, subject);
@@ -1072,17 +1119,16 @@ bounce_report_parse (const char *data, gsize length,
 
           report->kind = BOUNCE_KIND_AUTO_REPLY;
           report->format = "rfc3834";
-          if (addr != NULL)
+          if (addr != NULL && (rcpt = bounce_report_add_recipient (report)) != NULL)
             {
               g_autofree char *diag = bounce_text_collapse (subject, -1);
-              rcpt = bounce_report_add_recipient (report);
               rcpt->recipient = bounce_report_str (report, addr);
               rcpt->diagnostic = bounce_report_str (report, diag);
             }
         }
       else if (legacy_recognise (report, &view))
         {
-          if (report->recipients->len > settings->max_recipients)
+          if (report->too_many)
             {
               g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
                            "notice has more than %u recipients", settings->max_recipients);
@@ -1091,6 +1137,14 @@ bounce_report_parse (const char *data, gsize length,
           report->kind = BOUNCE_KIND_LEGACY;
           commands_from_notice (report, &w);
         }
+    }
+  if (report->too_many)
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
+                   "%s has more than %u recipients",
+                   report->kind == BOUNCE_KIND_FEEDBACK ? "feedback report" : "report",
+                   settings->max_recipients);
+      return NULL;
     }
 
   for (guint i = 0; i < report->recipients->len; i++)

@@ -25,8 +25,15 @@ BounceReport *bounce_report_new (void);
 const char *bounce_report_str (BounceReport *report, const char *s);
 const char *bounce_report_strn (BounceReport *report, const char *s, gssize n);
 
-/* Appends a new, empty recipient and returns it (owned by @report). */
+/* Appends a new, empty recipient and returns it (owned by @report); NULL
+ * when @report already holds report->max_recipients (then report->too_many
+ * is set, and the parse fails with BOUNCE_PARSE_ERROR_TOO_LARGE).  The
+ * limit is checked here, as recipients are added, so that no recogniser
+ * works on past it. */
 BounceRecipient *bounce_report_add_recipient (BounceReport *report);
+
+/* Removes (and frees) the recipient at @index. */
+void bounce_report_remove_recipient (BounceReport *report, guint index);
 
 /* Adds @text (its first @n bytes, or up to NUL with -1; whitespace
  * collapsed) to what the report itself says of @rcpt (BounceRecipient
@@ -34,7 +41,9 @@ BounceRecipient *bounce_report_add_recipient (BounceReport *report);
 void bounce_recipient_add_notice (BounceReport *report, BounceRecipient *rcpt,
                                   const char *text, gssize n);
 
-/* Finds a recipient by address (case-insensitive), or NULL. */
+/* Finds the first recipient of @address (ASCII case-insensitive), or NULL.
+ * O(1): a hash of the addresses, kept up to date on each call from the
+ * recipients added (or given an address) since the previous one. */
 BounceRecipient *bounce_report_find_recipient (BounceReport *report,
                                                const char *address);
 
@@ -58,6 +67,40 @@ gboolean bounce_text_is_address (const char *s);
 /* Case-insensitive search of ASCII @needle in @hay (first @n bytes, or up to
  * NUL with -1).  Returns a pointer into @hay or NULL. */
 const char *bounce_text_find (const char *hay, gssize n, const char *needle);
+
+/* Bytes bounce_text_find() has read on this thread so far: the tests bound
+ * the work of a parse with it (a search per recipient over the whole text
+ * shows as gigabytes, where seconds would depend on the machine). */
+guint64 bounce_text_searched (void);
+
+/* The next address-like word of @text at or after *@pos: the bytes around
+ * an '@' that an address may hold (RFC 5322 atext, dots, UTF-8), without
+ * the dots of a sentence around it.  Advances *@pos past it.  FALSE when
+ * none is left. */
+gboolean bounce_text_next_address_word (const char *text, gsize len, gsize *pos,
+                                        const char **word_out, gsize *word_len_out);
+
+/* Where the address words of a text stand, so that a notice of thousands
+ * of recipients is not searched once per recipient (quadratic).
+ * bounce_word_index_find() answers from the index (ASCII case-insensitive):
+ * an address of address bytes only is found where it stands as a word of
+ * its own ("<user@example.org>:", "user@example.org."), not glued to other
+ * address bytes ("To=user@example.org"); an address with other bytes (a
+ * quoted local part) is searched for in the text. */
+typedef struct {
+  const char *text;
+  gsize len;
+  GHashTable *words;            /* lower-cased word -> GArray of gsize offsets */
+} BounceWordIndex;
+
+void bounce_word_index_init (BounceWordIndex *index, const char *text, gsize len);
+/* The first place at or after @from (inside the text) that names @address,
+ * or NULL. */
+const char *bounce_word_index_find (const BounceWordIndex *index, const char *from,
+                                    const char *address);
+void bounce_word_index_clear (BounceWordIndex *index);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BounceWordIndex, bounce_word_index_clear)
 
 /* Returns the next line of @text starting at *@pos, without its newline, and
  * advances *@pos past it; NULL at the end.  @text uses LF line ends. */

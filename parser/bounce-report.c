@@ -6,6 +6,15 @@
  *
  * Invariants: see bounce.h.  bounce_report_str() is the only way a string
  * enters a report, and it turns "" and blank strings into NULL.
+ *
+ * Recipients are found again by address through a hash (by_address) that
+ * bounce_report_find_recipient() brings up to date lazily: recognisers set
+ * an address after bounce_report_add_recipient(), and DSN blocks may name
+ * theirs after other fields, so the index is caught up on each lookup from
+ * the recipients it has not seen (and those it saw without an address).  A
+ * hit is checked against the recipient's address, and a removal drops the
+ * index, so a stale entry is never returned.  The first recipient of an
+ * address wins, as a search in order would find it.
  */
 #include "bounce-private.h"
 
@@ -44,6 +53,7 @@ bounce_report_new (void)
   BounceReport *report = g_new0 (BounceReport, 1);
 
   report->kind = BOUNCE_KIND_NOT_BOUNCE;
+  report->max_recipients = BOUNCE_DEFAULT_MAX_RECIPIENTS;
   report->strings = g_string_chunk_new (1024);
   report->recipients = g_ptr_array_new_with_free_func (recipient_free);
   report->extensions = g_ptr_array_new_with_free_func (g_free);
@@ -68,6 +78,8 @@ bounce_report_free (BounceReport *report)
   g_ptr_array_unref (report->recipients);
   g_ptr_array_unref (report->extensions);
   g_string_chunk_free (report->strings);
+  g_clear_pointer (&report->by_address, g_hash_table_unref);
+  g_clear_pointer (&report->unindexed, g_array_unref);
   g_free (report);
 }
 
@@ -106,8 +118,14 @@ bounce_report_str (BounceReport *report, const char *s)
 BounceRecipient *
 bounce_report_add_recipient (BounceReport *report)
 {
-  BounceRecipient *rcpt = g_new0 (BounceRecipient, 1);
+  BounceRecipient *rcpt;
 
+  if (report->recipients->len >= report->max_recipients)
+    {
+      report->too_many = TRUE;
+      return NULL;
+    }
+  rcpt = g_new0 (BounceRecipient, 1);
   rcpt->extensions = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (report->recipients, rcpt);
   return rcpt;
@@ -131,17 +149,89 @@ bounce_recipient_add_notice (BounceReport *report, BounceRecipient *rcpt,
   rcpt->notice = bounce_report_str (report, joined);
 }
 
+static void
+index_drop (BounceReport *report)
+{
+  g_clear_pointer (&report->by_address, g_hash_table_unref);
+  g_clear_pointer (&report->unindexed, g_array_unref);
+  report->indexed = 0;
+}
+
+static void
+index_add (BounceReport *report, BounceRecipient *rcpt)
+{
+  char *key = g_ascii_strdown (rcpt->recipient, -1);
+
+  if (g_hash_table_contains (report->by_address, key))
+    g_free (key);
+  else
+    g_hash_table_insert (report->by_address, key, rcpt);
+}
+
+/* Brings by_address up to date with the recipients of @report. */
+static void
+index_catch_up (BounceReport *report)
+{
+  if (report->by_address == NULL)
+    {
+      report->by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      report->unindexed = g_array_new (FALSE, FALSE, sizeof (guint));
+      report->indexed = 0;
+    }
+  /* Those seen without an address, in order, then the new ones: a later
+   * recipient never takes an address from an earlier one. */
+  for (guint k = 0; k < report->unindexed->len;)
+    {
+      guint i = g_array_index (report->unindexed, guint, k);
+      BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
+
+      if (rcpt->recipient != NULL)
+        {
+          index_add (report, rcpt);
+          g_array_remove_index (report->unindexed, k);
+        }
+      else
+        k++;
+    }
+  for (; report->indexed < report->recipients->len; report->indexed++)
+    {
+      BounceRecipient *rcpt = g_ptr_array_index (report->recipients, report->indexed);
+
+      if (rcpt->recipient != NULL)
+        index_add (report, rcpt);
+      else
+        g_array_append_val (report->unindexed, report->indexed);
+    }
+}
+
 BounceRecipient *
 bounce_report_find_recipient (BounceReport *report, const char *address)
 {
-  for (guint i = 0; i < report->recipients->len; i++)
-    {
-      BounceRecipient *rcpt = g_ptr_array_index (report->recipients, i);
+  g_autofree char *key = NULL;
+  BounceRecipient *rcpt;
 
-      if (bounce_text_address_equal (rcpt->recipient, address))
-        return rcpt;
+  if (address == NULL)
+    return NULL;
+  key = g_ascii_strdown (address, -1);
+  index_catch_up (report);
+  rcpt = g_hash_table_lookup (report->by_address, key);
+  if (rcpt != NULL && !bounce_text_address_equal (rcpt->recipient, address))
+    {
+      /* An address changed since it was indexed: index again. */
+      index_drop (report);
+      index_catch_up (report);
+      rcpt = g_hash_table_lookup (report->by_address, key);
     }
-  return NULL;
+  return rcpt;
+}
+
+void
+bounce_report_remove_recipient (BounceReport *report, guint index)
+{
+  g_return_if_fail (index < report->recipients->len);
+
+  index_drop (report);
+  g_ptr_array_remove_index (report->recipients, index);
 }
 
 void

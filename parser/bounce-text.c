@@ -195,17 +195,39 @@ static const unsigned char lower[256] = {
 #undef L
 };
 
+/* Bytes bounce_text_find() has read on this thread (bounce-private.h). */
+static _Thread_local guint64 searched;
+
+guint64
+bounce_text_searched (void)
+{
+  return searched;
+}
+
+static const char *find_counted (const char *hay, gsize len, const char *needle);
+
 const char *
 bounce_text_find (const char *hay, gssize n, const char *needle)
 {
-  const unsigned char *h = (const unsigned char *) hay;
-  const unsigned char *nd = (const unsigned char *) needle;
-  gsize len, nlen;
-  unsigned char lo, up;
+  const char *found;
+  gsize len;
 
   if (hay == NULL || needle == NULL)
     return NULL;
   len = n < 0 ? strlen (hay) : (gsize) n;
+  found = find_counted (hay, len, needle);
+  searched += found ? (gsize) (found - hay) + strlen (needle) : len;
+  return found;
+}
+
+static const char *
+find_counted (const char *hay, gsize len, const char *needle)
+{
+  const unsigned char *h = (const unsigned char *) hay;
+  const unsigned char *nd = (const unsigned char *) needle;
+  gsize nlen;
+  unsigned char lo, up;
+
   nlen = strlen (needle);
   if (nlen == 0)
     return hay;
@@ -260,4 +282,117 @@ bounce_text_next_line (const char *text, gsize len, gsize *pos,
       *pos = (gsize) (nl - text) + 1;
     }
   return TRUE;
+}
+
+/* ---- address words ------------------------------------------------------ */
+
+static gboolean
+is_address_byte (unsigned char c)
+{
+  return c >= 0x80 || g_ascii_isalnum (c)
+         || (c != '\0' && strchr ("!#$%&'*+-/=?^_`{|}~.@", c) != NULL);
+}
+
+gboolean
+bounce_text_next_address_word (const char *text, gsize len, gsize *pos,
+                               const char **word_out, gsize *word_len_out)
+{
+  const char *end = text + len;
+  const char *at = *pos < len ? memchr (text + *pos, '@', len - *pos) : NULL;
+  const char *s, *e;
+
+  if (at == NULL)
+    {
+      *pos = len;
+      return FALSE;
+    }
+  s = at;
+  e = at + 1;
+  while (s > text + *pos && is_address_byte ((unsigned char) s[-1]))
+    s--;
+  while (e < end && is_address_byte ((unsigned char) *e))
+    e++;
+  *pos = (gsize) (e - text);
+  /* Dots around a word end a sentence; they are not the address's. */
+  while (s < e && *s == '.')
+    s++;
+  while (e > s && e[-1] == '.')
+    e--;
+  *word_out = s;
+  *word_len_out = (gsize) (e - s);
+  return TRUE;
+}
+
+void
+bounce_word_index_init (BounceWordIndex *index, const char *text, gsize len)
+{
+  const char *word;
+  gsize word_len, pos = 0;
+
+  *index = (BounceWordIndex) { .text = text, .len = len };
+  index->words = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_array_unref);
+  while (bounce_text_next_address_word (text, len, &pos, &word, &word_len))
+    {
+      g_autofree char *key = g_ascii_strdown (word, (gssize) word_len);
+      gsize offset = (gsize) (word - text);
+      GArray *offsets = g_hash_table_lookup (index->words, key);
+
+      if (offsets == NULL)
+        {
+          offsets = g_array_new (FALSE, FALSE, sizeof (gsize));
+          g_hash_table_insert (index->words, g_steal_pointer (&key), offsets);
+        }
+      g_array_append_val (offsets, offset);
+    }
+}
+
+const char *
+bounce_word_index_find (const BounceWordIndex *index, const char *from, const char *address)
+{
+  GArray *offsets = NULL;
+
+  if (address == NULL)
+    return NULL;
+  if (index->words != NULL)
+    {
+      g_autofree char *key = g_ascii_strdown (address, -1);
+      offsets = g_hash_table_lookup (index->words, key);
+    }
+  if (offsets != NULL)
+    {
+      gsize at = (gsize) (from - index->text);
+      guint lo = 0, hi = offsets->len;
+
+      /* The first offset at or after @from (they increase). */
+      while (lo < hi)
+        {
+          guint mid = lo + (hi - lo) / 2;
+          if (g_array_index (offsets, gsize, mid) < at)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+      return lo < offsets->len ? index->text + g_array_index (offsets, gsize, lo) : NULL;
+    }
+  /* An address made of address bytes only would be a word of its own if
+   * the text named it so: the index's answer is the answer.  Searching the
+   * text for it anyway, once per recipient the notice does not name, is
+   * the quadratic cost the index is there to avoid. */
+  if (index->words != NULL)
+    {
+      const char *p = address;
+
+      while (*p && is_address_byte ((unsigned char) *p))
+        p++;
+      if (*p == '\0')
+        return NULL;
+    }
+  return bounce_text_find (from, (gssize) (index->len - (gsize) (from - index->text)), address);
+}
+
+void
+bounce_word_index_clear (BounceWordIndex *index)
+{
+  g_clear_pointer (&index->words, g_hash_table_unref);
 }

@@ -155,6 +155,11 @@ typedef struct {
 
   /*< private >*/
   GStringChunk *strings;
+  guint max_recipients;       /* bounce_report_add_recipient() adds no more */
+  gboolean too_many;          /* it was asked to */
+  GHashTable *by_address;     /* lower-cased address -> first recipient */
+  guint indexed;              /* recipients[0, indexed) were looked at */
+  GArray *unindexed;          /* positions below indexed with no address yet */
 } BounceReport;
 
 typedef struct _BounceRules BounceRules;

@@ -233,7 +233,8 @@ open_recipient (Reader *reader)
 {
   if (reader->failed)
     return NULL;
-  if (reader->count >= reader->settings->max_recipients)
+  if (reader->count >= reader->settings->max_recipients
+      || reader->report->recipients->len >= reader->report->max_recipients)
     {
       g_set_error (reader->error, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_TOO_LARGE,
                    "delivery status has more than %u recipients",
@@ -504,7 +505,7 @@ dsn_fields_parse (BounceReport *report, const char *text, gsize len,
         rcpt->recipient = rcpt->original_recipient;
       if (rcpt->recipient == NULL)
         {
-          g_ptr_array_remove_index (report->recipients, i);
+          bounce_report_remove_recipient (report, i);
           continue;
         }
       i++;

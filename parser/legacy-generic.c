@@ -129,12 +129,18 @@ legacy_generic_recognise (BounceReport *report, const BounceView *view)
         continue;
       if (failed != NULL)
         {
-          /* Only fill diagnostics of the recipients the header named. */
-          for (guint i = 0; i < report->recipients->len; i++)
+          /* Only fill diagnostics of the recipients the header named: those
+           * the line's addresses are (found by address, not by a search of
+           * the line for each recipient, which is quadratic). */
+          const char *word;
+          gsize word_len, wpos = 0;
+
+          while (bounce_text_next_address_word (line, line_len, &wpos, &word, &word_len))
             {
-              BounceRecipient *r = g_ptr_array_index (report->recipients, i);
-              if (r->diagnostic == NULL
-                  && bounce_text_find (line, (gssize) line_len, r->recipient) != NULL)
+              g_autofree char *addr = g_strndup (word, word_len);
+              BounceRecipient *r = bounce_report_find_recipient (report, addr);
+
+              if (r != NULL && r->diagnostic == NULL)
                 {
                   g_autofree char *text = bounce_text_collapse (line, (gssize) line_len);
                   r->diagnostic = bounce_report_str (report, text);

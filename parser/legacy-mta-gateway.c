@@ -418,25 +418,34 @@ legacy_trendmicro_recognise (BounceReport *report, const BounceView *view)
   if (report->recipients->len == 0)
     return FALSE;
   /* A Sendmail transcript attached by the relay behind the scanner has
-   * the remote server's own answer. */
-  for (guint i = 0; i < report->recipients->len; i++)
-    {
-      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
-      const char *p = view->body;
+   * the remote server's own answer: the first "<<< " line that names a
+   * recipient is its diagnostic.  One pass over the lines, recipients
+   * found by address (a pass per recipient is quadratic). */
+  {
+    g_autoptr(GHashTable) answered = g_hash_table_new (NULL, NULL);
+    const char *p = view->body;
 
-      while ((p = legacy_find_line (p, view->body_len - (gsize) (p - view->body), "<<< ")) != NULL)
-        {
-          const char *eol = legacy_line_after (view->body, view->body_len, p);
-          if (bounce_text_find (p, eol - p, r->recipient) != NULL)
-            {
-              g_autoptr(GString) text = g_string_new (NULL);
-              legacy_text_append (text, p + 4, (gsize) (eol - p - 4));
-              legacy_set_diagnostic (report, r, text);
-              break;
-            }
-          p = eol;
-        }
-    }
+    while ((p = legacy_find_line (p, view->body_len - (gsize) (p - view->body), "<<< ")) != NULL)
+      {
+        const char *eol = legacy_line_after (view->body, view->body_len, p);
+        const char *word;
+        gsize word_len, wpos = 0;
+
+        while (bounce_text_next_address_word (p, (gsize) (eol - p), &wpos, &word, &word_len))
+          {
+            g_autofree char *addr = g_strndup (word, word_len);
+            BounceRecipient *r = bounce_report_find_recipient (report, addr);
+
+            if (r != NULL && g_hash_table_add (answered, r))
+              {
+                g_autoptr(GString) text = g_string_new (NULL);
+                legacy_text_append (text, p + 4, (gsize) (eol - p - 4));
+                legacy_set_diagnostic (report, r, text);
+              }
+          }
+        p = eol;
+      }
+  }
   return legacy_mta_finish (report, view);
 }
 

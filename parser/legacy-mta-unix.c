@@ -870,13 +870,17 @@ legacy_exim_recognise (BounceReport *report, const BounceView *view)
       g_auto(GStrv) list = g_strsplit (failed, ",", -1);
       const char *limit = legacy_returned_start (view);
       gsize len = limit ? (gsize) (limit - view->body) : view->body_len;
+      /* Each address is looked for in the notice: through an index of its
+       * address words, not a search per address (quadratic). */
+      g_auto(BounceWordIndex) index = { 0 };
 
+      bounce_word_index_init (&index, view->body, len);
       for (char **a = list; *a; a++)
         {
           BounceRecipient *r = legacy_add_named (report, view, *a, -1, NULL, 0);
           const char *at;
 
-          if (r == NULL || (at = bounce_text_find (view->body, (gssize) len, r->recipient)) == NULL)
+          if (r == NULL || (at = bounce_word_index_find (&index, view->body, r->recipient)) == NULL)
             continue;
           g_string_truncate (text, 0);
           pos = (gsize) (legacy_line_after (view->body, len, at) - view->body);

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * diagnostic text @text (collapsed; may be NULL) unless @address is the
  * notice's sender, a postmaster/mailer-daemon address or already present
  * (then the existing recipient is returned, its diagnostic filled if empty).
- * Returns the recipient, or NULL when @address was refused. */
+ * Returns the recipient, or NULL when @address was refused or the report
+ * is full (report->too_many). */
 BounceRecipient *legacy_add (BounceReport *report, const BounceView *view,
                              const char *address, gssize address_len,
                              const char *text, gssize text_len);
@@ -52,6 +53,10 @@ gboolean legacy_line_is_blank (const char *line, gsize len);
  * dropping the repeated "550-5.7.1 " prefix of the continuation lines of an
  * SMTP multi-line reply (RFC 5321 4.2.1). */
 void legacy_text_append (GString *text, const char *line, gsize len);
+
+/* The longest text legacy_text_append() builds (the longest diagnostic of
+ * the fixtures and a corpus of real bounces is under 1 KB). */
+#define LEGACY_TEXT_MAX_BYTES 4096
 
 /* Sets @rcpt's diagnostic to @text, collapsed; nothing if @text is empty. */
 void legacy_set_diagnostic (BounceReport *report, BounceRecipient *rcpt,

@@ -70,7 +70,9 @@ legacy_add (BounceReport *report, const BounceView *view,
   rcpt = bounce_report_find_recipient (report, addr);
   if (rcpt == NULL)
     {
-      rcpt = bounce_report_add_recipient (report);
+      /* NULL past the recipient limit: the parse fails there. */
+      if ((rcpt = bounce_report_add_recipient (report)) == NULL)
+        return NULL;
       rcpt->recipient = bounce_report_str (report, addr);
       rcpt->action = "failed";
     }
@@ -160,7 +162,9 @@ legacy_add_named (BounceReport *report, const BounceView *view,
   rcpt = bounce_report_find_recipient (report, addr);
   if (rcpt == NULL)
     {
-      rcpt = bounce_report_add_recipient (report);
+      /* NULL past the recipient limit: the parse fails there. */
+      if ((rcpt = bounce_report_add_recipient (report)) == NULL)
+        return NULL;
       rcpt->recipient = bounce_report_str (report, addr);
       rcpt->action = "failed";
     }
@@ -248,6 +252,11 @@ legacy_text_append (GString *text, const char *line, gsize len)
 {
   char code[4], first[4];
 
+  /* A diagnostic is a few lines; a text past the limit takes no more (each
+   * line appended is compared with the text so far, and a recogniser may
+   * gather the same following lines for each of thousands of recipients). */
+  if (text->len >= LEGACY_TEXT_MAX_BYTES)
+    return;
   while (len > 0 && g_ascii_isspace (*line))
     line++, len--;
   while (len > 0 && g_ascii_isspace (line[len - 1]))
@@ -286,12 +295,21 @@ legacy_text_append (GString *text, const char *line, gsize len)
     return;
   if (text->len > 0)
     g_string_append_c (text, ' ');
-  for (gsize i = 0; i < len; i++)
+  for (gsize i = 0; i < len && text->len < LEGACY_TEXT_MAX_BYTES; i++)
     {
       char c = line[i] == '\t' ? ' ' : line[i];
       if (c == ' ' && text->len > 0 && text->str[text->len - 1] == ' ')
         continue;
       g_string_append_c (text, c);
+    }
+  /* Cut at a character boundary when the limit cut the line. */
+  if (text->len >= LEGACY_TEXT_MAX_BYTES)
+    {
+      gsize cut = text->len;
+      while (cut > 0 && ((unsigned char) text->str[cut - 1] & 0xC0) == 0x80)
+        cut--;
+      if (cut > 0 && ((unsigned char) text->str[cut - 1] & 0xC0) == 0xC0)
+        g_string_truncate (text, cut - 1);
     }
 }
 
