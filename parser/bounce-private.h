@@ -25,6 +25,11 @@ BounceReport *bounce_report_new (void);
 const char *bounce_report_str (BounceReport *report, const char *s);
 const char *bounce_report_strn (BounceReport *report, const char *s, gssize n);
 
+/* An SMTP reply code: @s (its first @n bytes, or up to NUL with -1) copied
+ * into the report when it is exactly three digits, the first 2 to 5 (RFC
+ * 5321 4.2), else NULL.  Every reply_code of a report goes through it. */
+const char *bounce_report_reply_code (BounceReport *report, const char *s, gssize n);
+
 /* Appends a new, empty recipient and returns it (owned by @report); NULL
  * when @report already holds report->max_recipients (then report->too_many
  * is set, and the parse fails with BOUNCE_PARSE_ERROR_TOO_LARGE).  The

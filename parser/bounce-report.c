@@ -115,6 +115,21 @@ bounce_report_str (BounceReport *report, const char *s)
   return bounce_report_strn (report, s, -1);
 }
 
+const char *
+bounce_report_reply_code (BounceReport *report, const char *s, gssize n)
+{
+  gsize len;
+
+  if (s == NULL)
+    return NULL;
+  len = n < 0 ? strlen (s) : (gsize) n;
+  /* RFC 5321 4.2: Reply-code = %x32-35 %x30-35 %x30-39; the second digit
+   * is let through up to 9, as some servers use it so. */
+  if (len != 3 || s[0] < '2' || s[0] > '5' || !g_ascii_isdigit (s[1]) || !g_ascii_isdigit (s[2]))
+    return NULL;
+  return bounce_report_strn (report, s, 3);
+}
+
 BounceRecipient *
 bounce_report_add_recipient (BounceReport *report)
 {

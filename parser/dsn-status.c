@@ -267,6 +267,6 @@ dsn_status_complete (BounceReport *report, BounceRecipient *rcpt)
     {
       /* A reply code of another class than the status contradicts it. */
       if (rcpt->status == NULL || rcpt->status[0] == reply[0])
-        rcpt->reply_code = bounce_report_str (report, reply);
+        rcpt->reply_code = bounce_report_reply_code (report, reply, -1);
     }
 }

@@ -753,7 +753,7 @@ legacy_verizon_recognise (BounceReport *report, const BounceView *view)
           const char *after = legacy_line_after (view->body, view->body_len, below);
           if (after + 4 <= body_end (view) && after[0] >= '4' && after[0] <= '5'
               && g_ascii_isdigit (after[1]) && g_ascii_isdigit (after[2]) && after[3] == ' ')
-            rcpt->reply_code = bounce_report_strn (report, after, 3);
+            rcpt->reply_code = bounce_report_reply_code (report, after, 3);
         }
     }
   if (report->recipients->len == 0)
@@ -848,7 +848,7 @@ legacy_ezweb_recognise (BounceReport *report, const BounceView *view)
       BounceRecipient *r = g_ptr_array_index (report->recipients, i);
       const char *reply = r->diagnostic ? strstr (r->diagnostic, "<<< ") : NULL;
       if (reply != NULL && g_ascii_isdigit (reply[4]) && g_ascii_isdigit (reply[5]) && g_ascii_isdigit (reply[6]))
-        r->reply_code = bounce_report_strn (report, reply + 4, 3);
+        r->reply_code = bounce_report_reply_code (report, reply + 4, 3);
     }
   return legacy_mta_finish (report, view);
 }

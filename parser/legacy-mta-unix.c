@@ -117,7 +117,7 @@ postfix_transcript (BounceReport *report, const BounceView *view)
               if (waiting != NULL)
                 {
                   legacy_set_diagnostic (report, waiting, last_error);
-                  waiting->reply_code = bounce_report_strn (report, reply, 3);
+                  waiting->reply_code = bounce_report_reply_code (report, reply, 3);
                 }
             }
           waiting = NULL;
@@ -131,7 +131,7 @@ postfix_transcript (BounceReport *report, const BounceView *view)
       if (r->diagnostic == NULL)
         {
           legacy_set_diagnostic (report, r, last_error);
-          r->reply_code = bounce_report_strn (report, last_code, 3);
+          r->reply_code = bounce_report_reply_code (report, last_code, 3);
         }
     }
   return TRUE;
@@ -420,7 +420,7 @@ verdict_apply (BounceReport *report, BounceRecipient *rcpt, Verdict *v)
     return;
   legacy_set_diagnostic (report, rcpt, v->text);
   if (v->reply[0] != '\0')
-    rcpt->reply_code = bounce_report_str (report, v->reply);
+    rcpt->reply_code = bounce_report_reply_code (report, v->reply, -1);
 }
 
 static const char *const sendmail_lists[] = {
@@ -535,7 +535,7 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
                   verdict_apply (report, r, v);
                 }
               else if (r->reply_code == NULL && v->reply[0] != '\0')
-                r->reply_code = bounce_report_str (report, v->reply);
+                r->reply_code = bounce_report_reply_code (report, v->reply, -1);
             }
         }
       /* A recipient the transcript does not name gets the server's
@@ -564,7 +564,7 @@ legacy_sendmail_recognise (BounceReport *report, const BounceView *view)
                   if (r->diagnostic_type == NULL)
                     legacy_set_diagnostic (report, r, all);
                   if (r->reply_code == NULL && starts_with_code (all->str, all->len))
-                    r->reply_code = bounce_report_strn (report, all->str, 3);
+                    r->reply_code = bounce_report_reply_code (report, all->str, 3);
                 }
             }
         }

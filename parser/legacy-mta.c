@@ -150,7 +150,7 @@ reply_code_from_text (BounceReport *report, BounceRecipient *rcpt)
         continue;
       if (rcpt->status != NULL && rcpt->status[0] != c[0])
         continue;
-      rcpt->reply_code = bounce_report_strn (report, c, 3);
+      rcpt->reply_code = bounce_report_reply_code (report, c, 3);
       return;
     }
 }

@@ -255,7 +255,7 @@ amazon_expired_cause (BounceReport *report, BounceRecipient *rcpt)
   if (lt == NULL || !leading_reply_code (lt + 2, strlen (lt + 2), reply))
     return;
   if (rcpt->status == NULL || rcpt->status[0] == reply[0])
-    rcpt->reply_code = bounce_report_str (report, reply);
+    rcpt->reply_code = bounce_report_reply_code (report, reply, -1);
 }
 
 static gboolean
@@ -349,7 +349,7 @@ amazon_old_text_parse (BounceReport *report, const BounceView *view)
             {
               char reply[4];
               if (leading_reply_code (q - 3, 4, reply))
-                rcpt->reply_code = bounce_report_str (report, reply);
+                rcpt->reply_code = bounce_report_reply_code (report, reply, -1);
               if (dsn_status_find (q + 2, code) && strncmp (q + 2, code, strlen (code)) == 0)
                 rcpt->status = bounce_report_str (report, code);
             }

@@ -145,7 +145,7 @@ reply_code_after (BounceReport *report, BounceRecipient *rcpt,
     return;
   p += strlen (cue);
   if (leading_reply_code (p, strlen (p), code))
-    rcpt->reply_code = bounce_report_str (report, code);
+    rcpt->reply_code = bounce_report_reply_code (report, code, -1);
 }
 
 /* Replaces the diagnostic of @rcpt with @text, collapsed to one line. */

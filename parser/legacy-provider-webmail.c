@@ -47,7 +47,7 @@ legacy_yahoo_recognise (BounceReport *report, const BounceView *view)
 
               set_diagnostic (report, current, t, -1);
               if (leading_reply_code (t, strlen (t), code))
-                current->reply_code = bounce_report_str (report, code);
+                current->reply_code = bounce_report_reply_code (report, code, -1);
             }
           g_string_truncate (diag, 0);
           if (!more)

@@ -493,7 +493,7 @@ legacy_embedded_parse (BounceReport *report, const BounceView *view,
       dst->original_recipient = copy_str (report, src->original_recipient);
       dst->action = copy_action (src->action);
       dst->status = copy_str (report, src->status);
-      dst->reply_code = copy_str (report, src->reply_code);
+      dst->reply_code = bounce_report_reply_code (report, src->reply_code, -1);
       dst->diagnostic_type = copy_str (report, src->diagnostic_type);
       if (dst->diagnostic == NULL)
         dst->diagnostic = copy_str (report, src->diagnostic);
@@ -543,7 +543,7 @@ legacy_embedded_enrich (BounceReport *report, const BounceView *view,
       if (src->status == NULL && src->reply_code == NULL)
         continue;
       dst->status = copy_str (report, src->status);
-      dst->reply_code = copy_str (report, src->reply_code);
+      dst->reply_code = bounce_report_reply_code (report, src->reply_code, -1);
       if (src->diagnostic != NULL)
         dst->diagnostic = copy_str (report, src->diagnostic);
       if (dst->remote_mta == NULL)

@@ -75,7 +75,9 @@ check_report (const BounceReport *report)
       /* bounce.h: status is an RFC 3463 code, reply_code three digits. */
       if (r->status != NULL && !dsn_status_is_valid (r->status, -1))
         abort ();
-      if (r->reply_code != NULL && strlen (r->reply_code) != 3)
+      if (r->reply_code != NULL
+          && (strlen (r->reply_code) != 3 || r->reply_code[0] < '2' || r->reply_code[0] > '5'
+              || !g_ascii_isdigit (r->reply_code[1]) || !g_ascii_isdigit (r->reply_code[2])))
         abort ();
       if (report->kind != BOUNCE_KIND_ERROR && r->reason == NULL)
         abort ();
