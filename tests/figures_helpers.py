@@ -124,16 +124,30 @@ def insert_outcomes(db, outcomes, per_message=1, chunk=200):
                     "true" if o.hard else "false", sql_text(o.feedback_type), sql_text(kind),
                     sql_text(o.campaign), sql_text(o.remote_mta), sql_text(o.diagnostic),
                     sql_text(o.status)))
+        # As the store writes a batch: messages, outcomes and the recipients
+        # rows in one statement, so that the policy trigger (which fires at
+        # its end) finds the recipients.
         db.query(
             "WITH m AS (INSERT INTO bounce.messages (sha256, source, size, kind, parser_version,"
-            " classifier_version, campaign) VALUES %s RETURNING id, sha256)"
-            " INSERT INTO bounce.recipient_outcomes (message_id, ordinal, event_time, recipient,"
+            " classifier_version, campaign) VALUES %s RETURNING id, sha256),"
+            " o AS (INSERT INTO bounce.recipient_outcomes (message_id, ordinal, event_time, recipient,"
             " recipient_domain, action, reason, hard_bounce, feedback_type, kind, campaign,"
             " remote_mta, diagnostic, status)"
             " SELECT m.id, v.ordinal, v.t::timestamptz, v.r, v.d, v.a, v.reason, v.hard, v.ft,"
             " v.kind, v.c, v.mta, v.diag, v.st"
             " FROM (VALUES %s) v(sha, ordinal, t, r, d, a, reason, hard, ft, kind, c, mta, diag, st)"
-            " JOIN m ON m.sha256 = v.sha" % (", ".join(msgs), ", ".join(outs)))
+            " JOIN m ON m.sha256 = v.sha RETURNING *)"
+            " INSERT INTO bounce.recipients AS x (address, domain, outcomes, first_event_time,"
+            " last_event_time, last_message_id, last_reason, last_hard_bounce)"
+            " SELECT lower(recipient), min(recipient_domain), count(*), min(event_time),"
+            " max(event_time), (array_agg(message_id ORDER BY event_time DESC))[1],"
+            " (array_agg(reason ORDER BY event_time DESC))[1],"
+            " (array_agg(hard_bounce ORDER BY event_time DESC))[1]"
+            " FROM o WHERE recipient IS NOT NULL GROUP BY 1 ORDER BY 1"
+            " ON CONFLICT (address) DO UPDATE SET outcomes = x.outcomes + EXCLUDED.outcomes,"
+            " first_event_time = LEAST(x.first_event_time, EXCLUDED.first_event_time),"
+            " last_event_time = GREATEST(x.last_event_time, EXCLUDED.last_event_time)"
+            % (", ".join(msgs), ", ".join(outs)))
 
 
 def insert_sends(db, sends):

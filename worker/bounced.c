@@ -25,6 +25,7 @@ static const Command commands[] = {
   { "unsuppress", "lift the suppression of addresses", cmd_unsuppress },
   { "sends", "import send counts (sends import FILE.csv)", cmd_sends },
   { "report", "summary of what is stored (table, JSON, HTML)", cmd_report },
+  { "suppression", "the suppression list for mailers (suppression export)", cmd_suppression },
 };
 
 static void

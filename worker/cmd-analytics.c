@@ -17,13 +17,18 @@
 #include "progress.h"
 #include "report-data.h"
 #include "report-html.h"
+#include "report-json.h"
 #include "sends-csv.h"
 #include "store.h"
 #include "verp.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Messages per reprocessing transaction. */
 #define REPROCESS_BATCH 500
@@ -127,6 +132,32 @@ open_store (const char *name, const Config *config, int *status_out)
     }
   store = store_open (conninfo, &error);
   if (store == NULL || store_migrate (store, &error) < 0)
+    {
+      *status_out = cli_database_error (error, origin);
+      return NULL;
+    }
+  return g_steal_pointer (&store);
+}
+
+/* Connects for a command that only reads (report, suppression export,
+ * show): nothing is created or migrated; a database without the schema,
+ * or with an older one, is an error that says what to run. */
+static Store *
+open_store_readonly (const char *name, const Config *config, int *status_out)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *origin = NULL;
+  g_autofree char *conninfo = store_resolve_conninfo_existing (config->db, config->db_origin,
+                                                               &origin, &error);
+  g_autoptr(Store) store = NULL;
+
+  if (conninfo == NULL)
+    {
+      *status_out = cli_database_error (error, config->db_origin);
+      return NULL;
+    }
+  store = store_open (conninfo, &error);
+  if (store == NULL || !store_check_schema (store, &error))
     {
       *status_out = cli_database_error (error, origin);
       return NULL;
@@ -721,7 +752,7 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
   common_options_clear (&common);
   if (config == NULL)
     return 2;
-  store = open_store ("report", config, &status);
+  store = open_store_readonly ("report", config, &status);
   if (store == NULL)
     return status;
   data = store_report (store, since, &error);
@@ -751,4 +782,321 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
       return 1;
     }
   return 0;
+}
+
+/* ---- suppression export ----------------------------------------------------- */
+
+/* A time given on the command line: YYYY-MM-DD (midnight UTC) or ISO 8601
+ * (UTC unless it names a zone).  Returns: (transfer full) or NULL. */
+static GDateTime *
+parse_time_arg (const char *s)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+
+  if (valid_day (s))
+    {
+      g_autofree char *iso = g_strconcat (s, "T00:00:00Z", NULL);
+      return g_date_time_new_from_iso8601 (iso, NULL);
+    }
+  return g_date_time_new_from_iso8601 (s, utc);
+}
+
+typedef enum { EXPORT_CSV, EXPORT_JSON, EXPORT_POSTFIX } ExportFormat;
+
+typedef struct {
+  ExportFormat format;
+  FILE *out;
+  gboolean changes;
+  guint64 rows;
+  guint64 added;
+  guint64 lifted;
+  guint64 skipped;      /* postfix: addresses that cannot be a table key */
+  GString *line;
+} Export;
+
+/* A CSV field (RFC 4180): quoted when it holds a comma, quote or line
+ * break; empty for NULL. */
+static void
+csv_field (GString *line, const char *v, gboolean first)
+{
+  if (!first)
+    g_string_append_c (line, ',');
+  if (v == NULL)
+    return;
+  if (strpbrk (v, ",\"\r\n") == NULL)
+    {
+      g_string_append (line, v);
+      return;
+    }
+  g_string_append_c (line, '"');
+  for (const char *p = v; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (line, '"');
+      g_string_append_c (line, *p);
+    }
+  g_string_append_c (line, '"');
+}
+
+/* An access(5) table key must be one word without control characters, and
+ * a line starting with '#' is a comment (postmap(1), "INPUT FILE FORMAT"). */
+static gboolean
+postfix_key_valid (const char *address)
+{
+  if (address[0] == '\0' || address[0] == '#')
+    return FALSE;
+  for (const char *p = address; *p; p++)
+    if ((unsigned char) *p <= ' ' || *p == 0x7f)
+      return FALSE;
+  return TRUE;
+}
+
+/* The text of the REJECT action: printable ASCII only, as it becomes part
+ * of an SMTP reply (RFC 5321 4.2: text is printable US-ASCII). */
+static void
+postfix_text (GString *line, const char *reason)
+{
+  gsize start = line->len;
+
+  g_string_append (line, "suppressed by bounced");
+  if (reason == NULL)
+    return;
+  g_string_append (line, ": ");
+  for (const char *p = reason; *p && line->len - start < 200; p++)
+    g_string_append_c (line, (*p >= ' ' && *p < 0x7f) ? *p : '?');
+}
+
+static gboolean
+export_row (const StoreSuppression *r, gpointer user_data)
+{
+  Export *x = user_data;
+  GString *line = x->line;
+
+  g_string_truncate (line, 0);
+  switch (x->format)
+    {
+    case EXPORT_CSV:
+      csv_field (line, r->address, TRUE);
+      if (x->changes)
+        csv_field (line, r->change, FALSE);
+      csv_field (line, r->domain, FALSE);
+      csv_field (line, r->suppressed_at, FALSE);
+      csv_field (line, r->reason, FALSE);
+      csv_field (line, r->source, FALSE);
+      csv_field (line, r->changed_at, FALSE);
+      g_string_append (line, "\r\n");
+      break;
+    case EXPORT_JSON:
+      g_string_append (line, x->rows == 0 ? "\n  " : ",\n  ");
+      g_string_append (line, "{\"address\": ");
+      report_json_string (line, r->address);
+      if (x->changes)
+        {
+          g_string_append (line, ", \"change\": ");
+          report_json_string (line, r->change);
+        }
+      g_string_append (line, ", \"domain\": ");
+      report_json_string (line, r->domain);
+      g_string_append (line, ", \"suppressed_at\": ");
+      report_json_string (line, r->suppressed_at);
+      g_string_append (line, ", \"reason\": ");
+      report_json_string (line, r->reason);
+      g_string_append (line, ", \"source\": ");
+      report_json_string (line, r->source);
+      g_string_append (line, ", \"changed_at\": ");
+      report_json_string (line, r->changed_at);
+      g_string_append_c (line, '}');
+      break;
+    case EXPORT_POSTFIX:
+    default:
+      if (!postfix_key_valid (r->address))
+        {
+          x->skipped++;
+          return TRUE;
+        }
+      g_string_append (line, r->address);
+      g_string_append (line, " REJECT ");
+      postfix_text (line, r->reason);
+      g_string_append_c (line, '\n');
+      break;
+    }
+  x->rows++;
+  if (g_strcmp0 (r->change, "added") == 0)
+    x->added++;
+  else if (g_strcmp0 (r->change, "lifted") == 0)
+    x->lifted++;
+  return fwrite (line->str, 1, line->len, x->out) == line->len;
+}
+
+int
+cmd_suppression (int argc, char **argv, const BounceSettings *settings)
+{
+  CommonOptions common;
+  g_autofree char *format = NULL;
+  g_autofree char *since = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *tmp_path = NULL;
+  g_autofree char *as_of = NULL;
+  g_autofree char *since_iso = NULL;
+  gboolean quiet = FALSE;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+  Export x = { 0 };
+  gint64 n;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "csv (default), json, or postfix (an access(5) table for postmap)", "FORMAT" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &since,
+      "Only what changed at or after TIME (added and lifted; ISO 8601 or YYYY-MM-DD, UTC)",
+      "TIME" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "Write to FILE (replaced at once when complete) instead of standard output", "FILE" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No summary on standard error", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  common_options_init (&common, FALSE);
+  if (!parse_options ("suppression", "export",
+                      "Prints the suppression list for a mailer (csv, json, or a Postfix "
+                      "access table), or with --since what changed since then.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  if (argc != 2 || strcmp (argv[1], "export") != 0)
+    {
+      g_printerr ("bounced suppression: usage: bounced suppression export "
+                  "[--format=csv|json|postfix] [--since TIME] [-o FILE]\n");
+      common_options_clear (&common);
+      return 2;
+    }
+  if (format == NULL || strcmp (format, "csv") == 0)
+    x.format = EXPORT_CSV;
+  else if (strcmp (format, "json") == 0)
+    x.format = EXPORT_JSON;
+  else if (strcmp (format, "postfix") == 0)
+    x.format = EXPORT_POSTFIX;
+  else
+    {
+      g_printerr ("bounced suppression export: unknown format \"%s\" (csv, json or postfix)\n",
+                  format);
+      common_options_clear (&common);
+      return 2;
+    }
+  if (since != NULL)
+    {
+      g_autoptr(GDateTime) dt = parse_time_arg (since);
+
+      if (dt == NULL)
+        {
+          g_printerr ("bounced suppression export: invalid --since \"%s\": expected "
+                      "YYYY-MM-DD or an ISO 8601 time such as 2026-11-20T10:00:00Z\n", since);
+          common_options_clear (&common);
+          return 2;
+        }
+      if (x.format == EXPORT_POSTFIX)
+        {
+          g_printerr ("bounced suppression export: a postfix table is the whole list: "
+                      "--since needs --format=csv or json\n");
+          common_options_clear (&common);
+          return 2;
+        }
+      since_iso = g_date_time_format_iso8601 (dt);
+    }
+  x.changes = since != NULL;
+  config = load_config ("suppression export", &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  store = open_store_readonly ("suppression export", config, &status);
+  if (store == NULL)
+    return status;
+
+  if (output != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (output);
+      g_autofree char *base = g_path_get_basename (output);
+      g_autofree char *tmpl = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
+      int fd = g_mkstemp_full (tmpl, O_WRONLY | O_CLOEXEC, 0644);
+
+      if (fd < 0 || (x.out = fdopen (fd, "w")) == NULL)
+        {
+          g_printerr ("bounced suppression export: could not write \"%s\": %s\n", output,
+                      g_strerror (errno));
+          if (fd >= 0)
+            close (fd);
+          return 1;
+        }
+      tmp_path = g_steal_pointer (&tmpl);
+    }
+  else
+    x.out = stdout;
+  x.line = line;
+
+  if (x.format == EXPORT_CSV)
+    fputs (x.changes ? "address,change,domain,suppressed_at,reason,source,changed_at\r\n"
+                     : "address,domain,suppressed_at,reason,source,changed_at\r\n", x.out);
+  else if (x.format == EXPORT_JSON)
+    {
+      g_autoptr(GString) head = g_string_new ("{\"since\": ");
+
+      report_json_string (head, since_iso);
+      g_string_append (head, ",\n \"addresses\": [");
+      fputs (head->str, x.out);
+    }
+  n = store_suppression_export (store, since_iso, export_row, &x, &as_of, &error);
+  if (n >= 0 && x.format == EXPORT_JSON)
+    {
+      /* as_of is known once the snapshot is read: it follows the array. */
+      g_autoptr(GString) tail = g_string_new (x.rows ? "\n ],\n \"as_of\": " : "],\n \"as_of\": ");
+
+      report_json_string (tail, as_of);
+      g_string_append_printf (tail, ",\n \"count\": %" G_GUINT64_FORMAT "}\n", x.rows);
+      fwrite (tail->str, 1, tail->len, x.out);
+    }
+  if (n < 0 || fflush (x.out) != 0 || ferror (x.out)
+      || (tmp_path != NULL && fsync (fileno (x.out)) != 0))
+    {
+      if (error != NULL)
+        g_printerr ("bounced suppression export: %s\n", error->message);
+      else
+        g_printerr ("bounced suppression export: could not write %s%s%s: %s\n",
+                    output ? "\"" : "", output ? output : "the export", output ? "\"" : "",
+                    g_strerror (errno));
+      if (tmp_path != NULL)
+        {
+          fclose (x.out);
+          g_unlink (tmp_path);
+        }
+      return 1;
+    }
+  if (tmp_path != NULL)
+    {
+      if (fclose (x.out) != 0 || g_rename (tmp_path, output) != 0)
+        {
+          g_printerr ("bounced suppression export: could not write \"%s\": %s\n", output,
+                      g_strerror (errno));
+          g_unlink (tmp_path);
+          return 1;
+        }
+    }
+  if (!quiet)
+    {
+      if (x.changes)
+        g_printerr ("bounced suppression export: %" G_GUINT64_FORMAT " added, %" G_GUINT64_FORMAT
+                    " lifted since %s; as of %s (next time, --since a few minutes before it)\n",
+                    x.added, x.lifted, since_iso, as_of);
+      else
+        g_printerr ("bounced suppression export: %" G_GUINT64_FORMAT " suppressed address%s as "
+                    "of %s\n", x.rows, x.rows == 1 ? "" : "es", as_of);
+      if (x.skipped > 0)
+        g_printerr ("bounced suppression export: %" G_GUINT64_FORMAT " address%s left out of the "
+                    "postfix table (white space or control characters cannot be a key)\n",
+                    x.skipped, x.skipped == 1 ? "" : "es");
+    }
+  return status;
 }

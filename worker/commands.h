@@ -23,4 +23,5 @@ int cmd_recompute (int argc, char **argv, const BounceSettings *settings);
 int cmd_sends (int argc, char **argv, const BounceSettings *settings);
 int cmd_reprocess (int argc, char **argv, const BounceSettings *settings);
 int cmd_report (int argc, char **argv, const BounceSettings *settings);
+int cmd_suppression (int argc, char **argv, const BounceSettings *settings);
 G_END_DECLS

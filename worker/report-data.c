@@ -334,7 +334,10 @@ report_data_append_json (GString *out, const ReportData *d)
   json_rates (b, "top_providers", d->top_providers);
   json_int (b, "parse_failures", d->parse_failures);
   json_events (b, "parse_failure_examples", d->parse_failure_examples, "source", "error");
+  json_int (b, "suppressed_now", d->suppressed_now);
   json_int (b, "suppressed_added", d->suppressed_added);
+  json_int (b, "suppressed_lifted", d->suppressed_lifted);
+  json_int (b, "suppressed_listed", d->suppressed_listed);
   json_events (b, "suppression_examples", d->suppression_examples, "address", "reason");
   json_builder_set_member_name (b, "days");
   json_builder_begin_array (b);
@@ -492,5 +495,18 @@ report_data_append_table (GString *out, const ReportData *d)
   text_rates (out, "Top failing domains", d->top_domains);
   text_rates (out, "Top failing providers", d->top_providers);
   text_events (out, "Parse failures", d->parse_failures, d->parse_failure_examples);
-  text_events (out, "Addresses suppressed", d->suppressed_added, d->suppression_examples);
+  {
+    g_autofree char *now = report_data_format_int (d->suppressed_now);
+    g_autofree char *added = report_data_format_int (d->suppressed_added);
+    g_autofree char *lifted = report_data_format_int (d->suppressed_lifted);
+
+    g_string_append_printf (out, "\nAddresses suppressed: %s now; in the period %s added, %s "
+                            "lifted\n", now, added, lifted);
+    for (guint i = 0; i < d->suppression_examples->len; i++)
+      {
+        const ReportEvent *e = g_ptr_array_index (d->suppression_examples, i);
+        g_string_append_printf (out, "  %s  %s  %s\n", e->when ? e->when : "-",
+                                e->subject ? e->subject : "-", e->detail ? e->detail : "-");
+      }
+  }
 }

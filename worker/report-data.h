@@ -75,8 +75,13 @@ typedef struct {
  * @top_domains, @top_providers: ReportRate*, most bounces first.
  * @parse_failures: how many messages could not be parsed;
  *   @parse_failure_examples: ReportEvent*, the latest.
- * @suppressed_added: addresses suppressed in the period;
- *   @suppression_examples: ReportEvent*, the latest.
+ * @suppressed_now: addresses on the suppression list now;
+ *   @suppressed_added, @suppressed_lifted: addresses suppressed / lifted
+ *   in the period (by the time of the deciding event, or of the operator
+ *   command);
+ *   @suppressed_listed: addresses of the current list suppressed in the
+ *   period; @suppression_examples: ReportEvent*, the latest of them (when:
+ *   the deciding event).
  * @days: char* "YYYY-MM-DD", the x axis of the daily charts, in order.
  * @provider_daily: ReportSeries*, per top provider its daily bounce rate
  *   (when @provider_daily_is_rate) or daily bounce count.
@@ -106,7 +111,10 @@ typedef struct {
   GPtrArray *top_providers;
   gint64 parse_failures;
   GPtrArray *parse_failure_examples;
+  gint64 suppressed_now;
   gint64 suppressed_added;
+  gint64 suppressed_lifted;
+  gint64 suppressed_listed;
   GPtrArray *suppression_examples;
   GPtrArray *days;
   GPtrArray *provider_daily;

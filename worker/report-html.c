@@ -557,7 +557,14 @@ report_html_append (GString *out, const ReportData *d)
       card_int (out, "complaints", d->complaints);
     }
   card_int (out, "parse failures", d->parse_failures);
-  card_int (out, "addresses suppressed", d->suppressed_added);
+  {
+    g_autofree char *now = report_data_format_int (d->suppressed_now);
+    g_autofree char *added = report_data_format_int (d->suppressed_added);
+    g_autofree char *lifted = report_data_format_int (d->suppressed_lifted);
+    g_autofree char *note = g_strdup_printf ("%s added, %s lifted in the period", added, lifted);
+
+    card (out, "addresses suppressed now", now, note);
+  }
   g_string_append (out, "</div>\n");
   if (d->sends < 0)
     g_string_append (out, "<p class=\"note\">No send counts are known for this period, so "
@@ -582,7 +589,7 @@ report_html_append (GString *out, const ReportData *d)
   counts_table (out, "Outcomes by reason", "reason", d->outcomes_by_reason);
   events_table (out, "Parse failures", d->parse_failures, d->parse_failure_examples,
                 "source", "error");
-  events_table (out, "Addresses suppressed", d->suppressed_added, d->suppression_examples,
-                "address", "why");
+  events_table (out, "Addresses suppressed in the period, still suppressed",
+                d->suppressed_listed, d->suppression_examples, "address", "why");
   g_string_append (out, "</body>\n</html>\n");
 }

@@ -133,3 +133,50 @@ gboolean store_reprocess_batch (Store *store, const StoreReprocessItem *items, g
  *   @error_out set.
  */
 ReportData *store_report (Store *store, const char *since, GError **error_out);
+
+/* ---- read-only queries (store-query.c) --------------------------------- */
+
+/**
+ * StoreSuppression:
+ * One row of a suppression export; every string borrowed, valid during the
+ * callback only, NULL when absent.
+ * @address: lower case.
+ * @change: NULL for the whole list; "added" or "lifted" for changes.
+ * @suppressed_at: ISO 8601 UTC, when the deciding event happened (NULL for
+ *   a lifted one).
+ * @reason: why, in words (for a lifted one: what lifted it).
+ * @source: "policy" or "operator".
+ * @changed_at: ISO 8601 UTC, when the state last changed.
+ */
+typedef struct {
+  const char *address;
+  const char *change;
+  const char *domain;
+  const char *suppressed_at;
+  const char *reason;
+  const char *source;
+  const char *changed_at;
+} StoreSuppression;
+
+/* Called once per row; returns FALSE to stop (e.g. the output failed). */
+typedef gboolean (*StoreSuppressionFunc) (const StoreSuppression *row, gpointer user_data);
+
+/* Rows fetched per round trip of an export. */
+#define STORE_EXPORT_FETCH 10000
+
+/**
+ * store_suppression_export:
+ * @since: (nullable): NULL for the current list (bounce.suppression_list,
+ *   by address); else an ISO 8601 time, for the addresses whose state
+ *   changed at or after it (bounce.suppression_changes, by change time).
+ * @as_of_out: (out) (transfer full) (optional): the time of the snapshot
+ *   read (ISO 8601 UTC), to give as the next @since (less a margin, see
+ *   sql/171_suppression_export.sql).
+ *
+ * Streams the rows to @row_func through a cursor in one read-only
+ * REPEATABLE READ transaction (memory stays flat however long the list).
+ * Returns: the number of rows, or -1 with @error_out set (or when
+ *   @row_func stopped, without an error).
+ */
+gint64 store_suppression_export (Store *store, const char *since, StoreSuppressionFunc row_func,
+                                 gpointer user_data, char **as_of_out, GError **error_out);

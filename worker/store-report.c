@@ -180,20 +180,33 @@ store_report (Store *store, const char *since, GError **error_out)
       report_data_add_event (d->parse_failure_examples, store_get_text (res, row, 1),
                              store_get_text (res, row, 2), store_get_text (res, row, 3));
 
+  /* Suppression: the current count, and what was added and lifted in the
+   * period by the clock of the outcomes (the deciding event's time; an
+   * operator command's own time). */
   QUERY ("report suppressions",
-         "SELECT (SELECT count(DISTINCT address) FROM bounce.suppression_log\n"
-         "         WHERE change = 'suppressed' AND " SINCE_TIME ("logged_at") "),\n"
-         "       to_char(l.logged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),\n"
+         "SELECT (SELECT count(*) FROM bounce.suppression_list),\n"
+         "       (SELECT count(DISTINCT address) FROM bounce.suppression_log\n"
+         "         WHERE change = 'suppressed'\n"
+         "           AND " SINCE_TIME ("COALESCE(event_time, logged_at)") "),\n"
+         "       (SELECT count(DISTINCT address) FROM bounce.suppression_log\n"
+         "         WHERE change = 'unsuppressed'\n"
+         "           AND " SINCE_TIME ("COALESCE(event_time, logged_at)") "),\n"
+         "       (SELECT count(*) FROM bounce.suppression_list\n"
+         "         WHERE " SINCE_TIME ("suppressed_at") "),\n"
+         "       to_char(l.suppressed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),\n"
          "       l.address, l.reason\n"
          "  FROM (SELECT 1) one LEFT JOIN LATERAL (\n"
-         "    SELECT * FROM bounce.suppression_log\n"
-         "     WHERE change = 'suppressed' AND " SINCE_TIME ("logged_at") "\n"
-         "     ORDER BY logged_at DESC, id DESC LIMIT " G_STRINGIFY (STORE_REPORT_TOP) ") l ON true");
-  d->suppressed_added = store_get_int (res, 0, 0);
+         "    SELECT * FROM bounce.suppression_list\n"
+         "     WHERE " SINCE_TIME ("suppressed_at") "\n"
+         "     ORDER BY suppressed_at DESC, address LIMIT " G_STRINGIFY (STORE_REPORT_TOP) ") l ON true");
+  d->suppressed_now = store_get_int (res, 0, 0);
+  d->suppressed_added = store_get_int (res, 0, 1);
+  d->suppressed_lifted = store_get_int (res, 0, 2);
+  d->suppressed_listed = store_get_int (res, 0, 3);
   for (int row = 0; row < PQntuples (res); row++)
-    if (!PQgetisnull (res, row, 2))
-      report_data_add_event (d->suppression_examples, store_get_text (res, row, 1),
-                             store_get_text (res, row, 2), store_get_text (res, row, 3));
+    if (!PQgetisnull (res, row, 5))
+      report_data_add_event (d->suppression_examples, store_get_text (res, row, 4),
+                             store_get_text (res, row, 5), store_get_text (res, row, 6));
 
   /* The days of the charts: every day from the first to the last bounce
    * of the period, at most STORE_REPORT_MAX_DAYS (the latest). */

@@ -391,6 +391,34 @@ store_resolve_conninfo_from (const char *db, const char *db_origin, char **origi
   return conninfo;
 }
 
+char *
+store_resolve_conninfo_existing (const char *db, const char *db_origin, char **origin_out,
+                                 GError **error_out)
+{
+  const char *url = g_getenv ("DATABASE_URL");
+  g_autoptr(GError) error = NULL;
+  PgclusterState state = PGCLUSTER_ABSENT;
+
+  if (db != NULL || (url != NULL && url[0] != '\0') || libpq_environment_set ())
+    return store_resolve_conninfo_from (db, db_origin, origin_out, error_out);
+  if (!pgcluster_status (&state, &error))
+    {
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
+                   "could not use the private database cluster: %s", error->message);
+      return NULL;
+    }
+  if (state == PGCLUSTER_ABSENT)
+    {
+      g_autofree char *dir = pgcluster_data_dir ();
+
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_SCHEMA,
+                   "no database is configured and there is no private cluster in \"%s\" "
+                   "yet: nothing is stored (run bounced ingest, or give --db)", dir);
+      return NULL;
+    }
+  return store_resolve_conninfo_from (NULL, NULL, origin_out, error_out);
+}
+
 /* Why a connection attempt failed: a server that does not answer, or
  * answers that it is starting or stopping, may answer later; a server that
  * answers and still refuses us (authentication, missing database or role)
@@ -649,6 +677,49 @@ store_migrate (Store *store, GError **error_out)
       return -1;
   }
   return count;
+}
+
+gboolean
+store_check_schema (Store *store, GError **error_out)
+{
+  g_autoptr(GHashTable) applied = g_hash_table_new (NULL, NULL);
+  g_autoptr(PGresult) res = NULL;
+  const char *db;
+  guint pending;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  db = PQdb (store->conn);
+  res = store_exec (store, "find bounce schema", PGRES_TUPLES_OK,
+                    "SELECT to_regnamespace('bounce') IS NOT NULL,\n"
+                    "       to_regclass('bounce.schema_migrations') IS NOT NULL\n"
+                    "       AND has_table_privilege('bounce.schema_migrations', 'SELECT')",
+                    0, NULL, error_out);
+  if (res == NULL)
+    return FALSE;
+  if (strcmp (PQgetvalue (res, 0, 0), "t") != 0)
+    {
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_SCHEMA,
+                   "database \"%s\" has no bounce schema: nothing is stored there "
+                   "(run bounced migrate or bounced ingest first)", db);
+      return FALSE;
+    }
+  if (strcmp (PQgetvalue (res, 0, 1), "t") != 0)
+    return TRUE;
+  {
+    gboolean exists = FALSE;
+
+    if (!migrations_applied (store, applied, &exists, error_out))
+      return FALSE;
+  }
+  pending = migrations_pending (applied);
+  if (pending > 0)
+    {
+      g_set_error (error_out, STORE_ERROR, STORE_ERROR_SCHEMA,
+                   "the bounce schema of database \"%s\" lacks %u migration%s of this "
+                   "bounced: run bounced migrate first", db, pending, pending == 1 ? "" : "s");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- writing --------------------------------------------------------- */

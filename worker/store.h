@@ -19,6 +19,8 @@ typedef enum {
   STORE_ERROR_FAILED,       /* a statement failed: a bug or a schema problem */
   STORE_ERROR_CONFIG,       /* bad connection settings, private cluster
                              * could not be set up */
+  STORE_ERROR_SCHEMA,       /* no bounce schema, or one older than this
+                             * program: bounced migrate first */
 } StoreError;
 
 GQuark store_error_quark (void);
@@ -68,6 +70,17 @@ char *store_resolve_conninfo_from (const char *db, const char *db_origin, char *
                                    GError **error_out);
 
 /**
+ * store_resolve_conninfo_existing:
+ * Like store_resolve_conninfo_from(), for commands that only read: the private
+ * cluster is started when it exists but never created.  Returns: (transfer
+ * full) a connection string, or NULL with @error_out set
+ * (STORE_ERROR_SCHEMA when no database is configured and there is no
+ * private cluster, STORE_ERROR_CONFIG).
+ */
+char *store_resolve_conninfo_existing (const char *db, const char *db_origin, char **origin_out,
+                                       GError **error_out);
+
+/**
  * store_open:
  * Connects to @conninfo.  Returns: (transfer full) the store, or NULL with
  * STORE_ERROR_UNAVAILABLE (server unreachable) or STORE_ERROR_CONFIG.
@@ -84,6 +97,17 @@ Store *store_open (const char *conninfo, GError **error_out);
  * and the others of this call are rolled back), STORE_ERROR_UNAVAILABLE,
  * or STORE_ERROR_CONFIG for a server older than PostgreSQL 15. */
 int store_migrate (Store *store, GError **error_out);
+
+/**
+ * store_check_schema:
+ * For commands that only read (report, suppression export, show): checks
+ * that the bounce schema exists and that every migration of this program
+ * is applied, without creating or changing anything.  A role that may not
+ * read bounce.schema_migrations (bounced_mailer) gets the benefit of the
+ * doubt once the schema exists.  Returns: FALSE with @error_out set
+ * (STORE_ERROR_SCHEMA, saying what to run; STORE_ERROR_UNAVAILABLE).
+ */
+gboolean store_check_schema (Store *store, GError **error_out);
 
 /**
  * store_write_batch:
