@@ -53,7 +53,10 @@ sample_report (void)
   d->parse_failures = 2;
   report_data_add_event (d->parse_failure_examples, "2026-11-20T10:00:00Z",
                          "/var/mail/bounces/new/1.eml", "could not parse: no headers");
+  d->suppressed_now = 1234;
   d->suppressed_added = 12;
+  d->suppressed_lifted = 2;
+  d->suppressed_listed = 10;
   report_data_add_event (d->suppression_examples, "2026-11-21T09:00:00Z",
                          "user@example.org", "hard bounce userunknown");
   for (guint i = 0; i < N_DAYS; i++)
@@ -236,7 +239,7 @@ test_table (void)
   g_assert_nonnull (strstr (out->str, "hard bounces                     70           70    0.70 %"));
   g_assert_nonnull (strstr (out->str, "soft bounces                     30           25    0.30 %"));
   g_assert_nonnull (strstr (out->str, "known sends: 98 of 103 (95.15 %)"));
-  g_assert_nonnull (strstr (out->str, "Addresses suppressed: 12"));
+  g_assert_nonnull (strstr (out->str, "Addresses suppressed: 1,234 now; in the period 12 added, 2 lifted"));
   g_string_free (out, TRUE);
 }
 
