@@ -10,6 +10,9 @@
 #include <string.h>
 
 #define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* Change times to the microsecond, so that the as-of time of one export
+ * can be the --since of the next without losing or repeating a change. */
+#define ISO_UTC_US(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 gint64
 store_suppression_export (Store *store, const char *since, StoreSuppressionFunc row_func,
@@ -26,7 +29,7 @@ store_suppression_export (Store *store, const char *since, StoreSuppressionFunc 
                       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error_out))
     return -1;
   res = store_exec (store, "export time", PGRES_TUPLES_OK,
-                    "SELECT " ISO_UTC ("now()"), 0, NULL, error_out);
+                    "SELECT " ISO_UTC_US ("now()"), 0, NULL, error_out);
   if (res == NULL)
     goto fail;
   as_of = g_strdup (PQgetvalue (res, 0, 0));
@@ -35,13 +38,13 @@ store_suppression_export (Store *store, const char *since, StoreSuppressionFunc 
     res = store_exec (store, "declare export", PGRES_COMMAND_OK,
                       "DECLARE bounced_export NO SCROLL CURSOR FOR\n"
                       "SELECT address, NULL, domain, " ISO_UTC ("suppressed_at") ", reason, source,\n"
-                      "       " ISO_UTC ("changed_at") "\n"
+                      "       " ISO_UTC_US ("changed_at") "\n"
                       "  FROM bounce.suppression_list ORDER BY address", 0, NULL, error_out);
   else
     res = store_exec (store, "declare export", PGRES_COMMAND_OK,
                       "DECLARE bounced_export NO SCROLL CURSOR FOR\n"
                       "SELECT address, change, domain, " ISO_UTC ("suppressed_at") ", reason, source,\n"
-                      "       " ISO_UTC ("changed_at") "\n"
+                      "       " ISO_UTC_US ("changed_at") "\n"
                       "  FROM bounce.suppression_changes($1::timestamptz)", 1, params, error_out);
   if (res == NULL)
     goto fail;
