@@ -65,13 +65,13 @@ typedef struct {
 /* The issue asks of the reference table 95 % exact reason, no false hard
  * and at most 3 missed hard (the target, printed).  Until the rules get
  * there, its floor is what main scores with the rows below left out
- * (61.1 %, 9 false hard, 14 missed hard), so that a regression fails the suite:
+ * (60.8 %, 13 false hard, 14 missed hard), so that a regression fails the suite:
  * raise it as the rules improve, up to the target.  The cases start with
  * no floor (0 %, no limit): they print, and the lead sets their
  * thresholds once the rules for them are written.  NO_LIMIT: not checked. */
 #define NO_LIMIT (-1)
 static const Threshold thresholds[] = {
-  { "smtp-responses.tsv", 61.0, 9, 14, 95.0 },
+  { "smtp-responses.tsv", 60.7, 13, 14, 95.0 },
   { "cases", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "delayed.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "infrastructure.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
@@ -122,16 +122,11 @@ static const Mislabelled mislabelled[] = {
   { "smtp-responses.tsv:335", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:355", "no MX host with an address is a domain with no usable MX: "
     "hostunknown, hard (REASONS.md)" },
-  { "smtp-responses.tsv:359", "open: REASONS.md gives 'mail for ... loops back' as mailererror "
-    "evidence, not systemerror" },
   { "smtp-responses.tsv:379", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:380", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:397", "hostunknown is hard by REASONS.md; all MX records pointing to "
     "non-existent hosts is no usable MX" },
   { "smtp-responses.tsv:433", TOO_MANY_RECIPIENTS },
-  { "smtp-responses.tsv:456", "a malformed recipient address (5.1.3) can never be delivered: "
-    "userunknown, hard, as rows 435 and 472 label the same concept" },
-  { "smtp-responses.tsv:457", "as row 456" },
   { "smtp-responses.tsv:469", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:496", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:497", TOO_MANY_RECIPIENTS },
