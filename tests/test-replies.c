@@ -65,13 +65,13 @@ typedef struct {
 /* The issue asks of the reference table 95 % exact reason, no false hard
  * and at most 3 missed hard (the target, printed).  Until the rules get
  * there, its floor is what main scores with the rows below left out
- * (60.8 %, 13 false hard, 14 missed hard), so that a regression fails the suite:
+ * (60.9 %, 13 false hard, 14 missed hard), so that a regression fails the suite:
  * raise it as the rules improve, up to the target.  The cases start with
  * no floor (0 %, no limit): they print, and the lead sets their
  * thresholds once the rules for them are written.  NO_LIMIT: not checked. */
 #define NO_LIMIT (-1)
 static const Threshold thresholds[] = {
-  { "smtp-responses.tsv", 60.7, 13, 14, 95.0 },
+  { "smtp-responses.tsv", 60.8, 13, 14, 95.0 },
   { "cases", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "delayed.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "gateways.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
@@ -108,6 +108,8 @@ static const Mislabelled mislabelled[] = {
   { "smtp-responses.tsv:27", "X.4.4 'Unable to route' is a routing failure, not non-existence: "
     "networkerror (hostunknown with hard no contradicts REASONS.md)" },
   { "smtp-responses.tsv:34", TOO_MANY_RECIPIENTS },
+  { "smtp-responses.tsv:42", "X.6.4 comes with reply 250: a success with a lossy conversion, "
+    "delivered by REASONS.md (2.x.x), not a failure of the content" },
   { "smtp-responses.tsv:89", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:90", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:135", SENDER_QUOTA },
