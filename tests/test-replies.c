@@ -865,6 +865,8 @@ typedef struct {
   int class_right;
   int class_labelled;
   int excluded;
+  /* The same figures per rendering: dsn, notice, nocode. */
+  int by_layout_messages[3], by_layout_exact[3], by_layout_failed[3], by_layout_known[3];
   GHashTable *reasons;     /* reason -> ReasonCount* */
   GHashTable *confusion;   /* "expected -> got" -> count */
   GString *misses;         /* one line per wrong answer */
@@ -930,6 +932,7 @@ score_message (Score *s, const Row *r, const char *layout, const char *message)
   const char *got;
   gboolean got_hard;
   int got_class = 0;
+  int li;
   g_autofree char *recipient = g_strdup_printf ("%s@%s", local_part (r->language),
                                                 system_host (r->system)->domain);
 
@@ -964,6 +967,16 @@ score_message (Score *s, const Row *r, const char *layout, const char *message)
       return;
     }
   s->messages++;
+  li = strcmp (layout, "dsn") == 0 ? 0 : strcmp (layout, "notice") == 0 ? 1 : 2;
+  s->by_layout_messages[li]++;
+  if (strcmp (got, r->reason) == 0)
+    s->by_layout_exact[li]++;
+  if (r->klass != 0 && strcmp (r->reason, "delivered") != 0)
+    {
+      s->by_layout_failed[li]++;
+      if (got_class)
+        s->by_layout_known[li]++;
+    }
   if (strcmp (got, r->reason) == 0)
     {
       s->exact++;
@@ -1074,6 +1087,23 @@ score_print (const Score *s, gboolean details)
   g_print ("\n");
   if (!details)
     return;
+  {
+    static const char *const layouts[] = { "dsn", "notice", "nocode" };
+
+    const char *sep = "";
+
+    g_print ("# %s: by layout", s->name);
+    for (int i = 0; i < 3; i++)
+      if (s->by_layout_messages[i])
+        {
+          g_print ("%s %s %d messages, exact reason %.1f %%, permanence known %.1f %%",
+                   sep, layouts[i], s->by_layout_messages[i],
+                   percent (s->by_layout_exact[i], s->by_layout_messages[i]),
+                   percent (s->by_layout_known[i], s->by_layout_failed[i]));
+          sep = ";";
+        }
+    g_print ("\n");
+  }
 
   g_hash_table_iter_init (&it, s->reasons);
   while (g_hash_table_iter_next (&it, &k, NULL))
