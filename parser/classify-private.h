@@ -21,57 +21,34 @@ typedef enum {
   CLASSIFY_COMMAND_DATA,
 } ClassifyCommand;
 
-/* Flags of a phrase rule. */
+/* Flags of a rule (the "flags=" condition of a rules file). */
 enum {
   /* Consulted after the enhanced status code, not before: wording too
    * general to overrule a specific code ("rejected", "access denied"). */
   CLASSIFY_WEAK = 1 << 0,
-  /* The phrase must not touch a letter or digit on either side. */
+  /* phrase rules: the phrase must not touch a letter or digit on either
+   * side (word rules always match whole words). */
   CLASSIFY_WORD = 1 << 1,
-  /* The phrase must follow a host name ("mx.example.com does not
+  /* The match must follow a host name ("mx.example.com does not
    * exist"): a word with a dot and no '@' just before it. */
   CLASSIFY_AFTER_HOST = 1 << 2,
   /* Wording of a failed directory lookup ("recipient not found", "user
    * does not exist"): refinements may ask for it (ClassifyRefinement
    * .lookup). */
   CLASSIFY_LOOKUP = 1 << 3,
+  /* status rules: a code whose meaning is a whole family (x.7.1, x.5.0):
+   * it decides only when no wording does. */
+  CLASSIFY_VAGUE = 1 << 4,
 };
 
-/* Priorities of phrase rules: among the rules whose phrase occurs, the
- * highest priority wins, then the longest phrase, then the first row. */
+/* Priorities of text rules: among the rules whose pattern occurs, the
+ * highest priority wins, then the longest match, then the first row. */
 enum {
   CLASSIFY_P_LOW = 20,       /* consequences ("giving up", "queue too long") */
   CLASSIFY_P_NORMAL = 50,
   CLASSIFY_P_HIGH = 70,      /* specific wording that names the cause */
   CLASSIFY_P_PROVIDER = 90,  /* a provider's own code or wording */
 };
-
-/**
- * ClassifyPhraseRule:
- * @name: the rule's name, unique; the evidence is "diagnostic:@name".
- * @reason: the reason it gives (a name of REASONS, static).
- * @phrase: lower-case text to find in the diagnostic.  " * " separates
- *   parts that must all occur in this order, anything between them.
- * @status: (nullable): a code pattern (see ClassifyCodePattern) the
- *   recipient's status must match.
- * @reply: (nullable): a reply pattern ("550", "55x", "5xx").
- * @host: (nullable): host suffixes separated by '|'; one must match the
- *   remote MTA, the reporting MTA or the recipient's domain.
- * @command: the SMTP command the diagnostic must answer, or ANY.
- * @priority: CLASSIFY_P_*.
- * @flags: CLASSIFY_WEAK, CLASSIFY_WORD, CLASSIFY_AFTER_HOST, CLASSIFY_LOOKUP.
- */
-typedef struct {
-  const char *name;
-  const char *reason;
-  const char *phrase;
-  const char *status;
-  const char *reply;
-  const char *host;
-  guint8 command;
-  guint8 priority;
-  guint8 flags;
-} ClassifyPhraseRule;
 
 /* A phrase that tells which SMTP command the diagnostic answers
  * ("after RCPT TO", "in reply to end of DATA command"). */
@@ -80,19 +57,14 @@ typedef struct {
   ClassifyCommand command;
 } ClassifyCommandCue;
 
-/* A code rule: @code is a pattern "C.S.D": each part a number or "x" (any),
- * the detail also a range "600-649".  The most specific matching row
- * wins.  The evidence is "status:<the recipient's code>". */
+/* A parsed code pattern "C.S.D": each part a number or "x" (any), the
+ * detail also a range "600-649"; -1 means any. */
 typedef struct {
-  const char *code;
-  const char *reason;
-} ClassifyCodeRule;
-
-/* A reply code rule: @code "550", "55x" or "5xx". */
-typedef struct {
-  const char *code;
-  const char *reason;
-} ClassifyReplyRule;
+  int cls;
+  int subject;
+  int detail_lo;
+  int detail_hi;
+} ClassifyCodePattern;
 
 /**
  * ClassifyRefinement:
@@ -141,14 +113,8 @@ typedef struct {
   const char *keep[4];
 } ClassifyTypeRule;
 
-extern const ClassifyPhraseRule classify_phrase_rules[];
-extern const guint classify_n_phrase_rules;
 extern const ClassifyCommandCue classify_command_cues[];
 extern const guint classify_n_command_cues;
-extern const ClassifyCodeRule classify_code_rules[];
-extern const guint classify_n_code_rules;
-extern const ClassifyReplyRule classify_reply_rules[];
-extern const guint classify_n_reply_rules;
 extern const ClassifyRefinement classify_refinements[];
 extern const guint classify_n_refinements;
 extern const ClassifyTypeRule classify_type_rules[];
@@ -157,14 +123,6 @@ extern const ClassifyFormatRule classify_format_rules[];
 extern const guint classify_n_format_rules;
 
 /* ---- classify-code.c: code patterns --------------------------------------- */
-
-/* A parsed "C.S.D" pattern; -1 means any.  */
-typedef struct {
-  int cls;
-  int subject;
-  int detail_lo;
-  int detail_hi;
-} ClassifyCodePattern;
 
 /* Parses @text ("5.7.1", "x.7.26", "5.7.606-649", "4.x.x") into
  * @pattern_out.  Returns FALSE (and leaves @pattern_out alone) if @text is
@@ -224,6 +182,131 @@ void classify_matcher_scan (const ClassifyMatcher *matcher, const char *text, gs
 void classify_matcher_free (ClassifyMatcher *matcher);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClassifyMatcher, classify_matcher_free)
+
+/* ---- classify-text.c: the normal form rules read ---------------------------- */
+
+typedef enum {
+  CLASSIFY_CHAR_SEPARATOR,
+  CLASSIFY_CHAR_WORD,
+  CLASSIFY_CHAR_IDEOGRAPH,
+} ClassifyCharClass;
+
+/* Writes the normal form of the first @len bytes of @in to @out (room for
+ * 2 * @len + 1 bytes), NUL-terminated; returns its length. */
+gsize classify_text_normalise (const char *in, gsize len, char *out);
+
+/* What the character at @pos of normalised @text (@len bytes) is; its
+ * length in bytes goes to *@char_len_out. */
+ClassifyCharClass classify_text_class (const char *text, gsize len, gsize pos,
+                                       gsize *char_len_out);
+
+/* What the character just before @pos is (a separator at the start). */
+ClassifyCharClass classify_text_class_before (const char *text, gsize pos);
+
+/* ---- classify-pattern.c: word patterns -------------------------------------- */
+
+typedef struct _ClassifyPattern ClassifyPattern;
+
+/* Compiles @source (grammar in classify-pattern.c); NULL with *@why_out
+ * (static) on error. */
+ClassifyPattern *classify_pattern_compile (const char *source, const char **why_out);
+void classify_pattern_free (ClassifyPattern *pattern);
+
+typedef void (*ClassifyAnchorFunc) (const char *anchor, gsize len, gpointer user_data);
+
+/* Calls @func with each literal a match must begin with. */
+void classify_pattern_anchors (const ClassifyPattern *pattern, ClassifyAnchorFunc func,
+                               gpointer user_data);
+
+/* Whether @pattern matches normalised @text starting exactly at @start;
+ * *@end_out gets the end of the match. */
+gboolean classify_pattern_match_at (const ClassifyPattern *pattern, const char *text,
+                                    gsize len, gsize start, gsize *end_out);
+
+/* The first match of @pattern anywhere in normalised @text. */
+gboolean classify_pattern_search (const ClassifyPattern *pattern, const char *text,
+                                  gsize len, gsize *start_out, gsize *end_out);
+
+/* A text the pattern matches: first alternatives, no optional parts, no
+ * gaps (for the tests).  Newly allocated. */
+char *classify_pattern_example (const ClassifyPattern *pattern);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClassifyPattern, classify_pattern_free)
+
+/* ---- classify.c: rules ------------------------------------------------------ */
+
+typedef enum {
+  CLASSIFY_MATCH_PHRASE,   /* substring, parts separated by " * " */
+  CLASSIFY_MATCH_WORDS,    /* a word pattern (classify-pattern.c) */
+  CLASSIFY_MATCH_STATUS,   /* an enhanced status code pattern */
+  CLASSIFY_MATCH_REPLY,    /* a reply code pattern */
+} ClassifyMatchKind;
+
+/* Most parts of a phrase. */
+#define CLASSIFY_MAX_PARTS 8u
+
+/* Verdicts of permanence rules (first column "permanent" / "transient"),
+ * which read a notice's words rather than name a reason. */
+extern const char classify_permanent[];
+extern const char classify_transient[];
+#define CLASSIFY_PERMANENT classify_permanent
+#define CLASSIFY_TRANSIENT classify_transient
+
+/**
+ * ClassifyRule:
+ * One line of a rules file, compiled.  Strings belong to the rule set.
+ * @name: name= (built-in rules always have one), or NULL.
+ * @file, @line: where it was written.
+ * @reason: the vocabulary's string, or CLASSIFY_PERMANENT/TRANSIENT.
+ * @kind: what @pattern_text is.
+ * @pattern_text: the pattern as written; @conditions_text: the rest.
+ */
+typedef struct {
+  const char *name;
+  const char *file;
+  guint line;
+  guint seq;                 /* position in its set: earlier rows win ties */
+  const char *reason;
+  ClassifyMatchKind kind;
+  const char *pattern_text;
+  const char *conditions_text;
+  /* CLASSIFY_MATCH_PHRASE */
+  const char *parts[CLASSIFY_MAX_PARTS];
+  gsize part_len[CLASSIFY_MAX_PARTS];
+  guint n_parts;
+  gsize phrase_len;
+  /* CLASSIFY_MATCH_WORDS */
+  ClassifyPattern *pattern;
+  /* CLASSIFY_MATCH_STATUS / REPLY */
+  ClassifyCodePattern code;
+  const char *reply;
+  /* conditions */
+  ClassifyPattern *unless;
+  gboolean has_status;
+  ClassifyCodePattern status;
+  const char *reply_cond;
+  char **hosts;
+  ClassifyCommand command;
+  guint priority;
+  guint flags;
+} ClassifyRule;
+
+/* The built-in rules, in the order of their files. */
+guint classify_builtin_rule_count (void);
+const ClassifyRule *classify_builtin_rule (guint index);
+
+/* The rules of a local set, in load order. */
+const ClassifyRule *classify_local_rule (const BounceRules *rules, guint index);
+
+/* The built-in rules files (parser/rules/), embedded at build time by
+ * parser/rules/embed-rules.py. */
+typedef struct {
+  const char *name;
+  const char *text;
+} ClassifyRulesFile;
+
+extern const ClassifyRulesFile classify_builtin_files[];
+extern const unsigned classify_n_builtin_files;
 
 /* ---- classify.c: for the tests ------------------------------------------- */
 

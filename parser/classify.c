@@ -62,8 +62,6 @@
 /* Distinct phrase rules remembered per diagnostic; beyond this the rest
  * are ignored (real diagnostics match a handful). */
 #define CLASSIFY_MAX_HITS 64u
-/* Parts of a phrase separated by " * ". */
-#define CLASSIFY_MAX_PARTS 8u
 /* A lower-case copy this short lives on the stack. */
 #define CLASSIFY_STACK_TEXT 1024u
 /* Largest local rules file read. */
@@ -119,37 +117,150 @@ bounce_classifier_version (void)
   return CLASSIFIER_VERSION;
 }
 
-/* ---- compiled rules -------------------------------------------------------- */
+const char classify_permanent[] = "permanent";
+const char classify_transient[] = "transient";
 
-typedef enum {
-  MATCH_PHRASE,
-  MATCH_STATUS,
-  MATCH_REPLY,
-} MatchKind;
+/* ---- rule sets ---------------------------------------------------------------- */
 
-/* A phrase, status or reply rule with its conditions, ready to test. */
+/* What one id of a matcher stands for: the rule and the length of the
+ * literal found (a phrase's first part, a word pattern's anchor), or a
+ * command cue when CUE_BIT is set. */
 typedef struct {
-  const char *name;         /* built-in: rule name; local: "FILE:LINE" */
-  const char *reason;       /* the vocabulary's string (invariant 3) */
-  MatchKind kind;
-  const char *parts[CLASSIFY_MAX_PARTS];
-  gsize part_len[CLASSIFY_MAX_PARTS];
-  guint n_parts;
-  gsize phrase_len;         /* sum of the parts: longer is more specific */
-  ClassifyCodePattern code; /* MATCH_STATUS */
-  const char *reply;        /* MATCH_REPLY */
-  gboolean has_status;
-  ClassifyCodePattern status;
-  const char *reply_cond;
-  char **hosts;             /* NULL-terminated, or NULL */
-  ClassifyCommand command;
-  guint priority;
-  guint flags;
-} Rule;
+  guint rule;
+  guint len;
+} Anchor;
 
-/* Splits @phrase at " * " into @rule's parts (pointing into @phrase). */
+/* The text rules of a set, indexed for one scan: the automaton's ids are
+ * indexes into @anchors. */
+typedef struct {
+  GPtrArray *rules;           /* ClassifyRule*, borrowed from the set */
+  GArray *anchors;            /* Anchor */
+  ClassifyMatcher *matcher;
+} RuleIndex;
+
+struct _BounceRules {
+  GPtrArray *rules;           /* ClassifyRule*, in load order */
+  GStringChunk *strings;
+  RuleIndex text;             /* phrase and word rules */
+  gboolean builtin;
+};
+
+static void
+rule_free (gpointer data)
+{
+  ClassifyRule *rule = data;
+
+  g_strfreev (rule->hosts);
+  classify_pattern_free (rule->pattern);
+  classify_pattern_free (rule->unless);
+  g_free (rule);
+}
+
+static void
+index_clear (RuleIndex *index)
+{
+  g_clear_pointer (&index->rules, g_ptr_array_unref);
+  g_clear_pointer (&index->anchors, g_array_unref);
+  g_clear_pointer (&index->matcher, classify_matcher_free);
+}
+
+typedef struct {
+  RuleIndex *index;
+  guint rule;
+} AnchorAdd;
+
+static void
+add_anchor (const char *anchor, gsize len, gpointer user_data)
+{
+  AnchorAdd *add = user_data;
+  Anchor a = { add->rule, (guint) len };
+
+  classify_matcher_add (add->index->matcher, anchor, len, add->index->anchors->len);
+  g_array_append_val (add->index->anchors, a);
+}
+
+/* Indexes the rules of @rules that @want accepts; command cues too when
+ * @cues. */
+static void
+index_build (RuleIndex *index, GPtrArray *rules, gboolean (*want) (const ClassifyRule *),
+             gboolean cues)
+{
+  index_clear (index);
+  index->rules = g_ptr_array_new ();
+  index->anchors = g_array_new (FALSE, FALSE, sizeof (Anchor));
+  index->matcher = classify_matcher_new ();
+  for (guint i = 0; i < rules->len; i++)
+    {
+      ClassifyRule *r = g_ptr_array_index (rules, i);
+      AnchorAdd add = { index, index->rules->len };
+
+      if (!want (r))
+        continue;
+      g_ptr_array_add (index->rules, r);
+      if (r->kind == CLASSIFY_MATCH_WORDS)
+        classify_pattern_anchors (r->pattern, add_anchor, &add);
+      else
+        add_anchor (r->parts[0], r->part_len[0], &add);
+    }
+  if (cues)
+    for (guint i = 0; i < classify_n_command_cues; i++)
+      classify_matcher_add (index->matcher, classify_command_cues[i].phrase,
+                            strlen (classify_command_cues[i].phrase), CUE_BIT | i);
+  classify_matcher_build (index->matcher);
+}
+
 static gboolean
-rule_set_phrase (Rule *rule, const char *phrase)
+is_text_rule (const ClassifyRule *r)
+{
+  return (r->kind == CLASSIFY_MATCH_PHRASE || r->kind == CLASSIFY_MATCH_WORDS)
+         && r->reason != CLASSIFY_PERMANENT && r->reason != CLASSIFY_TRANSIENT;
+}
+
+static gboolean
+is_permanence_rule (const ClassifyRule *r)
+{
+  return r->reason == CLASSIFY_PERMANENT || r->reason == CLASSIFY_TRANSIENT;
+}
+
+BounceRules *
+bounce_rules_new (void)
+{
+  BounceRules *rules = g_new0 (BounceRules, 1);
+
+  rules->rules = g_ptr_array_new_with_free_func (rule_free);
+  rules->strings = g_string_chunk_new (1024);
+  return rules;
+}
+
+guint
+bounce_rules_count (const BounceRules *rules)
+{
+  return rules ? rules->rules->len : 0;
+}
+
+void
+bounce_rules_free (BounceRules *rules)
+{
+  if (rules == NULL)
+    return;
+  index_clear (&rules->text);
+  g_ptr_array_unref (rules->rules);
+  g_string_chunk_free (rules->strings);
+  g_free (rules);
+}
+
+const ClassifyRule *
+classify_local_rule (const BounceRules *rules, guint index)
+{
+  g_return_val_if_fail (rules != NULL && index < rules->rules->len, NULL);
+  return g_ptr_array_index (rules->rules, index);
+}
+
+/* ---- reading rules files ---------------------------------------------------- */
+
+/* Splits @rule's phrase at " * " into its parts (pointing into @phrase). */
+static gboolean
+rule_set_phrase (ClassifyRule *rule, const char *phrase)
 {
   const char *p = phrase;
 
@@ -172,329 +283,6 @@ rule_set_phrase (Rule *rule, const char *phrase)
   return rule->n_parts > 0;
 }
 
-/* The built-in rules, compiled once (invariant 1). */
-typedef struct {
-  Rule *phrases;
-  ClassifyMatcher *matcher;
-  ClassifyCodePattern *codes;
-  gboolean *code_vague;
-  ClassifyCodePattern *refine_status;
-  ClassifyCodePattern *refine_status_not;
-} Builtin;
-
-/* Codes whose RFC 3463 meaning is a whole family: they decide only when
- * no wording does (step 8 of the decision order). */
-static const char *const vague_codes[] = { "x.7.0", "x.7.1", "x.5.0", "x.4.0", "x.2.0" };
-
-static gpointer
-builtin_build (gpointer unused)
-{
-  Builtin *b = g_new0 (Builtin, 1);
-
-  b->phrases = g_new0 (Rule, classify_n_phrase_rules);
-  b->matcher = classify_matcher_new ();
-  for (guint i = 0; i < classify_n_phrase_rules; i++)
-    {
-      const ClassifyPhraseRule *src = &classify_phrase_rules[i];
-      Rule *r = &b->phrases[i];
-      const Reason *reason = reason_lookup (src->reason);
-
-      r->name = src->name;
-      r->reason = reason ? reason->name : "onhold";
-      r->kind = MATCH_PHRASE;
-      if (!rule_set_phrase (r, src->phrase))
-        r->n_parts = 0;   /* classify_check_tables reports it */
-      r->has_status = src->status != NULL && classify_code_parse (src->status, &r->status);
-      r->reply_cond = src->reply;
-      r->hosts = src->host ? g_strsplit (src->host, "|", -1) : NULL;
-      r->command = src->command;
-      r->priority = src->priority ? src->priority : CLASSIFY_P_NORMAL;
-      r->flags = src->flags;
-      if (r->n_parts > 0)
-        classify_matcher_add (b->matcher, r->parts[0], r->part_len[0], i);
-    }
-  for (guint i = 0; i < classify_n_command_cues; i++)
-    classify_matcher_add (b->matcher, classify_command_cues[i].phrase,
-                          strlen (classify_command_cues[i].phrase), CUE_BIT | i);
-  classify_matcher_build (b->matcher);
-
-  b->codes = g_new0 (ClassifyCodePattern, classify_n_code_rules);
-  b->code_vague = g_new0 (gboolean, classify_n_code_rules);
-  for (guint i = 0; i < classify_n_code_rules; i++)
-    {
-      if (!classify_code_parse (classify_code_rules[i].code, &b->codes[i]))
-        b->codes[i] = (ClassifyCodePattern) { 0, 0, 0, -2 };   /* matches nothing */
-      for (gsize v = 0; v < G_N_ELEMENTS (vague_codes); v++)
-        b->code_vague[i] |= strcmp (classify_code_rules[i].code, vague_codes[v]) == 0;
-    }
-  b->refine_status = g_new0 (ClassifyCodePattern, classify_n_refinements);
-  b->refine_status_not = g_new0 (ClassifyCodePattern, classify_n_refinements);
-  for (guint i = 0; i < classify_n_refinements; i++)
-    {
-      if (classify_refinements[i].status != NULL)
-        classify_code_parse (classify_refinements[i].status, &b->refine_status[i]);
-      if (classify_refinements[i].status_not != NULL)
-        classify_code_parse (classify_refinements[i].status_not, &b->refine_status_not[i]);
-    }
-  return b;
-}
-
-static const Builtin *
-builtin (void)
-{
-  static GOnce once = G_ONCE_INIT;
-
-  return g_once (&once, builtin_build, NULL);
-}
-
-/* ---- what the classifier knows of a recipient ------------------------------ */
-
-typedef struct {
-  const Rule *rule;
-  gsize end;
-} Hit;
-
-typedef struct {
-  BounceReport *report;
-  BounceRecipient *rcpt;
-  const char *text;          /* lower-case diagnostic, or "" */
-  gsize len;
-  const char *domain;        /* of the recipient, or NULL */
-  /* filled by a scan */
-  const Rule *rules;         /* the rule array the matcher's ids index */
-  Hit hits[CLASSIFY_MAX_HITS];
-  guint n_hits;
-  ClassifyCommand command;
-} Facts;
-
-static gboolean
-is_word_byte (char c)
-{
-  return g_ascii_isalnum (c) || (guchar) c >= 0x80;
-}
-
-/* Whether a host name ends just before @start, after one space: a word of
- * letters, digits, '-' and '.', with a dot inside, ending in a letter
- * (a top-level label), not the domain of a mail address. */
-static gboolean
-host_before (const char *text, gsize start)
-{
-  gsize end, i;
-
-  if (start < 2 || text[start - 1] != ' ')
-    return FALSE;
-  end = start - 1;
-  i = end;
-  while (i > 0 && (g_ascii_isalnum (text[i - 1]) || text[i - 1] == '-' || text[i - 1] == '.'))
-    i--;
-  if (i == end || text[i] == '.' || !g_ascii_isalpha (text[end - 1])
-      || memchr (text + i, '.', end - i) == NULL)
-    return FALSE;
-  return i == 0 || (text[i - 1] != '@' && !is_word_byte (text[i - 1]));
-}
-
-/* Whether @rule's phrase occurs with its part 0 ending at @end: the word
- * boundaries hold and the later parts follow in order. */
-static gboolean
-phrase_verify (const Facts *f, const Rule *rule, gsize end)
-{
-  gsize start = end - rule->part_len[0];
-  gsize pos = end;
-
-  if ((rule->flags & CLASSIFY_WORD) != 0
-      && ((start > 0 && is_word_byte (f->text[start - 1]))
-          || (end < f->len && is_word_byte (f->text[end]))))
-    return FALSE;
-  if ((rule->flags & CLASSIFY_AFTER_HOST) != 0 && !host_before (f->text, start))
-    return FALSE;
-  for (guint k = 1; k < rule->n_parts; k++)
-    {
-      const char *found = memmem (f->text + pos, f->len - pos, rule->parts[k], rule->part_len[k]);
-      gsize found_at;
-
-      if (found == NULL)
-        return FALSE;
-      found_at = (gsize) (found - f->text);
-      if ((rule->flags & CLASSIFY_WORD) != 0 && k == rule->n_parts - 1
-          && found_at + rule->part_len[k] < f->len
-          && is_word_byte (f->text[found_at + rule->part_len[k]]))
-        return FALSE;
-      pos = found_at + rule->part_len[k];
-    }
-  return TRUE;
-}
-
-static gboolean
-on_match (guint id, gsize end, gpointer user_data)
-{
-  Facts *f = user_data;
-
-  if ((id & CUE_BIT) != 0)
-    {
-      const ClassifyCommandCue *cue = &classify_command_cues[id & ~CUE_BIT];
-      /* The first cue in the text names the command the reply answered;
-       * later ones are usually quoted transcript lines. */
-      if (f->command == CLASSIFY_COMMAND_ANY)
-        f->command = cue->command;
-      return TRUE;
-    }
-  {
-    const Rule *rule = &f->rules[id];
-
-    for (guint i = 0; i < f->n_hits; i++)
-      if (f->hits[i].rule == rule)
-        return TRUE;
-    if (f->n_hits == CLASSIFY_MAX_HITS || !phrase_verify (f, rule, end))
-      return TRUE;
-    f->hits[f->n_hits++] = (Hit) { rule, end };
-  }
-  return TRUE;
-}
-
-static void
-scan (Facts *f, const ClassifyMatcher *matcher, const Rule *rules)
-{
-  f->rules = rules;
-  f->n_hits = 0;
-  if (matcher != NULL && f->len > 0)
-    classify_matcher_scan (matcher, f->text, f->len, on_match, f);
-}
-
-/* Whether @host is @suffix or ends with "." @suffix, ignoring case. */
-static gboolean
-host_has_suffix (const char *host, const char *suffix)
-{
-  gsize hl, sl;
-
-  if (host == NULL)
-    return FALSE;
-  hl = strlen (host);
-  sl = strlen (suffix);
-  if (sl == 0 || hl < sl || g_ascii_strcasecmp (host + hl - sl, suffix) != 0)
-    return FALSE;
-  return hl == sl || host[hl - sl - 1] == '.';
-}
-
-static gboolean
-hosts_match (const Facts *f, char **hosts)
-{
-  if (hosts == NULL)
-    return TRUE;
-  for (guint i = 0; hosts[i] != NULL; i++)
-    if (host_has_suffix (f->rcpt->remote_mta, hosts[i])
-        || host_has_suffix (f->report->reporting_mta, hosts[i])
-        || host_has_suffix (f->domain, hosts[i]))
-      return TRUE;
-  return FALSE;
-}
-
-/* Whether the conditions of @rule other than its match hold. */
-static gboolean
-conditions_hold (const Facts *f, const Rule *rule)
-{
-  if (rule->has_status && !classify_code_match (&rule->status, f->rcpt->status))
-    return FALSE;
-  if (rule->reply_cond != NULL && !classify_reply_match (rule->reply_cond, f->rcpt->reply_code))
-    return FALSE;
-  if (rule->command != CLASSIFY_COMMAND_ANY && rule->command != f->command)
-    return FALSE;
-  return hosts_match (f, rule->hosts);
-}
-
-/* The best phrase rule hit, strong or weak, whose conditions hold. */
-static const Rule *
-best_hit (const Facts *f, gboolean weak)
-{
-  const Rule *best = NULL;
-
-  for (guint i = 0; i < f->n_hits; i++)
-    {
-      const Rule *r = f->hits[i].rule;
-
-      if (((r->flags & CLASSIFY_WEAK) != 0) != weak || !conditions_hold (f, r))
-        continue;
-      if (best == NULL || r->priority > best->priority
-          || (r->priority == best->priority
-              && (r->phrase_len > best->phrase_len
-                  || (r->phrase_len == best->phrase_len && r < best))))
-        best = r;
-    }
-  return best;
-}
-
-/* ---- local rules ------------------------------------------------------------ */
-
-struct _BounceRules {
-  GPtrArray *rules;           /* Rule*, in load order */
-  GStringChunk *strings;
-  ClassifyMatcher *matcher;   /* phrases of the phrase rules, or NULL */
-  Rule *table;                /* phrase rules by matcher id */
-};
-
-BounceRules *
-bounce_rules_new (void)
-{
-  BounceRules *rules = g_new0 (BounceRules, 1);
-
-  rules->rules = g_ptr_array_new ();
-  rules->strings = g_string_chunk_new (1024);
-  return rules;
-}
-
-guint
-bounce_rules_count (const BounceRules *rules)
-{
-  return rules ? rules->rules->len : 0;
-}
-
-static void
-rule_free (gpointer data)
-{
-  Rule *rule = data;
-
-  g_strfreev (rule->hosts);
-  g_free (rule);
-}
-
-static void
-rule_free_each (gpointer data, gpointer unused)
-{
-  rule_free (data);
-}
-
-void
-bounce_rules_free (BounceRules *rules)
-{
-  if (rules == NULL)
-    return;
-  g_ptr_array_foreach (rules->rules, rule_free_each, NULL);
-  g_ptr_array_unref (rules->rules);
-  g_string_chunk_free (rules->strings);
-  classify_matcher_free (rules->matcher);
-  g_free (rules->table);
-  g_free (rules);
-}
-
-/* Rebuilds the automaton of @rules' phrases after a load. */
-static void
-rules_rebuild (BounceRules *rules)
-{
-  g_clear_pointer (&rules->matcher, classify_matcher_free);
-  g_clear_pointer (&rules->table, g_free);
-  rules->table = g_new0 (Rule, MAX (rules->rules->len, 1));
-  rules->matcher = classify_matcher_new ();
-  for (guint i = 0; i < rules->rules->len; i++)
-    {
-      Rule *r = g_ptr_array_index (rules->rules, i);
-
-      /* A shallow copy: the strings stay owned by the set. */
-      rules->table[i] = *r;
-      if (r->kind == MATCH_PHRASE)
-        classify_matcher_add (rules->matcher, r->parts[0], r->part_len[0], i);
-    }
-  classify_matcher_build (rules->matcher);
-}
-
 static const struct {
   const char *name;
   ClassifyCommand command;
@@ -504,9 +292,30 @@ static const struct {
   { "rcpt", CLASSIFY_COMMAND_RCPT }, { "data", CLASSIFY_COMMAND_DATA },
 };
 
+static const struct {
+  const char *name;
+  guint priority;
+} priority_names[] = {
+  { "low", CLASSIFY_P_LOW }, { "normal", CLASSIFY_P_NORMAL },
+  { "high", CLASSIFY_P_HIGH }, { "provider", CLASSIFY_P_PROVIDER },
+};
+
+static const struct {
+  const char *name;
+  guint flag;
+} flag_names[] = {
+  { "weak", CLASSIFY_WEAK }, { "word", CLASSIFY_WORD }, { "after-host", CLASSIFY_AFTER_HOST },
+  { "lookup", CLASSIFY_LOOKUP }, { "vague", CLASSIFY_VAGUE },
+};
+
+/* Flags that order the built-in rules among themselves; local rules apply
+ * in file order and may not use them. */
+#define BUILTIN_ONLY_FLAGS (CLASSIFY_WEAK | CLASSIFY_LOOKUP | CLASSIFY_VAGUE)
+
 /* Splits one line of a rules file into words: blanks separate words, a
  * word may be double-quoted (then \" and \\ are escapes); a value after
- * "name=" may be quoted too.  Returns NULL with @why_out set on error. */
+ * "name=" may be quoted too; "#" outside quotes starts a comment.
+ * Returns NULL with @why_out set on error. */
 static GPtrArray *
 split_words (const char *line, const char **why_out)
 {
@@ -544,34 +353,195 @@ split_words (const char *line, const char **why_out)
   return g_steal_pointer (&words);
 }
 
+/* A copy of phrase @s in the normal form of classify-text.c, in @rules'
+ * chunk.  A phrase is a substring: blanks at its ends are part of it
+ * (" : user unknown"), and stay. */
+static const char *
+normal_copy (BounceRules *rules, const char *s)
+{
+  gsize len = strlen (s);
+  g_autofree char *norm = g_malloc (2 * len + 3);
+  gboolean lead = len > 0 && g_ascii_isspace (s[0]);
+  gsize n = classify_text_normalise (s, len, norm + (lead ? 1 : 0));
+
+  if (lead)
+    norm[0] = ' ';
+  n += lead ? 1 : 0;
+  if (len > 0 && g_ascii_isspace (s[len - 1]) && n > 0 && norm[n - 1] != ' ')
+    {
+      norm[n++] = ' ';
+      norm[n] = '\0';
+    }
+  return g_string_chunk_insert (rules->strings, norm);
+}
+
+/* Parses one condition NAME=VALUE into @rule.  Returns NULL or why not. */
+static const char *
+parse_condition (BounceRules *rules, const char *word, ClassifyRule *rule, char **detail_out)
+{
+  const char *eq = strchr (word, '=');
+  const char *value = eq ? eq + 1 : NULL;
+  gsize name_len = eq ? (gsize) (eq - word) : strlen (word);
+  const char *why = NULL;
+
+#define IS(lit) (name_len == sizeof (lit) - 1 && strncmp (word, lit, name_len) == 0)
+  if (value == NULL || *value == '\0')
+    {
+      *detail_out = g_strdup (word);
+      return "expected a condition NAME=VALUE";
+    }
+  if (IS ("host"))
+    {
+      rule->hosts = g_strsplit (value, "|", -1);
+      for (guint h = 0; rule->hosts[h] != NULL; h++)
+        if (rule->hosts[h][0] == '\0')
+          return "empty host suffix";
+    }
+  else if (IS ("status"))
+    {
+      if (!classify_code_parse (value, &rule->status))
+        {
+          *detail_out = g_strdup (value);
+          return "invalid status pattern";
+        }
+      rule->has_status = TRUE;
+    }
+  else if (IS ("reply"))
+    {
+      if (!classify_reply_valid (value))
+        {
+          *detail_out = g_strdup (value);
+          return "invalid reply pattern";
+        }
+      rule->reply_cond = g_string_chunk_insert (rules->strings, value);
+    }
+  else if (IS ("command"))
+    {
+      gboolean found = FALSE;
+      for (gsize c = 0; c < G_N_ELEMENTS (command_names); c++)
+        if (g_ascii_strcasecmp (value, command_names[c].name) == 0)
+          {
+            rule->command = command_names[c].command;
+            found = TRUE;
+          }
+      if (!found)
+        {
+          *detail_out = g_strdup (value);
+          return "unknown command (expected connect, helo, mail, rcpt or data)";
+        }
+    }
+  else if (IS ("name"))
+    {
+      for (const char *c = value; *c; c++)
+        if (!g_ascii_isalnum (*c) && *c != '-' && *c != '_' && *c != '.')
+          {
+            *detail_out = g_strdup (value);
+            return "a rule name is letters, digits, '-', '_' and '.'";
+          }
+      rule->name = g_string_chunk_insert (rules->strings, value);
+    }
+  else if (IS ("unless"))
+    {
+      rule->unless = classify_pattern_compile (value, &why);
+      if (rule->unless == NULL)
+        {
+          *detail_out = g_strdup (value);
+          return why;
+        }
+    }
+  else if (IS ("priority"))
+    {
+      gboolean found = FALSE;
+      if (!rules->builtin)
+        return "priority orders the built-in rules; local rules apply in file order";
+      for (gsize c = 0; c < G_N_ELEMENTS (priority_names); c++)
+        if (strcmp (value, priority_names[c].name) == 0)
+          {
+            rule->priority = priority_names[c].priority;
+            found = TRUE;
+          }
+      if (!found)
+        {
+          *detail_out = g_strdup (value);
+          return "unknown priority (expected low, normal, high or provider)";
+        }
+    }
+  else if (IS ("flags"))
+    {
+      g_auto(GStrv) flags = g_strsplit (value, ",", -1);
+      for (guint f = 0; flags[f] != NULL; f++)
+        {
+          gboolean found = FALSE;
+          for (gsize c = 0; c < G_N_ELEMENTS (flag_names); c++)
+            if (strcmp (flags[f], flag_names[c].name) == 0)
+              {
+                rule->flags |= flag_names[c].flag;
+                found = TRUE;
+              }
+          if (!found)
+            {
+              *detail_out = g_strdup (flags[f]);
+              return "unknown flag (expected word or after-host)";
+            }
+        }
+      if (!rules->builtin && (rule->flags & BUILTIN_ONLY_FLAGS) != 0)
+        return "flags weak, lookup and vague order the built-in rules; local rules apply in file order";
+    }
+  else
+    {
+      *detail_out = g_strndup (word, name_len);
+      return "unknown condition (expected host, status, reply, command, name or unless)";
+    }
+#undef IS
+  return NULL;
+}
+
 /* Parses the words of one rule into @rule.  Returns NULL or why not. */
 static const char *
-parse_rule (BounceRules *rules, GPtrArray *words, Rule *rule, char **detail_out)
+parse_rule (BounceRules *rules, GPtrArray *words, ClassifyRule *rule, char **detail_out)
 {
-  const char *kind, *pattern;
+  const char *first, *kind, *pattern, *why = NULL;
   const Reason *reason;
 
   if (words->len < 3)
     return "expected REASON KIND PATTERN [CONDITION...]";
-  reason = reason_lookup (g_ptr_array_index (words, 0));
-  if (reason == NULL)
+  first = g_ptr_array_index (words, 0);
+  reason = reason_lookup (first);
+  if (reason != NULL)
+    rule->reason = reason->name;
+  else if (rules->builtin && strcmp (first, "permanent") == 0)
+    rule->reason = CLASSIFY_PERMANENT;
+  else if (rules->builtin && strcmp (first, "transient") == 0)
+    rule->reason = CLASSIFY_TRANSIENT;
+  else
     {
-      *detail_out = g_strdup (g_ptr_array_index (words, 0));
+      *detail_out = g_strdup (first);
       return "unknown reason";
     }
-  rule->reason = reason->name;
   kind = g_ptr_array_index (words, 1);
   pattern = g_ptr_array_index (words, 2);
+  rule->pattern_text = g_string_chunk_insert (rules->strings, pattern);
   if (strcmp (kind, "phrase") == 0)
     {
-      g_autofree char *lower = g_ascii_strdown (pattern, -1);
-      rule->kind = MATCH_PHRASE;
-      if (!rule_set_phrase (rule, g_string_chunk_insert (rules->strings, lower)))
+      rule->kind = CLASSIFY_MATCH_PHRASE;
+      /* Empty parts are judged as written: the normal form collapses
+       * blanks. */
+      if (!rule_set_phrase (rule, pattern) || !rule_set_phrase (rule, normal_copy (rules, pattern)))
         return "empty phrase, or an empty part around \" * \"";
+    }
+  else if (strcmp (kind, "words") == 0)
+    {
+      rule->kind = CLASSIFY_MATCH_WORDS;
+      rule->pattern = classify_pattern_compile (pattern, &why);
+      if (rule->pattern == NULL)
+        {
+          *detail_out = g_strdup (pattern);
+          return why;
+        }
     }
   else if (strcmp (kind, "status") == 0)
     {
-      rule->kind = MATCH_STATUS;
+      rule->kind = CLASSIFY_MATCH_STATUS;
       if (!classify_code_parse (pattern, &rule->code))
         {
           *detail_out = g_strdup (pattern);
@@ -580,79 +550,118 @@ parse_rule (BounceRules *rules, GPtrArray *words, Rule *rule, char **detail_out)
     }
   else if (strcmp (kind, "reply") == 0)
     {
-      rule->kind = MATCH_REPLY;
+      rule->kind = CLASSIFY_MATCH_REPLY;
       if (!classify_reply_valid (pattern))
         {
           *detail_out = g_strdup (pattern);
           return "invalid reply pattern (expected three characters like 550, 55x, 5xx)";
         }
-      rule->reply = g_string_chunk_insert (rules->strings, pattern);
+      rule->reply = rule->pattern_text;
     }
   else
     {
       *detail_out = g_strdup (kind);
-      return "unknown match kind (expected phrase, status or reply)";
+      return "unknown match kind (expected words, phrase, status or reply)";
     }
+  if ((rule->reason == CLASSIFY_PERMANENT || rule->reason == CLASSIFY_TRANSIENT)
+      && rule->kind != CLASSIFY_MATCH_WORDS && rule->kind != CLASSIFY_MATCH_PHRASE)
+    return "permanent and transient rules read words (kind words or phrase)";
 
+  rule->priority = CLASSIFY_P_NORMAL;
   for (guint i = 3; i < words->len; i++)
     {
-      const char *word = g_ptr_array_index (words, i);
-      const char *eq = strchr (word, '=');
-      const char *value = eq ? eq + 1 : NULL;
-      gsize name_len = eq ? (gsize) (eq - word) : strlen (word);
+      const char *bad = parse_condition (rules, g_ptr_array_index (words, i), rule, detail_out);
+      if (bad != NULL)
+        return bad;
+    }
+  if ((rule->flags & CLASSIFY_VAGUE) != 0 && rule->kind != CLASSIFY_MATCH_STATUS)
+    return "flag vague is for status rules";
+  if (rule->unless != NULL && rule->kind != CLASSIFY_MATCH_WORDS && rule->kind != CLASSIFY_MATCH_PHRASE)
+    return "unless= is for rules that read words";
+  if (rules->builtin && rule->name == NULL && rule->kind != CLASSIFY_MATCH_STATUS
+      && rule->kind != CLASSIFY_MATCH_REPLY)
+    return "a built-in text rule needs a name=";
+  return NULL;
+}
 
-      if (value == NULL || *value == '\0')
+/* Reads the rules of @contents (@length bytes of the file @path) into
+ * @rules: all of them, or none on error. */
+static gboolean
+rules_read (BounceRules *rules, const char *path, const char *contents, gsize length,
+            GError **error_out)
+{
+  g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func (rule_free);
+  const char *file = g_string_chunk_insert_const (rules->strings, path);
+  gsize pos = 0;
+  guint line_no = 0;
+  const char *line;
+  gsize line_len;
+
+  if (!g_utf8_validate (contents, (gssize) length, NULL))
+    {
+      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                   "%s: file is not valid UTF-8", path);
+      return FALSE;
+    }
+  /* Editors on some systems start a UTF-8 file with a byte order mark. */
+  if (length >= 3 && memcmp (contents, "\xEF\xBB\xBF", 3) == 0)
+    pos = 3;
+
+  while (bounce_text_next_line (contents, length, &pos, &line, &line_len))
+    {
+      g_autofree char *text = g_strndup (line, line_len);
+      g_autoptr(GPtrArray) words = NULL;
+      g_autofree char *detail = NULL;
+      const char *why = NULL;
+      ClassifyRule *rule;
+
+      line_no++;
+      if (line_len > 0 && text[line_len - 1] == '\r')
+        text[line_len - 1] = '\0';
+      words = split_words (text, &why);
+      if (words != NULL && words->len == 0)
+        continue;
+      rule = g_new0 (ClassifyRule, 1);
+      g_ptr_array_add (loaded, rule);
+      if (why == NULL)
+        why = parse_rule (rules, words, rule, &detail);
+      if (why != NULL)
         {
-          *detail_out = g_strdup (word);
-          return "expected a condition NAME=VALUE";
+          if (detail != NULL)
+            g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                         "%s:%u: %s: \"%s\"", path, line_no, why, detail);
+          else
+            g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                         "%s:%u: %s", path, line_no, why);
+          return FALSE;
         }
-      if (name_len == 4 && strncmp (word, "host", 4) == 0)
+      rule->file = file;
+      rule->line = line_no;
+      {
+        /* The conditions as written, for bounced rules --list. */
+        GString *rest = g_string_new (NULL);
+        for (guint i = 3; i < words->len; i++)
+          g_string_append_printf (rest, "%s%s", i > 3 ? " " : "",
+                                  (const char *) g_ptr_array_index (words, i));
+        rule->conditions_text = rest->len ? g_string_chunk_insert (rules->strings, rest->str) : NULL;
+        g_string_free (rest, TRUE);
+      }
+      if (rules->rules->len + loaded->len > RULES_MAX_RULES)
         {
-          rule->hosts = g_strsplit (value, "|", -1);
-          for (guint h = 0; rule->hosts[h] != NULL; h++)
-            if (rule->hosts[h][0] == '\0')
-              return "empty host suffix";
-        }
-      else if (name_len == 6 && strncmp (word, "status", 6) == 0)
-        {
-          if (!classify_code_parse (value, &rule->status))
-            {
-              *detail_out = g_strdup (value);
-              return "invalid status pattern";
-            }
-          rule->has_status = TRUE;
-        }
-      else if (name_len == 5 && strncmp (word, "reply", 5) == 0)
-        {
-          if (!classify_reply_valid (value))
-            {
-              *detail_out = g_strdup (value);
-              return "invalid reply pattern";
-            }
-          rule->reply_cond = g_string_chunk_insert (rules->strings, value);
-        }
-      else if (name_len == 7 && strncmp (word, "command", 7) == 0)
-        {
-          gboolean found = FALSE;
-          for (gsize c = 0; c < G_N_ELEMENTS (command_names); c++)
-            if (g_ascii_strcasecmp (value, command_names[c].name) == 0)
-              {
-                rule->command = command_names[c].command;
-                found = TRUE;
-              }
-          if (!found)
-            {
-              *detail_out = g_strdup (value);
-              return "unknown command (expected connect, helo, mail, rcpt or data)";
-            }
-        }
-      else
-        {
-          *detail_out = g_strndup (word, name_len);
-          return "unknown condition (expected host, status, reply or command)";
+          g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
+                       "%s:%u: more than %u rules", path, line_no, RULES_MAX_RULES);
+          return FALSE;
         }
     }
-  return NULL;
+
+  for (guint i = 0; i < loaded->len; i++)
+    {
+      ClassifyRule *r = g_ptr_array_index (loaded, i);
+      r->seq = rules->rules->len;
+      g_ptr_array_add (rules->rules, r);
+    }
+  g_ptr_array_set_free_func (loaded, NULL);
+  return TRUE;
 }
 
 gboolean
@@ -660,11 +669,7 @@ bounce_rules_load (BounceRules *rules, const char *path, GError **error_out)
 {
   g_autofree char *contents = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) loaded = NULL;
-  gsize length, pos = 0;
-  guint line_no = 0;
-  const char *line;
-  gsize line_len;
+  gsize length;
 
   g_return_val_if_fail (rules != NULL && path != NULL, FALSE);
   g_return_val_if_fail (error_out == NULL || *error_out == NULL, FALSE);
@@ -681,86 +686,307 @@ bounce_rules_load (BounceRules *rules, const char *path, GError **error_out)
                    "%s: file is larger than %u bytes", path, RULES_FILE_MAX_SIZE);
       return FALSE;
     }
-  if (!g_utf8_validate (contents, (gssize) length, NULL))
-    {
-      g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
-                   "%s: file is not valid UTF-8", path);
-      return FALSE;
-    }
-
-  /* Editors on some systems start a UTF-8 file with a byte order mark. */
-  if (length >= 3 && memcmp (contents, "\xEF\xBB\xBF", 3) == 0)
-    pos = 3;
-
-  /* Rules of a file join the set only if the whole file is good. */
-  loaded = g_ptr_array_new_with_free_func (rule_free);
-  while (bounce_text_next_line (contents, length, &pos, &line, &line_len))
-    {
-      g_autofree char *text = g_strndup (line, line_len);
-      g_autoptr(GPtrArray) words = NULL;
-      g_autofree char *detail = NULL;
-      g_autofree char *where = NULL;
-      const char *why = NULL;
-      Rule *rule;
-
-      line_no++;
-      if (line_len > 0 && text[line_len - 1] == '\r')
-        text[line_len - 1] = '\0';
-      words = split_words (text, &why);
-      if (words != NULL && words->len == 0)
-        continue;
-      rule = g_new0 (Rule, 1);
-      g_ptr_array_add (loaded, rule);
-      if (why == NULL)
-        why = parse_rule (rules, words, rule, &detail);
-      if (why != NULL)
-        {
-          if (detail != NULL)
-            g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
-                         "%s:%u: %s: \"%s\"", path, line_no, why, detail);
-          else
-            g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
-                         "%s:%u: %s", path, line_no, why);
-          return FALSE;
-        }
-      where = g_strdup_printf ("%s:%u", path, line_no);
-      rule->name = g_string_chunk_insert (rules->strings, where);
-      rule->priority = CLASSIFY_P_NORMAL;
-      if (rules->rules->len + loaded->len > RULES_MAX_RULES)
-        {
-          g_set_error (error_out, BOUNCE_PARSE_ERROR, BOUNCE_PARSE_ERROR_MALFORMED,
-                       "%s:%u: more than %u rules", path, line_no, RULES_MAX_RULES);
-          return FALSE;
-        }
-    }
-
-  for (guint i = 0; i < loaded->len; i++)
-    g_ptr_array_add (rules->rules, g_ptr_array_index (loaded, i));
-  g_ptr_array_set_free_func (loaded, NULL);
-  rules_rebuild (rules);
+  if (!rules_read (rules, path, contents, length, error_out))
+    return FALSE;
+  index_build (&rules->text, rules->rules, is_text_rule, FALSE);
   return TRUE;
 }
 
+/* ---- the built-in rules ------------------------------------------------------ */
+
+typedef struct {
+  BounceRules *set;           /* every rule of the embedded files */
+  RuleIndex text;             /* text rules and command cues */
+  RuleIndex permanence;       /* a notice's words of permanence */
+  GPtrArray *codes;           /* status rules */
+  GPtrArray *replies;         /* reply rules */
+  ClassifyCodePattern *refine_status;
+  ClassifyCodePattern *refine_status_not;
+} Builtin;
+
+static gpointer
+builtin_build (gpointer unused)
+{
+  Builtin *b = g_new0 (Builtin, 1);
+
+  b->set = bounce_rules_new ();
+  b->set->builtin = TRUE;
+  for (guint i = 0; i < classify_n_builtin_files; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_strconcat ("rules/", classify_builtin_files[i].name, NULL);
+      const char *text = classify_builtin_files[i].text;
+
+      /* The files are part of the program: tests/test-classify.c proves
+       * they read. */
+      if (!rules_read (b->set, path, text, strlen (text), &error))
+        g_error ("built-in rules: %s", error->message);
+    }
+  index_build (&b->text, b->set->rules, is_text_rule, TRUE);
+  index_build (&b->permanence, b->set->rules, is_permanence_rule, FALSE);
+  b->codes = g_ptr_array_new ();
+  b->replies = g_ptr_array_new ();
+  for (guint i = 0; i < b->set->rules->len; i++)
+    {
+      ClassifyRule *r = g_ptr_array_index (b->set->rules, i);
+      if (r->kind == CLASSIFY_MATCH_STATUS)
+        g_ptr_array_add (b->codes, r);
+      else if (r->kind == CLASSIFY_MATCH_REPLY)
+        g_ptr_array_add (b->replies, r);
+    }
+  b->refine_status = g_new0 (ClassifyCodePattern, classify_n_refinements);
+  b->refine_status_not = g_new0 (ClassifyCodePattern, classify_n_refinements);
+  for (guint i = 0; i < classify_n_refinements; i++)
+    {
+      if (classify_refinements[i].status != NULL)
+        classify_code_parse (classify_refinements[i].status, &b->refine_status[i]);
+      if (classify_refinements[i].status_not != NULL)
+        classify_code_parse (classify_refinements[i].status_not, &b->refine_status_not[i]);
+    }
+  return b;
+}
+
+static const Builtin *
+builtin (void)
+{
+  static GOnce once = G_ONCE_INIT;
+
+  return g_once (&once, builtin_build, NULL);
+}
+
+guint
+classify_builtin_rule_count (void)
+{
+  return builtin ()->set->rules->len;
+}
+
+const ClassifyRule *
+classify_builtin_rule (guint index)
+{
+  const Builtin *b = builtin ();
+
+  g_return_val_if_fail (index < b->set->rules->len, NULL);
+  return g_ptr_array_index (b->set->rules, index);
+}
+
+/* ---- what the classifier knows of a recipient ------------------------------ */
+
+typedef struct {
+  const ClassifyRule *rule;
+  gsize start;
+  gsize end;
+} Hit;
+
+typedef struct {
+  BounceReport *report;
+  BounceRecipient *rcpt;
+  const char *text;          /* normalised diagnostic, or "" */
+  gsize len;
+  const char *domain;        /* of the recipient, or NULL */
+  /* filled by a scan */
+  const RuleIndex *index;
+  Hit hits[CLASSIFY_MAX_HITS];
+  guint n_hits;
+  ClassifyCommand command;
+} Facts;
+
+static gboolean
+is_word_byte (char c)
+{
+  return g_ascii_isalnum (c) || (guchar) c >= 0x80;
+}
+
+/* Whether a host name ends just before @start, after one space: a word of
+ * letters, digits, '-' and '.', with a dot inside, ending in a letter
+ * (a top-level label), not the domain of a mail address. */
+static gboolean
+host_before (const char *text, gsize start)
+{
+  gsize end, i;
+
+  if (start < 2 || text[start - 1] != ' ')
+    return FALSE;
+  end = start - 1;
+  i = end;
+  while (i > 0 && (g_ascii_isalnum (text[i - 1]) || text[i - 1] == '-' || text[i - 1] == '.'))
+    i--;
+  if (i == end || text[i] == '.' || !g_ascii_isalpha (text[end - 1])
+      || memchr (text + i, '.', end - i) == NULL)
+    return FALSE;
+  return i == 0 || (text[i - 1] != '@' && !is_word_byte (text[i - 1]));
+}
+
+/* Whether @rule's phrase occurs with its part 0 at [@start, @end): the
+ * word boundaries hold and the later parts follow in order. */
+static gboolean
+phrase_verify (const Facts *f, const ClassifyRule *rule, gsize start, gsize end)
+{
+  gsize pos = end;
+
+  if ((rule->flags & CLASSIFY_WORD) != 0
+      && ((start > 0 && is_word_byte (f->text[start - 1]))
+          || (end < f->len && is_word_byte (f->text[end]))))
+    return FALSE;
+  for (guint k = 1; k < rule->n_parts; k++)
+    {
+      const char *found = memmem (f->text + pos, f->len - pos, rule->parts[k], rule->part_len[k]);
+      gsize found_at;
+
+      if (found == NULL)
+        return FALSE;
+      found_at = (gsize) (found - f->text);
+      if ((rule->flags & CLASSIFY_WORD) != 0 && k == rule->n_parts - 1
+          && found_at + rule->part_len[k] < f->len
+          && is_word_byte (f->text[found_at + rule->part_len[k]]))
+        return FALSE;
+      pos = found_at + rule->part_len[k];
+    }
+  return TRUE;
+}
+
+static gboolean
+on_match (guint id, gsize end, gpointer user_data)
+{
+  Facts *f = user_data;
+  const Anchor *anchor;
+  const ClassifyRule *rule;
+  gsize start, match_end = end;
+
+  if ((id & CUE_BIT) != 0)
+    {
+      const ClassifyCommandCue *cue = &classify_command_cues[id & ~CUE_BIT];
+      /* The first cue in the text names the command the reply answered;
+       * later ones are usually quoted transcript lines. */
+      if (f->command == CLASSIFY_COMMAND_ANY)
+        f->command = cue->command;
+      return TRUE;
+    }
+  anchor = &g_array_index (f->index->anchors, Anchor, id);
+  rule = g_ptr_array_index (f->index->rules, anchor->rule);
+  start = end - anchor->len;
+  for (guint i = 0; i < f->n_hits; i++)
+    if (f->hits[i].rule == rule)
+      return TRUE;
+  if (f->n_hits == CLASSIFY_MAX_HITS)
+    return TRUE;
+  if ((rule->flags & CLASSIFY_AFTER_HOST) != 0 && !host_before (f->text, start))
+    return TRUE;
+  if (rule->kind == CLASSIFY_MATCH_WORDS)
+    {
+      if (!classify_pattern_match_at (rule->pattern, f->text, f->len, start, &match_end))
+        return TRUE;
+    }
+  else if (!phrase_verify (f, rule, start, end))
+    return TRUE;
+  f->hits[f->n_hits++] = (Hit) { rule, start, match_end };
+  return TRUE;
+}
+
+static void
+scan (Facts *f, const RuleIndex *index)
+{
+  f->index = index;
+  f->n_hits = 0;
+  if (index->matcher != NULL && f->len > 0)
+    classify_matcher_scan (index->matcher, f->text, f->len, on_match, f);
+}
+
+/* How specific a hit is: a phrase's own length, a word pattern's match. */
+static gsize
+hit_length (const Hit *hit)
+{
+  return hit->rule->kind == CLASSIFY_MATCH_PHRASE ? hit->rule->phrase_len : hit->end - hit->start;
+}
+
+/* Whether @host is @suffix or ends with "." @suffix, ignoring case. */
+static gboolean
+host_has_suffix (const char *host, const char *suffix)
+{
+  gsize hl, sl;
+
+  if (host == NULL)
+    return FALSE;
+  hl = strlen (host);
+  sl = strlen (suffix);
+  if (sl == 0 || hl < sl || g_ascii_strcasecmp (host + hl - sl, suffix) != 0)
+    return FALSE;
+  return hl == sl || host[hl - sl - 1] == '.';
+}
+
+static gboolean
+hosts_match (const Facts *f, char **hosts)
+{
+  if (hosts == NULL)
+    return TRUE;
+  for (guint i = 0; hosts[i] != NULL; i++)
+    if (host_has_suffix (f->rcpt->remote_mta, hosts[i])
+        || host_has_suffix (f->report->reporting_mta, hosts[i])
+        || host_has_suffix (f->domain, hosts[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Whether the conditions of @rule other than its match hold. */
+static gboolean
+conditions_hold (const Facts *f, const ClassifyRule *rule)
+{
+  gsize s, e;
+
+  if (rule->has_status && !classify_code_match (&rule->status, f->rcpt->status))
+    return FALSE;
+  if (rule->reply_cond != NULL && !classify_reply_match (rule->reply_cond, f->rcpt->reply_code))
+    return FALSE;
+  if (rule->command != CLASSIFY_COMMAND_ANY && rule->command != f->command)
+    return FALSE;
+  if (!hosts_match (f, rule->hosts))
+    return FALSE;
+  return rule->unless == NULL || !classify_pattern_search (rule->unless, f->text, f->len, &s, &e);
+}
+
+/* The best text rule hit, strong or weak, whose conditions hold. */
+static const ClassifyRule *
+best_hit (const Facts *f, gboolean weak)
+{
+  const Hit *best = NULL;
+
+  for (guint i = 0; i < f->n_hits; i++)
+    {
+      const Hit *h = &f->hits[i];
+      const ClassifyRule *r = h->rule;
+
+      if (((r->flags & CLASSIFY_WEAK) != 0) != weak || !conditions_hold (f, r))
+        continue;
+      if (best == NULL || r->priority > best->rule->priority
+          || (r->priority == best->rule->priority
+              && (hit_length (h) > hit_length (best)
+                  || (hit_length (h) == hit_length (best) && r->seq < best->rule->seq))))
+        best = h;
+    }
+  return best ? best->rule : NULL;
+}
+
 /* The first local rule, in load order, that holds; or NULL. */
-static const Rule *
+static const ClassifyRule *
 local_decide (Facts *f, const BounceRules *rules)
 {
-  const Rule *first = NULL;
+  const ClassifyRule *first = NULL;
+  guint first_at = G_MAXUINT;
 
   if (rules == NULL || rules->rules->len == 0)
     return NULL;
-  scan (f, rules->matcher, rules->table);
+  scan (f, &rules->text);
   for (guint i = 0; i < f->n_hits; i++)
-    if (conditions_hold (f, f->hits[i].rule) && (first == NULL || f->hits[i].rule < first))
-      first = f->hits[i].rule;
-  for (guint i = 0; i < rules->rules->len; i++)
+    if (f->hits[i].rule->seq < first_at && conditions_hold (f, f->hits[i].rule))
+      {
+        first = f->hits[i].rule;
+        first_at = first->seq;
+      }
+  for (guint i = 0; i < rules->rules->len && i < first_at; i++)
     {
-      const Rule *r = &rules->table[i];
+      const ClassifyRule *r = g_ptr_array_index (rules->rules, i);
 
-      if (first != NULL && r >= first)
-        break;
-      if ((r->kind == MATCH_STATUS && classify_code_match (&r->code, f->rcpt->status))
-          || (r->kind == MATCH_REPLY && classify_reply_match (r->reply, f->rcpt->reply_code)))
+      if ((r->kind == CLASSIFY_MATCH_STATUS && classify_code_match (&r->code, f->rcpt->status))
+          || (r->kind == CLASSIFY_MATCH_REPLY && classify_reply_match (r->reply, f->rcpt->reply_code)))
         if (conditions_hold (f, r))
           return r;
     }
@@ -770,7 +996,7 @@ local_decide (Facts *f, const BounceRules *rules)
 /* ---- the decision ----------------------------------------------------------- */
 
 static const char *
-refine (const Facts *f, const Rule *rule, const char **name_out)
+refine (const Facts *f, const ClassifyRule *rule, const char **name_out)
 {
   const char *reason = rule->reason;
   const Builtin *b = builtin ();
@@ -800,35 +1026,46 @@ refine (const Facts *f, const Rule *rule, const char **name_out)
   return reason;
 }
 
-/* The best code rule for @status, vague or not; or -1. */
-static int
+/* The best status rule for @status, vague or not; or NULL.  The most
+ * specific pattern wins, then the first row. */
+static const ClassifyRule *
 code_decide (const char *status, gboolean vague)
 {
   const Builtin *b = builtin ();
   ClassifyCode code;
-  int best = -1, best_score = -1;
+  const ClassifyRule *best = NULL;
+  int best_score = -1;
 
   if (!classify_code_split (status, &code))
-    return -1;
-  for (guint i = 0; i < classify_n_code_rules; i++)
-    if (b->code_vague[i] == vague && classify_code_match_split (&b->codes[i], &code))
-      {
-        int score = classify_code_specificity (&b->codes[i]);
-        if (score > best_score)
-          {
-            best = (int) i;
-            best_score = score;
-          }
-      }
+    return NULL;
+  for (guint i = 0; i < b->codes->len; i++)
+    {
+      const ClassifyRule *r = g_ptr_array_index (b->codes, i);
+
+      if (((r->flags & CLASSIFY_VAGUE) != 0) == vague && classify_code_match_split (&r->code, &code))
+        {
+          int score = classify_code_specificity (&r->code);
+          if (score > best_score)
+            {
+              best = r;
+              best_score = score;
+            }
+        }
+    }
   return best;
 }
 
-static const char *
+static const ClassifyRule *
 reply_decide (const char *reply)
 {
-  for (guint i = 0; i < classify_n_reply_rules; i++)
-    if (classify_reply_match (classify_reply_rules[i].code, reply))
-      return classify_reply_rules[i].reason;
+  const Builtin *b = builtin ();
+
+  for (guint i = 0; i < b->replies->len; i++)
+    {
+      const ClassifyRule *r = g_ptr_array_index (b->replies, i);
+      if (classify_reply_match (r->reply, reply))
+        return r;
+    }
   return NULL;
 }
 
@@ -856,61 +1093,6 @@ is_hard (const char *reason, const BounceRecipient *r)
   return TRUE;
 }
 
-/* Whether @s (@n bytes left) starts with a reply and enhanced code as a
- * multi-line reply repeats them: "550-5.7.1 " or "550 5.7.1 ".  Returns
- * its length, or 0. */
-static gsize
-continuation_length (const char *s, gsize n)
-{
-  gsize i = 3;
-
-  if (n < 10 || (s[0] != '4' && s[0] != '5') || !g_ascii_isdigit (s[1])
-      || !g_ascii_isdigit (s[2]) || (s[3] != '-' && s[3] != ' ') || s[4] != s[0]
-      || s[5] != '.')
-    return 0;
-  i = 6;
-  while (i < n && i < 9 && g_ascii_isdigit (s[i]))
-    i++;
-  if (i == 6 || i >= n || s[i] != '.')
-    return 0;
-  i++;
-  {
-    gsize d = i;
-    while (i < n && i < d + 3 && g_ascii_isdigit (s[i]))
-      i++;
-    if (i == d || i >= n || s[i] != ' ')
-      return 0;
-  }
-  return i + 1;
-}
-
-/* Copies the first @len bytes of @in to @out in lower case (ASCII only),
- * dropping the reply and status codes that multi-line replies repeat in
- * the middle of a sentence (RFC 5321 4.2.1: "550-5.7.1 text" lines,
- * collapsed into one), so that phrases spanning two lines still match.
- * Returns the length written; @out is NUL-terminated. */
-static gsize
-lower_text (char *out, const char *in, gsize len)
-{
-  gsize w = 0;
-
-  for (gsize i = 0; i < len; i++)
-    {
-      if (i > 0 && in[i - 1] == ' ' && w > 0)
-        {
-          gsize skip = continuation_length (in + i, len - i);
-          if (skip > 0)
-            {
-              i += skip - 1;
-              continue;
-            }
-        }
-      out[w++] = g_ascii_tolower (in[i]);
-    }
-  out[w] = '\0';
-  return w;
-}
-
 /* The command of BounceRecipient.command ("RCPT"), or ANY. */
 static ClassifyCommand
 command_named (const char *name)
@@ -930,7 +1112,7 @@ command_named (const char *name)
   return CLASSIFY_COMMAND_ANY;
 }
 
-/* A lower-case copy of @text (invariant 2) in @stack when it fits, else in
+/* The normal form of @text (invariant 2) in @stack when it fits, else in
  * *@heap; "" for NULL.  *@len_out gets its length. */
 static const char *
 lower_copy (const char *text, char *stack, gsize stack_size, char **heap, gsize *len_out)
@@ -942,8 +1124,8 @@ lower_copy (const char *text, char *stack, gsize stack_size, char **heap, gsize 
   if (text == NULL)
     return "";
   len = MIN (strlen (text), CLASSIFY_MAX_TEXT);
-  lower = len < stack_size ? stack : (*heap = g_malloc (len + 1));
-  *len_out = lower_text (lower, text, len);
+  lower = 2 * len + 1 <= stack_size ? stack : (*heap = g_malloc (2 * len + 1));
+  *len_out = classify_text_normalise (text, len, lower);
   return lower;
 }
 
@@ -952,11 +1134,11 @@ lower_copy (const char *text, char *stack, gsize stack_size, char **heap, gsize 
 static const char *
 code_reason (const char *status)
 {
-  int code = code_decide (status, FALSE);
+  const ClassifyRule *code = code_decide (status, FALSE);
 
-  if (code < 0)
+  if (code == NULL)
     code = code_decide (status, TRUE);
-  return code >= 0 ? classify_code_rules[code].reason : NULL;
+  return code ? code->reason : NULL;
 }
 
 /* Whether what the report itself says of the recipient (BounceRecipient
@@ -969,18 +1151,18 @@ code_reason (const char *status)
  * under "Status: 5.2.1 (mailbox disabled, not accepting messages)" is a
  * disabled mailbox; "over quota" beside "550 5.1.1 User Unknown" is not
  * this recipient's cause. */
-static const Rule *
-notice_decides (const Facts *diag, const Rule *hit)
+static const ClassifyRule *
+notice_decides (const Facts *diag, const ClassifyRule *hit)
 {
   const Builtin *b = builtin ();
   char stack[CLASSIFY_STACK_TEXT];
   g_autofree char *heap = NULL;
   Facts f = *diag;
-  const Rule *said;
+  const ClassifyRule *said;
   const char *code;
 
   f.text = lower_copy (diag->rcpt->notice, stack, sizeof stack, &heap, &f.len);
-  scan (&f, b->matcher, b->phrases);
+  scan (&f, &b->text);
   /* The command is the one the server's answer was given to. */
   f.command = diag->command;
   said = best_hit (&f, FALSE);
@@ -1007,7 +1189,7 @@ notice_decides (const Facts *diag, const Rule *hit)
 /* Sets @r's reason from a phrase rule found in the @source text
  * ("diagnostic", "notice"), refined by the command and status. */
 static void
-set_by_rule (BounceReport *report, BounceRecipient *r, const Facts *f, const Rule *rule,
+set_by_rule (BounceReport *report, BounceRecipient *r, const Facts *f, const ClassifyRule *rule,
              const char *source)
 {
   const char *refinement;
@@ -1026,9 +1208,8 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   char stack[CLASSIFY_STACK_TEXT];
   g_autofree char *heap = NULL;
   Facts f = { .report = report, .rcpt = r };
-  const Rule *hit;
+  const ClassifyRule *hit, *code;
   const char *at;
-  int code;
 
   r->reason = NULL;
   r->evidence = NULL;
@@ -1065,7 +1246,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
 
   /* The command cues come with the built-in scan; local rules with a
    * command condition need them first. */
-  scan (&f, b->matcher, b->phrases);
+  scan (&f, &b->text);
   /* The diagnostic's own words first: a notice's paragraph may sum up
    * several replies.  Otherwise what the notice said the reply answered. */
   if (f.command == CLASSIFY_COMMAND_ANY)
@@ -1075,11 +1256,14 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   if (rules != NULL && rules->rules->len > 0)
     {
       Facts local = f;
-      const Rule *l = local_decide (&local, rules);
+      const ClassifyRule *l = local_decide (&local, rules);
 
       if (l != NULL)
         {
-          SET (l->reason, "local:%s", l->name);
+          if (l->name != NULL)
+            SET (l->reason, "local:%s", l->name);
+          else
+            SET (l->reason, "local:%s:%u", l->file, l->line);
           goto done;
         }
     }
@@ -1088,7 +1272,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   hit = best_hit (&f, FALSE);
   if (r->notice != NULL)
     {
-      const Rule *said = notice_decides (&f, hit);
+      const ClassifyRule *said = notice_decides (&f, hit);
       if (said != NULL)
         {
           set_by_rule (report, r, &f, said, "notice");
@@ -1127,9 +1311,9 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
         }
 
   /* 6. The enhanced status code. */
-  if ((code = code_decide (r->status, FALSE)) >= 0)
+  if ((code = code_decide (r->status, FALSE)) != NULL)
     {
-      SET (reason_lookup (classify_code_rules[code].reason)->name, "status:%s", r->status);
+      SET (code->reason, "status:%s", r->status);
       goto done;
     }
 
@@ -1161,19 +1345,19 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
     }
 
   /* 10. Codes of a whole family. */
-  if ((code = code_decide (r->status, TRUE)) >= 0)
+  if ((code = code_decide (r->status, TRUE)) != NULL)
     {
-      SET (reason_lookup (classify_code_rules[code].reason)->name, "status:%s", r->status);
+      SET (code->reason, "status:%s", r->status);
       goto done;
     }
 
   /* 11. The reply code. */
   if (r->reply_code != NULL)
     {
-      const char *reason = reply_decide (r->reply_code);
-      if (reason != NULL)
+      const ClassifyRule *reply = reply_decide (r->reply_code);
+      if (reply != NULL)
         {
-          SET (reason_lookup (reason)->name, "reply-code:%s", r->reply_code);
+          SET (reply->reason, "reply-code:%s", r->reply_code);
           goto done;
         }
     }
@@ -1204,6 +1388,7 @@ gboolean
 classify_check_tables (GError **error_out)
 {
   g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  const Builtin *b = builtin ();
   ClassifyCodePattern pat;
 
 #define FAIL(...) \
@@ -1212,44 +1397,26 @@ classify_check_tables (GError **error_out)
     return FALSE; \
   } G_STMT_END
 
-  for (guint i = 0; i < classify_n_phrase_rules; i++)
+  for (guint i = 0; i < b->set->rules->len; i++)
     {
-      const ClassifyPhraseRule *p = &classify_phrase_rules[i];
-      Rule r = { 0 };
+      const ClassifyRule *r = g_ptr_array_index (b->set->rules, i);
 
-      if (p->name == NULL || !g_hash_table_add (names, (gpointer) p->name))
-        FAIL ("phrase rule %u: missing or duplicate name \"%s\"", i, p->name);
-      if (!classify_reason_known (p->reason))
-        FAIL ("phrase rule %s: unknown reason \"%s\"", p->name, p->reason);
-      if (p->phrase == NULL || !rule_set_phrase (&r, p->phrase))
-        FAIL ("phrase rule %s: empty phrase or part", p->name);
-      for (const char *c = p->phrase; *c; c++)
-        if (g_ascii_isupper (*c))
-          FAIL ("phrase rule %s: phrase is not lower case", p->name);
-      if (p->status != NULL && !classify_code_parse (p->status, &pat))
-        FAIL ("phrase rule %s: invalid status pattern \"%s\"", p->name, p->status);
-      if (p->reply != NULL && !classify_reply_valid (p->reply))
-        FAIL ("phrase rule %s: invalid reply pattern \"%s\"", p->name, p->reply);
+      if (r->name != NULL && !g_hash_table_add (names, (gpointer) r->name))
+        FAIL ("%s:%u: duplicate rule name \"%s\"", r->file, r->line, r->name);
+      if (r->kind == CLASSIFY_MATCH_STATUS)
+        for (guint k = 0; k < b->codes->len; k++)
+          {
+            const ClassifyRule *o = g_ptr_array_index (b->codes, k);
+            if (o != r && o->seq < r->seq && strcmp (o->pattern_text, r->pattern_text) == 0)
+              FAIL ("%s:%u: status %s listed twice", r->file, r->line, r->pattern_text);
+          }
     }
-  for (guint i = 0; i < classify_n_code_rules; i++)
-    {
-      if (!classify_code_parse (classify_code_rules[i].code, &pat))
-        FAIL ("code rule %u: invalid pattern \"%s\"", i, classify_code_rules[i].code);
-      if (!classify_reason_known (classify_code_rules[i].reason))
-        FAIL ("code rule %s: unknown reason", classify_code_rules[i].code);
-      for (guint k = 0; k < i; k++)
-        if (strcmp (classify_code_rules[k].code, classify_code_rules[i].code) == 0)
-          FAIL ("code rule %s: listed twice", classify_code_rules[i].code);
-    }
-  for (guint i = 0; i < classify_n_reply_rules; i++)
-    if (!classify_reply_valid (classify_reply_rules[i].code)
-        || !classify_reason_known (classify_reply_rules[i].reason))
-      FAIL ("reply rule %s: invalid", classify_reply_rules[i].code);
   for (guint i = 0; i < classify_n_refinements; i++)
     {
       const ClassifyRefinement *x = &classify_refinements[i];
       if (!classify_reason_known (x->from) || !classify_reason_known (x->to)
-          || (x->status != NULL && !classify_code_parse (x->status, &pat)))
+          || (x->status != NULL && !classify_code_parse (x->status, &pat))
+          || (x->rule != NULL && !g_hash_table_contains (names, x->rule)))
         FAIL ("refinement %s: invalid", x->name);
     }
   for (guint i = 0; i < classify_n_type_rules; i++)
