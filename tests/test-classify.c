@@ -613,6 +613,119 @@ test_matcher (void)
   g_string_free (log.seen, TRUE);
 }
 
+/* ---- the normal form and word patterns ---------------------------------------- */
+
+static void
+test_normal_form (void)
+{
+  static const struct { const char *in; const char *out; } cases[] = {
+    { "User UNKNOWN", "user unknown" },
+    /* Latin letters with diacritics, ligatures (French, German, Polish). */
+    { "Boîte du destinataire PLEINE", "boite du destinataire pleine" },
+    { "Empfänger unbekannt, Straße", "empfanger unbekannt, strasse" },
+    { "Adresat nie istnieje: skrzynka zapełniona", "adresat nie istnieje: skrzynka zapelniona" },
+    /* Typographic apostrophes and dashes; fullwidth Latin (Japanese mail). */
+    { "couldn\u2019t be found \u2014 sorry", "couldn't be found - sorry" },
+    { "\uff35\uff53\uff45\uff52 \uff55\uff4e\uff4b\uff4e\uff4f\uff57\uff4e", "user unknown" },
+    /* Cyrillic is lower-cased; ideographs are kept. */
+    { "\u041f\u043e\u043b\u044c\u0437\u043e\u0432\u0430\u0442\u0435\u043b\u044c \u043d\u0435 \u043d\u0430\u0439\u0434\u0435\u043d",
+      "\u043f\u043e\u043b\u044c\u0437\u043e\u0432\u0430\u0442\u0435\u043b\u044c \u043d\u0435 \u043d\u0430\u0439\u0434\u0435\u043d" },
+    { "\u5b9b\u5148\u4e0d\u660e", "\u5b9b\u5148\u4e0d\u660e" },
+    /* Blanks collapse; a multi-line reply's repeated codes go (RFC 5321 4.2.1). */
+    { "  550-5.7.1 The user\n550-5.7.1 you are trying  to reach\t", "550-5.7.1 the user you are trying to reach" },
+    /* Invalid UTF-8 is kept byte for byte. */
+    { "bad \xff byte", "bad \xff byte" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize len = strlen (cases[i].in);
+      g_autofree char *out = g_malloc (2 * len + 1);
+
+      classify_text_normalise (cases[i].in, len, out);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+static void
+test_patterns (void)
+{
+  static const struct {
+    const char *pattern;
+    const char *text;
+    gboolean match;
+  } cases[] = {
+    /* Words match whole words, separators between them are free. */
+    { "user unknown", "550 5.1.1 <a@b>: User unknown in virtual table", TRUE },
+    { "user unknown", "550 user-unknown", TRUE },
+    { "user unknown", "550 superuser unknown", FALSE },
+    { "user unknown", "550 user unknownness", FALSE },
+    /* Stems. */
+    { "relay* ... (denied|not permitted|prohibited)", "relaying is not permitted for this domain", TRUE },
+    { "relay* ... (denied|not permitted|prohibited)", "Relay access denied", TRUE },
+    { "relay* ... (denied|not permitted|prohibited)", "unrelayed mail denied", FALSE },
+    /* Bounded gaps: "..." is up to five words, "...2" up to two. */
+    { "mailbox ... full", "the mailbox of this user is currently full", TRUE },
+    { "mailbox ... full", "mailbox one two three four five six full", FALSE },
+    { "mailbox ...2 full", "mailbox is now full", TRUE },
+    { "mailbox ...2 full", "mailbox is now really full", FALSE },
+    /* Optional words and alternatives, nested. */
+    { "(user|mailbox) [is] (unknown|not (found|known))", "Mailbox is not known here", TRUE },
+    { "(user|mailbox) [is] (unknown|not (found|known))", "user not found", TRUE },
+    { "(user|mailbox) [is] (unknown|not (found|known))", "user is known", FALSE },
+    /* Accents and case do not matter on either side. */
+    { "boîte ... pleine", "BOITE AUX LETTRES PLEINE", TRUE },
+    { "empfanger unbekannt", "Empfänger unbekannt", TRUE },
+    /* Terms split at punctuation: "e-mail" matches "e mail", "5.7.1" its digits. */
+    { "e-mail address", "e mail address rejected", TRUE },
+    { "couldn't be found", "couldn\u2019t be found", TRUE },
+    /* Ideographs match without word boundaries; a gap counts characters. */
+    { "\u5b58\u5728\u3057\u307e\u305b\u3093", "\u3053\u306e\u30e1\u30fc\u30eb\u30a2\u30c9\u30ec\u30b9\u306f\u5b58\u5728\u3057\u307e\u305b\u3093", TRUE },
+    { "\u30a2\u30c9\u30ec\u30b9 ...3 \u5b58\u5728", "\u30a2\u30c9\u30ec\u30b9\u306f\u5b58\u5728\u3057\u307e\u305b\u3093", TRUE },
+    /* Cyrillic stems. */
+    { "\u043f\u043e\u043b\u044c\u0437\u043e\u0432\u0430\u0442\u0435\u043b* \u043d\u0435 \u043d\u0430\u0439\u0434\u0435\u043d",
+      "\u041f\u043e\u043b\u044c\u0437\u043e\u0432\u0430\u0442\u0435\u043b\u044f \u043d\u0435 \u043d\u0430\u0439\u0434\u0435\u043d", TRUE },
+  };
+  static const struct { const char *pattern; const char *why; } bad[] = {
+    { "", "empty" }, { "(a|)", "empty" }, { "a (b", "missing \")\"" }, { "a b]", "unbalanced" },
+    { "... a", "gap" }, { "a ...", "gap" }, { "a ...0 b", "gap" }, { "a ...21 b", "gap" },
+    { "[a] b", "must begin with a word" }, { "(a|[b]) c", "must begin with a word" },
+    { "no* way", "stem" }, { "((((((((((a))))))))))", "nested" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const char *why = NULL;
+      g_autoptr(ClassifyPattern) p = classify_pattern_compile (cases[i].pattern, &why);
+      gsize len = strlen (cases[i].text), s, e;
+      g_autofree char *text = g_malloc (2 * len + 1);
+
+      if (p == NULL)
+        g_error ("pattern \"%s\": %s", cases[i].pattern, why);
+      len = classify_text_normalise (cases[i].text, len, text);
+      if (classify_pattern_search (p, text, len, &s, &e) != cases[i].match)
+        g_error ("pattern \"%s\" on \"%s\": expected %s", cases[i].pattern, cases[i].text,
+                 cases[i].match ? "a match" : "none");
+      /* The example of a pattern is matched by it. */
+      {
+        g_autofree char *example = classify_pattern_example (p);
+        gsize elen = strlen (example);
+        g_autofree char *norm = g_malloc (2 * elen + 1);
+        elen = classify_text_normalise (example, elen, norm);
+        g_assert_true (classify_pattern_search (p, norm, elen, &s, &e));
+      }
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      const char *why = NULL;
+      g_autoptr(ClassifyPattern) p = classify_pattern_compile (bad[i].pattern, &why);
+
+      if (p != NULL || why == NULL || strstr (why, bad[i].why) == NULL)
+        g_error ("bad pattern \"%s\": got %s, expected an error with \"%s\"", bad[i].pattern,
+                 why ? why : "no error", bad[i].why);
+    }
+}
+
 /* ---- local rules files ------------------------------------------------------- */
 
 static char *
@@ -643,7 +756,8 @@ test_local_rules (void)
     "   blocked\tstatus\t5.7.650-699\n"
     "hostunknown reply 556 status=5.x.x\n"
     "userunknown phrase \"no \\\"such\\\" box\"\n"
-    "suspend phrase \"frozen * by admin\" command=rcpt\n");
+    "suspend phrase \"frozen * by admin\" command=rcpt\n"
+    "systemfull words \"(disk|spool) ...3 full\" name=our-storage unless=\"quota\"\n");
   second = write_rules (dir, "second.rules",
     "\xEF\xBB\xBF" "spamdetected phrase \"storage exhausted\"\n"
     "policyviolation phrase \"user unknown\" host=corp.example.com|example.net\n");
@@ -651,7 +765,7 @@ test_local_rules (void)
   g_assert_no_error (error);
   g_assert_true (bounce_rules_load (rules, second, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (bounce_rules_count (rules), ==, 7);
+  g_assert_cmpuint (bounce_rules_count (rules), ==, 8);
 
   ev_phrase = g_strdup_printf ("local:%s:3", first);
   ev_status = g_strdup_printf ("local:%s:4", first);
@@ -679,6 +793,12 @@ test_local_rules (void)
       { "local gap phrase without its command does not apply", FAILED, .status = "5.2.1",
         .diagnostic = "550 account frozen today by admin",
         .reason = "suspend", .evidence = "status:5.2.1" },
+      { "local word rule with its name in the evidence", FAILED, .status = "4.3.1",
+        .diagnostic = "452 Disk of the spool server full", .reason = "systemfull",
+        .evidence = "local:our-storage" },
+      { "local word rule, its unless= words present: the built-in rule", FAILED, .status = "5.2.2",
+        .diagnostic = "552 disk quota full", .reason = "mailboxfull",
+        .evidence = "status:5.2.2" },
       { "no local rule applies: built-in", FAILED, .status = "5.1.1",
         .diagnostic = "550 5.1.1 user unknown", .reason = "userunknown", .hard = TRUE,
         .evidence = "diagnostic:user-unknown" },
@@ -718,6 +838,15 @@ test_local_rules_bad (void)
     { "blocked phrase x status=5.1\n", ":1: invalid status pattern" },
     { "blocked phrase x reply=abc\n", ":1: invalid reply pattern" },
     { "blocked phrase x host=a||b\n", ":1: empty host suffix" },
+    { "blocked words \"(a|b\"\n", ":1: missing \")\"" },
+    { "blocked words \"... a\"\n", ":1: a gap" },
+    { "blocked words x unless=\"[y]\"\n", ":1: a pattern must begin with a word" },
+    { "blocked words x priority=high\n", ":1: priority orders the built-in rules" },
+    { "blocked words x flags=weak\n", ":1: flags weak, lookup and vague" },
+    { "blocked words x flags=shiny\n", ":1: unknown flag" },
+    { "blocked words x name=\"a b\"\n", ":1: a rule name is" },
+    { "permanent words \"giving up\"\n", ":1: unknown reason" },
+    { "blocked status 5.7.1 unless=x\n", ":1: unless= is for rules that read words" },
   };
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("test-classify-XXXXXX", &error);
@@ -763,6 +892,8 @@ main (int argc, char **argv)
   g_test_add_func ("/classify/tables", test_tables);
   g_test_add_func ("/classify/code-patterns", test_code_patterns);
   g_test_add_func ("/classify/matcher", test_matcher);
+  g_test_add_func ("/classify/normal-form", test_normal_form);
+  g_test_add_func ("/classify/patterns", test_patterns);
   g_test_add_data_func ("/classify/order", order, run_cases);
   g_test_add_data_func ("/classify/hard-bounce", hard, run_cases);
   g_test_add_data_func ("/classify/command", command, run_cases);
