@@ -1136,6 +1136,15 @@ bounce_report_parse (const char *data, gsize length,
             }
           report->kind = BOUNCE_KIND_LEGACY;
           commands_from_notice (report, &w);
+          for (guint i = 0; i < report->recipients->len; i++)
+            {
+              BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+              if (r->status == NULL && r->reply_code == NULL)
+                {
+                  classify_notice_permanence (report, subject, body->str, body->len);
+                  break;
+                }
+            }
         }
     }
   if (report->too_many)

@@ -207,7 +207,14 @@ gboolean kinds_is_auto_reply (const BounceView *view);
 
 /* ---- classify.c: reasons ------------------------------------------------ */
 
-/* Sets reason, hard_bounce and evidence of every recipient of @report. */
+/* Sets reason, hard_bounce and evidence of every recipient of @report,
+ * and a status where the report gave none (BounceRecipient.status_source). */
 void classify_report (BounceReport *report, const BounceRules *rules);
+
+/* Reads what the notice's own words (@subject, and @text of @len bytes)
+ * say of permanence into report->notice_class ('5', '4' or 0), for
+ * recipients the server gave no code for. */
+void classify_notice_permanence (BounceReport *report, const char *subject,
+                                 const char *text, gsize len);
 
 G_END_DECLS

@@ -65,7 +65,15 @@ typedef struct {
  * @recipient: the failed address, bare (no angle brackets, no type prefix).
  * @original_recipient: Original-Recipient, bare, or NULL.
  * @action: RFC 3464 Action in lower case ("failed", "delayed", ...) or NULL.
- * @status: RFC 3463 enhanced code "c.sss.ddd", or NULL.
+ * @status: RFC 3463 enhanced code "c.sss.ddd", or NULL.  Every failed or
+ *   delayed recipient has one once classified: when the report gave none,
+ *   it is inferred and @status_source says from what.
+ * @status_source: NULL when the report gave @status (the server's reply or
+ *   the reporting MTA's Status field); otherwise the class of @status came
+ *   from "reply-code" (the SMTP reply code the server gave), "notice" (the
+ *   notice's own words: "permanent error", "will retry", its Action) or
+ *   "reason" (the reason's usual class), and its subject and detail are the
+ *   reason's registered code (RFC 3463, IANA), or 0.0.
  * @reply_code: SMTP reply code "550", or NULL.
  * @diagnostic_type: "smtp", "x-unix", ... (lower case) or NULL.
  * @diagnostic: the diagnostic text, unfolded, whitespace collapsed.
@@ -86,12 +94,16 @@ typedef struct {
  *   (mailbox disabled, not accepting messages)"), a provider's explanation
  *   paragraph.  Read by the classifier as secondary evidence; not part of
  *   the output contract.
+ * @rule_where: (private) where the deciding rule is written ("rules/
+ *   010-userunknown.rules:3", a local file's path and line), or NULL when
+ *   no rule of a rules file decided; for bounced classify.
  */
 typedef struct {
   const char *recipient;
   const char *original_recipient;
   const char *action;
   const char *status;
+  const char *status_source;
   const char *reply_code;
   const char *diagnostic_type;
   const char *diagnostic;
@@ -108,6 +120,7 @@ typedef struct {
 
   /*< private >*/
   const char *notice;
+  const char *rule_where;
 } BounceRecipient;
 
 /* Headers of the returned (original) message; any may be NULL. */
@@ -160,6 +173,9 @@ typedef struct {
   GHashTable *by_address;     /* lower-cased address -> first recipient */
   guint indexed;              /* recipients[0, indexed) were looked at */
   GArray *unindexed;          /* positions below indexed with no address yet */
+  /* What the notice's own words say of permanence, for recipients the
+   * server gave no code for: '5', '4' or 0 (classify_notice_permanence). */
+  char notice_class;
 } BounceReport;
 
 typedef struct _BounceRules BounceRules;

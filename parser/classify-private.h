@@ -115,6 +115,15 @@ typedef struct {
 
 extern const ClassifyCommandCue classify_command_cues[];
 extern const guint classify_n_command_cues;
+/* A reason's registered enhanced code, without its class. */
+typedef struct {
+  const char *reason;
+  guint8 subject;
+  guint8 detail;
+} ClassifyReasonCode;
+
+extern const ClassifyReasonCode classify_reason_codes[];
+extern const guint classify_n_reason_codes;
 extern const ClassifyRefinement classify_refinements[];
 extern const guint classify_n_refinements;
 extern const ClassifyTypeRule classify_type_rules[];

@@ -129,3 +129,42 @@ const ClassifyFormatRule classify_format_rules[] = {
 };
 
 const guint classify_n_format_rules = G_N_ELEMENTS (classify_format_rules);
+
+/* The registered code of each reason (RFC 3463 section 3, the IANA
+ * registry), for a status the server did not give: its class comes from
+ * the reply code, the notice or the reason, its subject and detail from
+ * here.  Reasons without a registered code of their own get 0.0. */
+const ClassifyReasonCode classify_reason_codes[] = {
+  { "userunknown", 1, 1 },     /* bad destination mailbox address */
+  { "hostunknown", 1, 2 },     /* bad destination system address */
+  { "hasmoved", 1, 6 },        /* destination mailbox has moved */
+  { "notaccept", 3, 2 },       /* system not accepting network messages */
+  { "mailboxfull", 2, 2 },     /* mailbox full */
+  { "suspend", 2, 1 },         /* mailbox disabled, not accepting messages */
+  { "exceedlimit", 2, 3 },     /* message length exceeds administrative limit */
+  { "mesgtoobig", 3, 4 },      /* message too big for system */
+  { "filtered", 2, 0 },        /* other or undefined mailbox status */
+  { "systemfull", 3, 1 },      /* mail system full */
+  { "systemerror", 3, 0 },     /* other or undefined mail system status */
+  { "mailererror", 3, 0 },
+  { "networkerror", 4, 0 },    /* other or undefined network or routing status */
+  { "toomanyconn", 4, 5 },     /* mail system congestion */
+  { "expired", 4, 7 },         /* delivery time expired */
+  { "syntaxerror", 5, 0 },     /* other or undefined protocol status */
+  { "contenterror", 6, 0 },    /* other or undefined media error */
+  { "notcompliantrfc", 6, 0 },
+  { "securityerror", 7, 0 },   /* other or undefined security status */
+  { "failedstarttls", 7, 10 }, /* encryption needed */
+  { "requireptr", 7, 25 },     /* reverse DNS validation failed */
+  { "authfailure", 7, 26 },    /* multiple authentication checks failed */
+  { "speeding", 7, 28 },       /* mail flood detected */
+  { "blocked", 7, 1 },         /* delivery not authorized, message refused */
+  { "badreputation", 7, 1 },
+  { "norelaying", 7, 1 },
+  { "rejected", 7, 1 },
+  { "spamdetected", 7, 1 },
+  { "virusdetected", 7, 1 },
+  { "policyviolation", 7, 1 },
+};
+
+const guint classify_n_reason_codes = G_N_ELEMENTS (classify_reason_codes);

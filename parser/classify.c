@@ -1186,6 +1186,16 @@ notice_decides (const Facts *diag, const ClassifyRule *hit)
     r->evidence = bounce_report_str (report, ev_); \
   } G_STMT_END
 
+/* Where @rule is written: "FILE:LINE". */
+static const char *
+rule_where (BounceReport *report, const ClassifyRule *rule)
+{
+  char where[EVIDENCE_MAX];
+
+  g_snprintf (where, sizeof where, "%s:%u", rule->file, rule->line);
+  return bounce_report_str (report, where);
+}
+
 /* Sets @r's reason from a phrase rule found in the @source text
  * ("diagnostic", "notice"), refined by the command and status. */
 static void
@@ -1199,6 +1209,105 @@ set_by_rule (BounceReport *report, BounceRecipient *r, const Facts *f, const Cla
     SET (reason, "%s:%s/%s", source, rule->name, refinement);
   else
     SET (reason, "%s:%s", source, rule->name);
+  r->rule_where = rule_where (report, rule);
+}
+
+/* Gives a failed or delayed recipient without a status one of ours
+ * (BounceRecipient.status_source): its class from the server's reply code,
+ * else the notice (its Action as a recogniser read it from the notice's
+ * layout, or its words of permanence), else the reason; its subject and
+ * detail are the reason's registered code.  A recipient with neither
+ * Action nor anything else failed by default: legacy notices return mail
+ * that was not delivered. */
+static void
+infer_status (BounceReport *report, BounceRecipient *r)
+{
+  char cls = 0;
+  const char *source = NULL;
+  guint subject = 0, detail = 0;
+  char code[16];
+
+  r->status_source = NULL;
+  if (r->status != NULL || strcmp (r->reason, "delivered") == 0
+      || strcmp (r->reason, "vacation") == 0 || strcmp (r->reason, "feedback") == 0)
+    return;
+  if (r->reply_code != NULL && (r->reply_code[0] == '4' || r->reply_code[0] == '5'))
+    {
+      cls = r->reply_code[0];
+      source = "reply-code";
+    }
+  else if (g_strcmp0 (r->action, "delayed") == 0)
+    {
+      cls = '4';
+      source = "notice";
+    }
+  else if (report->notice_class != 0)
+    {
+      cls = report->notice_class;
+      source = "notice";
+    }
+  else if (report->kind == BOUNCE_KIND_DSN && g_strcmp0 (r->action, "failed") == 0)
+    {
+      /* RFC 3464 2.3.3: "failed" means the MTA gave up. */
+      cls = '5';
+      source = "notice";
+    }
+  else
+    {
+      cls = '5';
+      source = "reason";
+    }
+  for (guint i = 0; i < classify_n_reason_codes; i++)
+    if (strcmp (classify_reason_codes[i].reason, r->reason) == 0)
+      {
+        subject = classify_reason_codes[i].subject;
+        detail = classify_reason_codes[i].detail;
+        break;
+      }
+  g_snprintf (code, sizeof code, "%c.%u.%u", cls, subject, detail);
+  r->status = bounce_report_str (report, code);
+  r->status_source = source;
+}
+
+void
+classify_notice_permanence (BounceReport *report, const char *subject, const char *text,
+                            gsize len)
+{
+  const Builtin *b = builtin ();
+  const char *parts[2] = { subject, text };
+  gsize lens[2] = { subject ? strlen (subject) : 0, text ? len : 0 };
+  const ClassifyRule *best = NULL;
+
+  g_return_if_fail (report != NULL);
+  report->notice_class = 0;
+  for (guint k = 0; k < 2; k++)
+    {
+      char stack[CLASSIFY_STACK_TEXT];
+      g_autofree char *heap = NULL;
+      gsize n = MIN (lens[k], CLASSIFY_MAX_TEXT);
+      char *norm = 2 * n + 1 <= sizeof stack ? stack : (heap = g_malloc (2 * n + 1));
+      BounceRecipient none = { 0 };
+      Facts f = { .report = report, .rcpt = &none };
+
+      if (n == 0)
+        continue;
+      f.len = classify_text_normalise (parts[k], n, norm);
+      f.text = norm;
+      scan (&f, &b->permanence);
+      for (guint i = 0; i < f.n_hits; i++)
+        {
+          const ClassifyRule *h = f.hits[i].rule;
+          if (!conditions_hold (&f, h))
+            continue;
+          /* The highest priority; a tie goes to transient (rules file). */
+          if (best == NULL || h->priority > best->priority
+              || (h->priority == best->priority && h->reason == CLASSIFY_TRANSIENT
+                  && best->reason != CLASSIFY_TRANSIENT))
+            best = h;
+        }
+    }
+  if (best != NULL)
+    report->notice_class = best->reason == CLASSIFY_TRANSIENT ? '4' : '5';
 }
 
 static void
@@ -1213,6 +1322,13 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
 
   r->reason = NULL;
   r->evidence = NULL;
+  r->rule_where = NULL;
+  /* A status we inferred before is not evidence (classified again). */
+  if (r->status_source != NULL)
+    {
+      r->status = NULL;
+      r->status_source = NULL;
+    }
 
   /* 1. The kind of message. */
   if (report->kind == BOUNCE_KIND_AUTO_REPLY)
@@ -1264,6 +1380,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
             SET (l->reason, "local:%s", l->name);
           else
             SET (l->reason, "local:%s:%u", l->file, l->line);
+          r->rule_where = rule_where (report, l);
           goto done;
         }
     }
@@ -1314,6 +1431,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   if ((code = code_decide (r->status, FALSE)) != NULL)
     {
       SET (code->reason, "status:%s", r->status);
+      r->rule_where = rule_where (report, code);
       goto done;
     }
 
@@ -1348,6 +1466,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
   if ((code = code_decide (r->status, TRUE)) != NULL)
     {
       SET (code->reason, "status:%s", r->status);
+      r->rule_where = rule_where (report, code);
       goto done;
     }
 
@@ -1358,6 +1477,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
       if (reply != NULL)
         {
           SET (reply->reason, "reply-code:%s", r->reply_code);
+          r->rule_where = rule_where (report, reply);
           goto done;
         }
     }
@@ -1369,6 +1489,7 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
 
 done:
   r->hard_bounce = is_hard (r->reason, r);
+  infer_status (report, r);
 }
 
 #undef SET

@@ -539,7 +539,7 @@ test_tables (void)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (classify_check_tables (&error));
+  classify_check_tables (&error);
   g_assert_no_error (error);
   g_assert_true (classify_reason_known ("userunknown"));
   g_assert_false (classify_reason_known ("nosuchreason"));
@@ -726,6 +726,118 @@ test_patterns (void)
     }
 }
 
+/* ---- permanence: a status for every failed recipient ------------------------------ */
+
+static void
+test_notice_permanence (void)
+{
+  /* The notices' own words, as the MTAs and providers named write them. */
+  static const struct {
+    const char *name;
+    const char *subject;
+    const char *body;
+    char cls;
+  } cases[] = {
+    { "Postfix bounce(8) failure", "Undelivered Mail Returned to Sender",
+      "I'm sorry to have to inform you that your message could not be delivered to one or more recipients.", '5' },
+    { "Postfix bounce(8) delay", "Delayed Mail (still being retried)",
+      "# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n"
+      "Your message could not be delivered for more than 4 hour(s). It will be retried until it is 5 day(s) old.", '4' },
+    { "qmail-send failure", "failure notice",
+      "Hi. This is the qmail-send program at example.com. I'm afraid I wasn't able to deliver your "
+      "message to the following addresses. This is a permanent error; I've given up. Sorry it didn't work out.", '5' },
+    { "Exim failure", "Mail delivery failed: returning message to sender",
+      "This message was created automatically by mail delivery software. A message that you sent could "
+      "not be delivered to one or more of its recipients. This is a permanent error.", '5' },
+    { "Exim delay warning", "Warning: message 1abc-000 delayed 24 hours",
+      "A message that you sent has not yet been delivered to one or more of its recipients after more than "
+      "24 hours on the queue. No action is required on your part. Delivery attempts will continue for some "
+      "time, and this warning may be repeated at intervals if the message remains undelivered. Eventually "
+      "the mail delivery software will give up, and when that happens, the message will be returned to you.", '4' },
+    { "Sendmail failure", "Returned mail: see transcript for details",
+      "----- The following addresses had permanent fatal errors -----", '5' },
+    { "Sendmail delay", "Warning: could not send message for past 4 hours",
+      "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE. Will keep trying until message is 5 days old", '4' },
+    { "Exchange failure", "Undeliverable: Quarterly report", "Delivery has failed to these recipients or groups:", '5' },
+    { "Exchange delay", "Delivery delayed: Quarterly report", "Delivery to the following recipients has been delayed.", '4' },
+    { "Exim retry time", "Mail delivery failed", "retry timeout exceeded", '5' },
+    { "German failure", "Unzustellbar: Angebot", "Die Nachricht konnte nicht zugestellt werden.", '5' },
+    { "German delay", "Zustellung verzogert", "Die Zustellung wurde verzögert; es wird weiterhin versucht.", '4' },
+    { "French failure", "Non remis : Offre", "Votre message n'a pas pu être remis au destinataire.", '5' },
+    { "French delay", "Remise différée", "La remise du message a été retardée, nouvelle tentative plus tard.", '4' },
+    { "Spanish failure", "No se pudo entregar", "No se ha podido entregar el mensaje: error permanente.", '5' },
+    { "Portuguese failure", "Mensagem nao entregue", "Não foi possível entregar a mensagem.", '5' },
+    { "Italian failure", "Mancata consegna", "Non è stato possibile consegnare il messaggio.", '5' },
+    { "Japanese failure", "\u914d\u4fe1\u4e0d\u80fd", "\u30e1\u30fc\u30eb\u3092\u914d\u4fe1\u3067\u304d\u307e\u305b\u3093\u3067\u3057\u305f\u3002", '5' },
+    { "Japanese delay", "\u914d\u4fe1\u9045\u5ef6", "\u914d\u4fe1\u304c\u9045\u5ef6\u3057\u3066\u3044\u307e\u3059\u3002", '4' },
+    { "Chinese failure", "\u9000\u4fe1", "\u90ae\u4ef6\u65e0\u6cd5\u6295\u9012", '5' },
+    { "Russian failure", "\u041d\u0435 \u0434\u043e\u0441\u0442\u0430\u0432\u043b\u0435\u043d\u043e",
+      "\u0421\u043e\u043e\u0431\u0449\u0435\u043d\u0438\u0435 \u043d\u0435 \u043c\u043e\u0436\u0435\u0442 \u0431\u044b\u0442\u044c \u0434\u043e\u0441\u0442\u0430\u0432\u043b\u0435\u043d\u043e", '5' },
+    { "nothing said", "Hello", "Here is the text you asked for.", 0 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BounceReport) report = bounce_report_new ();
+
+      classify_notice_permanence (report, cases[i].subject, cases[i].body, strlen (cases[i].body));
+      if (report->notice_class != cases[i].cls)
+        g_error ("%s: class %c, expected %c", cases[i].name, report->notice_class ? report->notice_class : '-',
+                 cases[i].cls ? cases[i].cls : '-');
+    }
+}
+
+static void
+test_inferred_status (void)
+{
+  static const struct {
+    const char *name;
+    BounceKind kind;
+    const char *action;
+    const char *status;
+    const char *reply;
+    const char *diagnostic;
+    char notice_class;
+    const char *expected_status;
+    const char *expected_source;
+  } cases[] = {
+    { "the server's code stands", BOUNCE_KIND_DSN, "failed", "5.1.1", "550", "User unknown", 0, "5.1.1", NULL },
+    { "a reply code gives the class, the reason the rest", BOUNCE_KIND_LEGACY, "failed", NULL, "550",
+      "550 User unknown", 0, "5.1.1", "reply-code" },
+    { "a 4xx reply over a 'failed' default", BOUNCE_KIND_LEGACY, "failed", NULL, "452",
+      "452 mailbox full", 0, "4.2.2", "reply-code" },
+    { "a delayed notice", BOUNCE_KIND_LEGACY, "delayed", NULL, NULL, "connect to mx.example.org: Connection refused", '5', "4.4.0", "notice" },
+    { "the notice's words", BOUNCE_KIND_LEGACY, "failed", NULL, NULL, "user unknown", '4', "4.1.1", "notice" },
+    { "a DSN's Action: failed without a Status", BOUNCE_KIND_DSN, "failed", NULL, NULL, NULL, 0, "5.0.0", "notice" },
+    { "nothing but the reason", BOUNCE_KIND_LEGACY, "failed", NULL, NULL, "mailbox is full", 0, "5.2.2", "reason" },
+    { "a reason without a registered code", BOUNCE_KIND_LEGACY, "failed", NULL, NULL,
+      "message refused: policy", 0, "5.7.1", "reason" },
+    { "a delivery needs no status", BOUNCE_KIND_DSN, "delivered", NULL, NULL, NULL, 0, NULL, NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BounceReport) report = bounce_report_new ();
+      BounceRecipient *r = bounce_report_add_recipient (report);
+
+      report->kind = cases[i].kind;
+      report->notice_class = cases[i].notice_class;
+      r->recipient = "user@example.org";
+      r->action = cases[i].action;
+      r->status = cases[i].status;
+      r->reply_code = cases[i].reply;
+      r->diagnostic = cases[i].diagnostic;
+      classify_report (report, NULL);
+      if (g_strcmp0 (r->status, cases[i].expected_status) != 0
+          || g_strcmp0 (r->status_source, cases[i].expected_source) != 0)
+        g_error ("%s: got %s (%s), expected %s (%s)", cases[i].name, r->status, r->status_source,
+                 cases[i].expected_status, cases[i].expected_source);
+      /* Classified again, the inferred status is not taken for the server's. */
+      classify_report (report, NULL);
+      g_assert_cmpstr (r->status_source, ==, cases[i].expected_source);
+    }
+}
+
 /* ---- local rules files ------------------------------------------------------- */
 
 static char *
@@ -894,6 +1006,8 @@ main (int argc, char **argv)
   g_test_add_func ("/classify/matcher", test_matcher);
   g_test_add_func ("/classify/normal-form", test_normal_form);
   g_test_add_func ("/classify/patterns", test_patterns);
+  g_test_add_func ("/classify/permanence/notice", test_notice_permanence);
+  g_test_add_func ("/classify/permanence/inferred-status", test_inferred_status);
   g_test_add_data_func ("/classify/order", order, run_cases);
   g_test_add_data_func ("/classify/hard-bounce", hard, run_cases);
   g_test_add_data_func ("/classify/command", command, run_cases);

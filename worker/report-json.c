@@ -110,6 +110,7 @@ report_json_append (GString *out, const char *source, const char *sha256,
       member (out, "original_recipient", r->original_recipient, FALSE);
       member (out, "action", r->action, FALSE);
       member (out, "status", r->status, FALSE);
+      member (out, "status_source", r->status_source, FALSE);
       member (out, "reply_code", r->reply_code, FALSE);
       member (out, "diagnostic_type", r->diagnostic_type, FALSE);
       member (out, "diagnostic", r->diagnostic, FALSE);
