@@ -267,6 +267,75 @@ gboolean bounce_rules_load (BounceRules *rules, const char *path,
 guint bounce_rules_count (const BounceRules *rules);
 void bounce_rules_free (BounceRules *rules);
 
+/**
+ * BounceRuleInfo:
+ * One classification rule as a rules file writes it (bounced-reasons(7),
+ * "RULES FILES"); strings belong to the rule set.
+ * @reason: a reason, or "permanent"/"transient" for permanence rules.
+ * @kind: "words", "phrase", "status" or "reply".
+ * @pattern: the pattern as written.
+ * @conditions: (nullable): the conditions as written ("name=x host=y").
+ * @name: (nullable): the rule's name (evidence "diagnostic:NAME").
+ * @file, @line: where the rule is written; built-in files are named
+ *   "rules/NNN-name.rules".
+ */
+typedef struct {
+  const char *reason;
+  const char *kind;
+  const char *pattern;
+  const char *conditions;
+  const char *name;
+  const char *file;
+  guint line;
+} BounceRuleInfo;
+
+typedef void (*BounceRuleFunc) (const BounceRuleInfo *rule, gpointer user_data);
+
+/* Calls @func for every rule of @rules in load order, or for the built-in
+ * rules in the order of their files when @rules is NULL. */
+void bounce_rules_foreach (const BounceRules *rules, BounceRuleFunc func, gpointer user_data);
+
+/**
+ * BounceClassifyInput:
+ * One recipient's answer, as a user writing rules has it.  Any field may
+ * be NULL.  @action defaults to "failed"; codes missing here are taken
+ * from the text when it starts with them ("550 5.1.1 ...").
+ */
+typedef struct {
+  const char *diagnostic;
+  const char *status;
+  const char *reply_code;
+  const char *command;
+  const char *action;
+  const char *remote_mta;
+  const char *recipient;
+} BounceClassifyInput;
+
+/**
+ * bounce_classify:
+ * Classifies one answer the way bounce_report_parse() classifies a
+ * recipient of a report, with @rules (nullable) before the built-in ones.
+ *
+ *   BounceClassifyInput in = { .diagnostic = "550 5.1.1 User unknown" };
+ *   g_autoptr(BounceReport) r = bounce_classify (&in, NULL);
+ *   BounceRecipient *one = g_ptr_array_index (r->recipients, 0);
+ *
+ * Returns: (transfer full): a report of kind BOUNCE_KIND_DSN with one
+ *   recipient; free with bounce_report_free().
+ */
+BounceReport *bounce_classify (const BounceClassifyInput *input, const BounceRules *rules);
+
+/* Whether @reason is a reason of the vocabulary (bounced-reasons(7)). */
+gboolean bounce_reason_is_known (const char *reason);
+
+/* Whether @status is an RFC 3463 enhanced status code ("5.1.1"). */
+gboolean bounce_status_is_valid (const char *status);
+
+/* Where the rule that decided @recipient's reason is written ("rules/
+ * 010-userunknown.rules:3"), or NULL when no rule of a rules file decided
+ * (the message's kind, an Action, a notice's format). */
+const char *bounce_recipient_rule_where (const BounceRecipient *recipient);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BounceReport, bounce_report_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BounceRules, bounce_rules_free)
 

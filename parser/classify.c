@@ -111,6 +111,12 @@ classify_reason_known (const char *reason)
   return reason_lookup (reason) != NULL;
 }
 
+gboolean
+bounce_reason_is_known (const char *reason)
+{
+  return reason_lookup (reason) != NULL;
+}
+
 const char *
 bounce_classifier_version (void)
 {
@@ -1501,6 +1507,65 @@ classify_report (BounceReport *report, const BounceRules *rules)
 
   for (guint i = 0; i < report->recipients->len; i++)
     classify_recipient (report, g_ptr_array_index (report->recipients, i), rules);
+}
+
+/* ---- one answer, for bounced classify ------------------------------------------ */
+
+BounceReport *
+bounce_classify (const BounceClassifyInput *input, const BounceRules *rules)
+{
+  BounceReport *report;
+  BounceRecipient *r;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (input != NULL, NULL);
+  report = bounce_report_new ();
+  report->kind = BOUNCE_KIND_DSN;
+  report->format = "rfc3464";
+  r = bounce_report_add_recipient (report);
+  r->recipient = bounce_report_str (report, input->recipient);
+  r->action = bounce_report_str (report, input->action ? input->action : "failed");
+  r->status = bounce_report_str (report, input->status);
+  r->reply_code = bounce_report_str (report, input->reply_code);
+  r->remote_mta = bounce_report_str (report, input->remote_mta);
+  text = bounce_text_collapse (input->diagnostic, -1);
+  r->diagnostic = bounce_report_str (report, text);
+  if (input->command != NULL)
+    {
+      ClassifyCommand c = command_named (input->command);
+      static const char *const names[] = { NULL, "CONNECT", "EHLO", "MAIL", "RCPT", "DATA" };
+      r->command = names[c];
+    }
+  dsn_status_complete (report, r);
+  classify_report (report, rules);
+  return report;
+}
+
+const char *
+bounce_recipient_rule_where (const BounceRecipient *recipient)
+{
+  g_return_val_if_fail (recipient != NULL, NULL);
+  return recipient->rule_where;
+}
+
+static const char *const kind_names[] = { "phrase", "words", "status", "reply" };
+
+void
+bounce_rules_foreach (const BounceRules *rules, BounceRuleFunc func, gpointer user_data)
+{
+  const GPtrArray *list;
+
+  g_return_if_fail (func != NULL);
+  list = rules != NULL ? rules->rules : builtin ()->set->rules;
+  for (guint i = 0; i < list->len; i++)
+    {
+      const ClassifyRule *r = g_ptr_array_index (list, i);
+      BounceRuleInfo info = {
+        .reason = r->reason, .kind = kind_names[r->kind], .pattern = r->pattern_text,
+        .conditions = r->conditions_text, .name = r->name, .file = r->file, .line = r->line,
+      };
+      func (&info, user_data);
+    }
 }
 
 /* ---- table checks, for the tests -------------------------------------------- */

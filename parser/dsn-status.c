@@ -270,3 +270,9 @@ dsn_status_complete (BounceReport *report, BounceRecipient *rcpt)
         rcpt->reply_code = bounce_report_reply_code (report, reply, -1);
     }
 }
+
+gboolean
+bounce_status_is_valid (const char *status)
+{
+  return status != NULL && dsn_status_is_valid (status, -1);
+}

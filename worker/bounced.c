@@ -15,6 +15,8 @@ typedef struct {
 
 static const Command commands[] = {
   { "parse", "print what bounce messages say, as JSON (no database)", cmd_parse },
+  { "classify", "explain how a server's answer is classified (no database)", cmd_classify },
+  { "rules", "list or check the classification rules", cmd_rules },
   { "ingest", "store the bounces of Maildirs in PostgreSQL, then exit", cmd_ingest },
   { "watch", "store bounces as they arrive in Maildirs, until stopped", cmd_watch },
   { "migrate", "apply pending database schema migrations", cmd_migrate },

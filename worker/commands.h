@@ -24,4 +24,6 @@ int cmd_sends (int argc, char **argv, const BounceSettings *settings);
 int cmd_reprocess (int argc, char **argv, const BounceSettings *settings);
 int cmd_report (int argc, char **argv, const BounceSettings *settings);
 int cmd_suppression (int argc, char **argv, const BounceSettings *settings);
+int cmd_classify (int argc, char **argv, const BounceSettings *settings);
+int cmd_rules (int argc, char **argv, const BounceSettings *settings);
 G_END_DECLS
