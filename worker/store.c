@@ -737,7 +737,8 @@ static const char stage_sql[] =
   ") ON COMMIT DELETE ROWS;\n"
   "CREATE TEMP TABLE IF NOT EXISTS bounced_stage_outcomes (\n"
   "  item int NOT NULL, ordinal int NOT NULL, recipient text, original_recipient text,\n"
-  "  action text, status text, reply_code text, diagnostic_type text, diagnostic text,\n"
+  "  action text, status text, status_source text, reply_code text, diagnostic_type text,\n"
+  "  diagnostic text,\n"
   "  remote_mta text, last_attempt timestamptz, will_retry_until timestamptz,\n"
   "  final_log_id text, feedback_type text, reason text NOT NULL, hard_bounce boolean NOT NULL,\n"
   "  evidence text, extensions jsonb\n"
@@ -752,7 +753,8 @@ static const char copy_messages_sql[] =
 
 static const char copy_outcomes_sql[] =
   "COPY pg_temp.bounced_stage_outcomes (item, ordinal, recipient, original_recipient,"
-  " action, status, reply_code, diagnostic_type, diagnostic, remote_mta, last_attempt,"
+  " action, status, status_source, reply_code, diagnostic_type, diagnostic, remote_mta,"
+  " last_attempt,"
   " will_retry_until, final_log_id, feedback_type, reason, hard_bounce, evidence,"
   " extensions) FROM STDIN";
 
@@ -779,13 +781,15 @@ static const char write_sql[] =
   "  RETURNING id, sha256, ingested_at\n"
   "), new_outcomes AS (\n"
   "  INSERT INTO bounce.recipient_outcomes (message_id, ordinal, event_time, recipient,\n"
-  "      recipient_domain, original_recipient, action, status, reply_code, diagnostic_type,\n"
+  "      recipient_domain, original_recipient, action, status, status_source, reply_code,\n"
+  "      diagnostic_type,\n"
   "      diagnostic, remote_mta, last_attempt, will_retry_until, final_log_id, feedback_type,\n"
   "      reason, hard_bounce, evidence, extensions, kind, campaign)\n"
   "  SELECT n.id, o.ordinal,\n"
   "      COALESCE(o.last_attempt, f.arrival_date, f.message_date, n.ingested_at),\n"
   "      o.recipient, lower(NULLIF(substring(o.recipient FROM '@([^@]*)$'), '')),\n"
-  "      o.original_recipient, o.action, o.status, o.reply_code, o.diagnostic_type,\n"
+  "      o.original_recipient, o.action, o.status, o.status_source, o.reply_code,\n"
+  "      o.diagnostic_type,\n"
   "      o.diagnostic, o.remote_mta, o.last_attempt, o.will_retry_until, o.final_log_id,\n"
   "      o.feedback_type, o.reason, o.hard_bounce, o.evidence, o.extensions, f.kind,\n"
   "      f.campaign\n"
@@ -982,6 +986,7 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
       store_copy_sep (outcomes, rc->original_recipient);
       store_copy_sep (outcomes, rc->action);
       store_copy_sep (outcomes, rc->status);
+      store_copy_sep (outcomes, rc->status_source);
       store_copy_sep (outcomes, rc->reply_code);
       store_copy_sep (outcomes, rc->diagnostic_type);
       store_copy_sep (outcomes, rc->diagnostic);
