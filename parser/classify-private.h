@@ -83,6 +83,11 @@ typedef struct {
  * @no_command: the rule applies only when no command is known.
  * @with_reply: the rule applies only when there is a reply code.
  * @lookup: the rule applies only to phrase rules flagged CLASSIFY_LOOKUP.
+ * @host: (nullable): host suffixes separated by '|'; one must match the
+ *   remote MTA, the reporting MTA or the recipient's domain.
+ * @failed: the rule applies only when the recipient's Action is failed.
+ * @below_provider: the rule does not apply to a provider's own wording
+ *   (CLASSIFY_P_PROVIDER), which decides by itself.
  */
 typedef struct {
   const char *name;
@@ -95,6 +100,9 @@ typedef struct {
   gboolean no_command;
   gboolean with_reply;
   gboolean lookup;
+  const char *host;
+  gboolean failed;
+  gboolean below_provider;
 } ClassifyRefinement;
 
 /* A legacy notice format (report->format) that decides by itself, after

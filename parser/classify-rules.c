@@ -56,6 +56,8 @@ const ClassifyRefinement classify_refinements[] = {
   /* RFC 5321 3.3: an address refused in reply to MAIL FROM is the sender's. */
   { .name = "mail-from", .from = "userunknown", .to = "rejected", .command = CLASSIFY_COMMAND_MAIL },
   { .name = "mail-from", .from = "hostunknown", .to = "rejected", .command = CLASSIFY_COMMAND_MAIL },
+  /* At MAIL FROM a refusal by policy is of the sender. */
+  { .name = "mail-from", .from = "policyviolation", .to = "rejected", .command = CLASSIFY_COMMAND_MAIL },
   /* At the greeting or HELO no address has been given: it is the client. */
   { .name = "connect", .from = "userunknown", .to = "blocked", .command = CLASSIFY_COMMAND_CONNECT },
   { .name = "connect", .from = "hostunknown", .to = "blocked", .command = CLASSIFY_COMMAND_CONNECT },
@@ -63,53 +65,46 @@ const ClassifyRefinement classify_refinements[] = {
   { .name = "helo", .from = "userunknown", .to = "blocked", .command = CLASSIFY_COMMAND_HELO },
   { .name = "helo", .from = "hostunknown", .to = "blocked", .command = CLASSIFY_COMMAND_HELO },
   { .name = "helo", .from = "rejected", .to = "blocked", .command = CLASSIFY_COMMAND_HELO },
+  { .name = "connect", .from = "policyviolation", .to = "blocked", .command = CLASSIFY_COMMAND_CONNECT },
+  { .name = "helo", .from = "policyviolation", .to = "blocked", .command = CLASSIFY_COMMAND_HELO },
   /* "Unknown user" after DATA: RCPT accepted the address, so a filter
    * refused the message (a practice of Japanese mobile carriers). */
   { .name = "after-data", .from = "userunknown", .to = "filtered", .command = CLASSIFY_COMMAND_DATA },
-  /* "Unknown user", in this word order and answering no named command, is
-   * how NTT docomo and the filtering gateways in front of Japanese mail
-   * systems refuse a message after DATA; without a mailbox-address code
-   * (x.1.x) it is not taken as proof that the address is dead. */
-  { .name = "carrier-filter", .rule = "unknown-user", .from = "userunknown", .to = "filtered",
-    .no_command = TRUE, .status_not = "x.1.x" },
-  /* A policy code (x.7.x) with "user unknown" wording and no command
-   * named: the code says the refusal is a policy's, the wording is the
-   * filter's answer; not firm enough to call the address dead. */
-  { .name = "policy-code", .rule = "user-unknown", .from = "userunknown", .to = "filtered",
-    .status = "x.7.x", .no_command = TRUE },
+  /* A policy code (x.7.x) with the generic "mailbox unavailable" of RFC
+   * 5321 and no command named: the code says the refusal is a policy's. */
   { .name = "policy-code", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
     .status = "x.7.x", .no_command = TRUE },
-  { .name = "policy-code", .rule = "invalid-address", .from = "userunknown", .to = "filtered",
-    .status = "x.7.x", .no_command = TRUE },
-  /* RFC 5321 4.2.2 suggests "mailbox unavailable" for any 550 ("mailbox
-   * not found, no access, or command rejected for policy reasons"): alone,
-   * without a mailbox-address code (x.1.x) or RCPT TO, it does not show
-   * the address is dead. */
-  { .name = "generic-text", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
-    .status_not = "x.1.x", .no_command = TRUE },
-  /* The wording of a failed lookup ("recipient not found", "user not
-   * exist") with neither a mailbox-address code (x.1.x) nor RCPT TO named:
-   * a filtering gateway or relay that checks its own copy of the directory
-   * says this after taking the message, and nothing shows that the mailbox
-   * host refused the address.  Not firm enough to call it dead (REASONS:
-   * userunknown is 5.1.x, or a refusal at RCPT TO). */
-  { .name = "lookup-unconfirmed", .from = "userunknown", .to = "filtered", .lookup = TRUE,
-    .status_not = "x.1.x", .no_command = TRUE },
-  /* A mailbox-status code (RFC 3463 x.2.x: the mailbox exists, in some
-   * state) with "user unknown" wording and no command named: the code and
-   * the text disagree, and nothing shows the address was refused at RCPT
-   * TO; the refusal is the receiving filter's, not proof of a dead
-   * address. */
-  { .name = "mailbox-status-code", .from = "userunknown", .to = "filtered", .status = "x.2.x",
-    .no_command = TRUE },
   /* A DNS failure reported under a transient class (4.x.x, RFC 3463 2):
    * the lookup failed this time, the domain is not shown not to exist. */
   { .name = "transient-dns", .from = "hostunknown", .to = "networkerror", .status = "4.x.x" },
+  /* A connection or DNS failure is transient by nature: when the mail
+   * system reports the delivery failed (not delayed), it gave up after
+   * its queue lifetime, whatever code it kept (Postfix returns the last
+   * 4.x.x; Gmail's final notice says "did not accept our requests to
+   * connect" under 5.4.0). */
+  { .name = "gave-up", .rule = "connection-failure", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "connect-to-host-failed", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "lost-connection", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "no-route-to-host", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "timed-out-while", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "timed-out", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "command-timeout", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "remote-closed-connection", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "could-not-connect", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "qmail-could-not-establish", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "qmail-connection-rejected", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "google-did-not-accept-connect", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "socket-error", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "network-error", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "no-valid-route", .from = "networkerror", .to = "expired", .failed = TRUE },
+  { .name = "gave-up", .rule = "network-other-languages", .from = "networkerror", .to = "expired", .failed = TRUE },
+  /* A size limit named by x.2.3 ("Message length exceeds administrative
+   * limit") is exceedlimit's own code (REASONS.md): the code names whose
+   * limit the text's "size limit" is. */
+  { .name = "mailbox-limit", .from = "mesgtoobig", .to = "exceedlimit", .status = "x.2.3" },
   /* x.4.7 says the queue lifetime ran out: a refused or reset connection
    * was why each attempt failed, the expiry is why the message did. */
   { .name = "queue-expired", .from = "networkerror", .to = "expired", .status = "x.4.7" },
-  /* A size limit named by x.2.3 is the recipient mailbox's, not the system's. */
-  { .name = "mailbox-limit", .from = "mesgtoobig", .to = "exceedlimit", .status = "x.2.3" },
 };
 
 const guint classify_n_refinements = G_N_ELEMENTS (classify_refinements);

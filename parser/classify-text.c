@@ -20,7 +20,10 @@
  *    kind of space as one ASCII space, runs of blanks collapsed;
  *  - the reply and status codes that repeat at the start of each line of a
  *    multi-line reply (RFC 5321 4.2.1, "550-5.7.1 "), once collapsed into
- *    the middle of a sentence, dropped, so that a phrase may span lines.
+ *    the middle of a sentence, dropped, so that a phrase may span lines;
+ *  - mail addresses (local@domain.tld) replaced by a blank: rules read the
+ *    server's words, and a local part such as "this-user-does-not-exist"
+ *    says nothing about the reason.
  *
  * Invariants:
  *  1. The output is never longer than twice the input, plus one NUL.
@@ -109,15 +112,71 @@ continuation_length (const char *s, gsize n)
   return i + 1;
 }
 
+/* Most addresses blanked in one text; the rest are kept as they are. */
+#define TEXT_MAX_ADDRESSES 64
+
+static gboolean
+is_local_char (guchar c)
+{
+  return g_ascii_isalnum (c) || c >= 0x80 || (c != 0 && strchr ("!#$%&'*+/=?^_`{|}~.-", c) != NULL);
+}
+
+static gboolean
+is_domain_char (guchar c)
+{
+  return g_ascii_isalnum (c) || c >= 0x80 || c == '.' || c == '-';
+}
+
+/* Finds the addresses of @in: pairs of [start, end) in @spans_out (room
+ * for TEXT_MAX_ADDRESSES); returns how many.  An address is a local part,
+ * "@", and a domain with a dot in it. */
+static guint
+find_addresses (const char *in, gsize len, gsize spans_out[][2])
+{
+  guint n = 0;
+  const char *at = len > 0 ? memchr (in, '@', len) : NULL;
+
+  while (at != NULL && n < TEXT_MAX_ADDRESSES)
+    {
+      gsize a = (gsize) (at - in), s = a, e = a + 1;
+      gboolean dot = FALSE;
+
+      while (s > 0 && is_local_char ((guchar) in[s - 1]))
+        s--;
+      while (e < len && is_domain_char ((guchar) in[e]))
+        dot |= in[e++] == '.';
+      while (e > a + 1 && (in[e - 1] == '.' || in[e - 1] == '-'))
+        e--;
+      if (s < a && e > a + 1 && dot)
+        {
+          spans_out[n][0] = s;
+          spans_out[n][1] = e;
+          n++;
+        }
+      at = e < len ? memchr (in + e, '@', len - e) : NULL;
+    }
+  return n;
+}
+
 gsize
 classify_text_normalise (const char *in, gsize len, char *out)
 {
   gsize w = 0;
   gsize i = 0;
+  gsize spans[TEXT_MAX_ADDRESSES][2];
+  guint n_spans = find_addresses (in, len, spans), next_span = 0;
 
   while (i < len)
     {
       guchar c = (guchar) in[i];
+
+      if (next_span < n_spans && i >= spans[next_span][0])
+        {
+          i = spans[next_span++][1];
+          if (w > 0 && out[w - 1] != ' ')
+            out[w++] = ' ';
+          continue;
+        }
 
       if (c < 0x80)
         {

@@ -26,7 +26,8 @@
  *   7. general wording that a specific code overrules ("diagnostic:RULE");
  *   8. the SMTP command the text answers: refused at the greeting or
  *      HELO -> blocked, at MAIL FROM -> rejected ("command:...");
- *   9. Action: delayed -> expired ("action:delayed");
+ *   9. Action: delayed with no words that say why -> expired
+ *      ("action:delayed");
  *  10. codes whose meaning is a whole family (x.7.1, x.5.0) ("status:...");
  *  11. the SMTP reply code, RFC 5321 4.2.3 ("reply-code:NNN");
  *  12. onhold when there is a status, reply code or diagnostic we cannot
@@ -708,6 +709,7 @@ typedef struct {
   GPtrArray *replies;         /* reply rules */
   ClassifyCodePattern *refine_status;
   ClassifyCodePattern *refine_status_not;
+  char ***refine_hosts;
 } Builtin;
 
 static gpointer
@@ -742,12 +744,15 @@ builtin_build (gpointer unused)
     }
   b->refine_status = g_new0 (ClassifyCodePattern, classify_n_refinements);
   b->refine_status_not = g_new0 (ClassifyCodePattern, classify_n_refinements);
+  b->refine_hosts = g_new0 (char **, classify_n_refinements);
   for (guint i = 0; i < classify_n_refinements; i++)
     {
       if (classify_refinements[i].status != NULL)
         classify_code_parse (classify_refinements[i].status, &b->refine_status[i]);
       if (classify_refinements[i].status_not != NULL)
         classify_code_parse (classify_refinements[i].status_not, &b->refine_status_not[i]);
+      if (classify_refinements[i].host != NULL)
+        b->refine_hosts[i] = g_strsplit (classify_refinements[i].host, "|", -1);
     }
   return b;
 }
@@ -1025,6 +1030,12 @@ refine (const Facts *f, const ClassifyRule *rule, const char **name_out)
       if (x->with_reply && f->rcpt->reply_code == NULL)
         continue;
       if (x->lookup && (rule->flags & CLASSIFY_LOOKUP) == 0)
+        continue;
+      if (x->host != NULL && !hosts_match (f, b->refine_hosts[i]))
+        continue;
+      if (x->failed && g_strcmp0 (f->rcpt->action, "failed") != 0)
+        continue;
+      if (x->below_provider && rule->priority >= CLASSIFY_P_PROVIDER)
         continue;
       *name_out = x->name;
       return reason_lookup (x->to)->name;
@@ -1461,7 +1472,8 @@ classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules 
       goto done;
     }
 
-  /* 9. Retried, and nothing specific says why. */
+  /* 9. Retried, and no words say why: a delay notice that states no
+   * cause is about the time the message has waited. */
   if (g_strcmp0 (r->action, "delayed") == 0)
     {
       SET ("expired", "action:delayed");
