@@ -854,6 +854,7 @@ static const struct {
   { "error from remote server after rcpt command", "RCPT" },
   { "error from remote server after mail command", "MAIL" },
   { "error from remote server after data command", "DATA" },
+  { "refused to talk to me", "CONNECT" },
 };
 
 /* The command named in the paragraph that names @address: from the line

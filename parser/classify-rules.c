@@ -57,7 +57,9 @@ const ClassifyRefinement classify_refinements[] = {
   { .name = "mail-from", .from = "userunknown", .to = "rejected", .command = CLASSIFY_COMMAND_MAIL },
   { .name = "mail-from", .from = "hostunknown", .to = "rejected", .command = CLASSIFY_COMMAND_MAIL },
   /* At MAIL FROM a refusal by policy is of the sender. */
-  { .name = "mail-from", .from = "policyviolation", .to = "rejected", .command = CLASSIFY_COMMAND_MAIL },
+  { .name = "mail-from", .rule = "access-denied", .from = "policyviolation", .to = "rejected",
+    .command = CLASSIFY_COMMAND_MAIL },
+  { .name = "mail-from", .from = "notaccept", .to = "rejected", .command = CLASSIFY_COMMAND_MAIL },
   /* At the greeting or HELO no address has been given: it is the client. */
   { .name = "connect", .from = "userunknown", .to = "blocked", .command = CLASSIFY_COMMAND_CONNECT },
   { .name = "connect", .from = "hostunknown", .to = "blocked", .command = CLASSIFY_COMMAND_CONNECT },
@@ -69,14 +71,12 @@ const ClassifyRefinement classify_refinements[] = {
   { .name = "helo", .from = "policyviolation", .to = "blocked", .command = CLASSIFY_COMMAND_HELO },
   /* "Unknown user" after DATA: RCPT accepted the address, so a filter
    * refused the message (a practice of Japanese mobile carriers). */
-  { .name = "after-data", .from = "userunknown", .to = "filtered", .command = CLASSIFY_COMMAND_DATA },
+  { .name = "after-data", .from = "userunknown", .to = "filtered", .command = CLASSIFY_COMMAND_DATA,
+    .below_provider = TRUE },
   /* A policy code (x.7.x) with the generic "mailbox unavailable" of RFC
    * 5321 and no command named: the code says the refusal is a policy's. */
   { .name = "policy-code", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
     .status = "x.7.x", .no_command = TRUE },
-  /* A DNS failure reported under a transient class (4.x.x, RFC 3463 2):
-   * the lookup failed this time, the domain is not shown not to exist. */
-  { .name = "transient-dns", .from = "hostunknown", .to = "networkerror", .status = "4.x.x" },
   /* A connection or DNS failure is transient by nature: when the mail
    * system reports the delivery failed (not delayed), it gave up after
    * its queue lifetime, whatever code it kept (Postfix returns the last

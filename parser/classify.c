@@ -1103,6 +1103,11 @@ is_hard (const char *reason, const BounceRecipient *r)
 
   if (known == NULL || !known->hard || g_strcmp0 (r->action, "delayed") == 0)
     return FALSE;
+  /* A transient class (RFC 3463 2, RFC 5321 4.2.1: 4yz) says the failure
+   * may pass: nothing is shown dead yet. */
+  if ((r->status != NULL && r->status[0] == '4')
+      || (r->status == NULL && r->reply_code != NULL && r->reply_code[0] == '4'))
+    return FALSE;
   /* RFC 7504/7505: a null MX or "does not accept mail" is final only as a
    * permanent reply; a transient one may be a passing state. */
   if (strcmp (reason, "notaccept") == 0)
