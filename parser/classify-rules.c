@@ -77,6 +77,16 @@ const ClassifyRefinement classify_refinements[] = {
    * 5321 and no command named: the code says the refusal is a policy's. */
   { .name = "policy-code", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
     .status = "x.7.x", .no_command = TRUE },
+  /* A mailbox-status code (RFC 3463 x.2.x: the mailbox exists, in some
+   * state) with "user unknown" words and no command named: the code says
+   * the mailbox is there, so the words are a filter's, not the directory's. */
+  { .name = "mailbox-status-code", .from = "userunknown", .to = "filtered", .status = "x.2.x",
+    .no_command = TRUE, .below_provider = TRUE },
+  /* A DNS failure under a transient class (4.x.x, RFC 3463 2): the lookup
+   * failed this time; the domain is not shown not to exist.  (Postfix's
+   * "450 4.1.2 Domain not found" is also its answer to a DNS failure that
+   * may pass, unknown_address_tempfail_action.) */
+  { .name = "transient-dns", .from = "hostunknown", .to = "networkerror", .status = "4.x.x" },
   /* A connection or DNS failure is transient by nature: when the mail
    * system reports the delivery failed (not delayed), it gave up after
    * its queue lifetime, whatever code it kept (Postfix returns the last
