@@ -726,6 +726,8 @@ dsn_status (const Row *r)
   return g_strdup ("5.0.0");
 }
 
+static char *recipient_line (const Build *b);
+
 static char *
 build_dsn (const Build *b)
 {
@@ -752,6 +754,14 @@ build_dsn (const Build *b)
     "Content-Type: text/plain; charset=us-ascii\n"
     "\n");
   g_string_append (m, delayed ? postfix_delay_intro : postfix_intro);
+  /* Postfix's notice names the recipient, the remote reply and the
+   * command it answered before the delivery report. */
+  if (b->row->layout != LAYOUT_NOCODE)
+    {
+      g_autofree char *line = recipient_line (b);
+      g_string_append_c (m, '\n');
+      append_wrapped (m, line, 4);
+    }
   g_string_append_printf (m,
     "\n"
     "--4QmZ1x2Y3z.1765101605/" REPORTING_MTA "\n"
@@ -786,11 +796,35 @@ build_dsn (const Build *b)
 static const char *
 command_words (const char *command)
 {
+  if (command == NULL)
+    return NULL;
   if (strcmp (command, "mail") == 0)
     return "MAIL FROM command";
   if (strcmp (command, "rcpt") == 0)
     return "RCPT TO command";
-  return "end of DATA command";
+  if (strcmp (command, "data") == 0)
+    return "end of DATA command";
+  return NULL;
+}
+
+/* The recipient's line of Postfix's notice (bounce(8), smtp_proto.c): the
+ * remote reply and the command it answered; a reply of no known stage
+ * names no command. */
+static char *
+recipient_line (const Build *b)
+{
+  const Row *r = b->row;
+  g_autofree char *reply = quoted_reply (b);
+  const char *words = command_words (r->command);
+
+  if (g_strcmp0 (r->command, "connect") == 0 || g_strcmp0 (r->command, "helo") == 0)
+    return g_strdup_printf ("<%s>: host %s[%s] refused to talk to me: %s", b->recipient,
+                            b->host->host, b->host->ip, reply);
+  if (words == NULL)
+    return g_strdup_printf ("<%s>: host %s[%s] said: %s", b->recipient, b->host->host,
+                            b->host->ip, reply);
+  return g_strdup_printf ("<%s>: host %s[%s] said: %s (in reply to %s)", b->recipient,
+                          b->host->host, b->host->ip, reply, words);
 }
 
 static char *
@@ -816,15 +850,7 @@ build_notice (const Build *b)
     }
   else
     {
-      g_autofree char *reply = quoted_reply (b);
-
-      if (strcmp (r->command, "connect") == 0 || strcmp (r->command, "helo") == 0)
-        line = g_strdup_printf ("<%s>: host %s[%s] refused to talk to me: %s", b->recipient,
-                                b->host->host, b->host->ip, reply);
-      else
-        line = g_strdup_printf ("<%s>: host %s[%s] said: %s (in reply to %s)", b->recipient,
-                                b->host->host, b->host->ip, reply,
-                                command_words (r->command));
+      line = recipient_line (b);
       intro = strcmp (dsn_action (r), "delayed") == 0 ? postfix_delay_intro : postfix_intro;
     }
   append_common_headers (m, b, strcmp (intro, postfix_delay_intro) == 0
