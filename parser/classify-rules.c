@@ -77,6 +77,12 @@ const ClassifyRefinement classify_refinements[] = {
    * 5321 and no command named: the code says the refusal is a policy's. */
   { .name = "policy-code", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
     .status = "x.7.x", .no_command = TRUE },
+  /* RFC 5321 4.2.2 suggests "mailbox unavailable" for any 550 ("mailbox
+   * not found, no access, or command rejected for policy reasons"): alone,
+   * without a mailbox-address code (x.1.x) or RCPT TO, it does not show the
+   * address is dead. */
+  { .name = "generic-text", .rule = "mailbox-unavailable", .from = "userunknown", .to = "filtered",
+    .status_not = "x.1.x", .no_command = TRUE },
   /* A mailbox-status code (RFC 3463 x.2.x: the mailbox exists, in some
    * state) with "user unknown" words and no command named: the code says
    * the mailbox is there, so the words are a filter's, not the directory's. */
