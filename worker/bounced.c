@@ -19,6 +19,7 @@ static const Command commands[] = {
   { "rules", "list or check the classification rules", cmd_rules },
   { "ingest", "store the bounces of Maildirs in PostgreSQL, then exit", cmd_ingest },
   { "watch", "store bounces as they arrive in Maildirs, until stopped", cmd_watch },
+  { "status", "is the pipeline healthy? (database, backlog, workers, last batch)", cmd_status },
   { "migrate", "apply pending database schema migrations", cmd_migrate },
   { "db", "start, stop or show the private PostgreSQL cluster", cmd_db },
   { "reprocess", "reclassify archived bounces, update what changed", cmd_reprocess },

@@ -22,6 +22,9 @@
 #include "parser-options.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "progress.h"
 #include "maildir.h"
 #include "store.h"
 
@@ -52,7 +55,106 @@ typedef struct {
   guint work_source;        /* idle source doing batches (watch) */
   gboolean event_pending;   /* mail arrived during a pass (watch) */
   int status;
+
+  /* Monitoring: metrics file, service manager, progress. */
+  char **maildirs;          /* borrowed */
+  const char *metrics_path; /* or NULL */
+  gboolean metrics_warned;  /* the metrics file could not be written (said once) */
+  gint64 *backlog;          /* per Maildir, -1 unknown */
+  gint64 backlog_time;      /* monotonic time of the last count */
+  guint64 db_retries;
+  double last_success;      /* Unix time */
+  Progress *progress;       /* or NULL */
 } Run;
+
+/* The backlog is counted (a read of new/ and cur/) at most this often. */
+#define BACKLOG_INTERVAL_US (G_USEC_PER_SEC)
+
+/* Counts what waits in each Maildir, at most every BACKLOG_INTERVAL_US
+ * unless @force. */
+static void
+count_backlog (Run *run, gboolean force)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (!force && run->backlog_time != 0 && now - run->backlog_time < BACKLOG_INTERVAL_US)
+    return;
+  run->backlog_time = now;
+  for (guint i = 0; run->maildirs[i] != NULL; i++)
+    {
+      MaildirInspection seen;
+
+      run->backlog[i] = maildir_inspect (run->maildirs[i], &seen, NULL)
+                        ? (gint64) (seen.backlog_new + seen.backlog_cur) : -1;
+    }
+}
+
+static gint64
+total_backlog (const Run *run)
+{
+  gint64 total = 0;
+
+  for (guint i = 0; run->maildirs[i] != NULL; i++)
+    total += MAX (run->backlog[i], 0);
+  return total;
+}
+
+/* Writes the metrics file (if any) and tells systemd how things stand. */
+static void
+report_state (Run *run, gboolean force_backlog)
+{
+  const IngestCounts *counts = ingest_get_counts (run->ingest);
+
+  if (run->metrics_path == NULL && g_getenv ("NOTIFY_SOCKET") == NULL)
+    return;
+  count_backlog (run, force_backlog);
+  if (run->metrics_path != NULL)
+    {
+      MetricsSnapshot snap = { 0 };
+      g_autoptr(GError) error = NULL;
+
+      memcpy (snap.by_kind, counts->by_kind, sizeof snap.by_kind);
+      snap.groups = counts->groups;
+      snap.parse_failures = counts->by_kind[BOUNCE_KIND_ERROR];
+      snap.ack_failures = counts->ack_failures;
+      memcpy (snap.buckets, counts->batch_buckets, sizeof snap.buckets);
+      snap.batch_seconds_sum = counts->batch_seconds_sum;
+      snap.batches = counts->batches;
+      snap.maildirs = (const char *const *) run->maildirs;
+      snap.backlog = run->backlog;
+      snap.db_retries = run->db_retries;
+      snap.last_success = run->last_success;
+      if (!metrics_write_file (run->metrics_path, &snap, &error))
+        {
+          if (!run->metrics_warned)
+            g_warning ("%s", error->message);
+          run->metrics_warned = TRUE;
+        }
+      else if (run->metrics_warned)
+        {
+          g_message ("metrics file \"%s\" written again", run->metrics_path);
+          run->metrics_warned = FALSE;
+        }
+    }
+  if (run->mode == MODE_WATCH)
+    {
+      if (run->unavailable)
+        notify_status ("database unavailable for %" G_GINT64_FORMAT " s, retrying; "
+                       "%" G_GUINT64_FORMAT " messages stored, backlog %" G_GINT64_FORMAT,
+                       (g_get_monotonic_time () - run->unavailable_since) / G_USEC_PER_SEC,
+                       counts->messages, total_backlog (run));
+      else if (counts->batches == 0)
+        notify_status ("watching; 0 messages stored, backlog %" G_GINT64_FORMAT,
+                       total_backlog (run));
+      else
+        notify_status ("%" G_GUINT64_FORMAT " messages stored (%" G_GUINT64_FORMAT
+                       " unparseable), backlog %" G_GINT64_FORMAT ", last batch %.3f s, %"
+                       G_GINT64_FORMAT " s ago",
+                       counts->messages, counts->by_kind[BOUNCE_KIND_ERROR], total_backlog (run),
+                       counts->last_batch_seconds,
+                       (g_get_real_time () - counts->last_batch_time) / G_USEC_PER_SEC);
+    }
+}
 
 static gboolean
 on_signal (gpointer data)
@@ -60,6 +162,8 @@ on_signal (gpointer data)
   Run *run = data;
 
   run->stop = TRUE;
+  if (run->mode == MODE_WATCH)
+    notify_send ("STOPPING=1\nSTATUS=stopping after the batch in hand");
   if (run->loop != NULL)
     g_main_loop_quit (run->loop);
   return G_SOURCE_CONTINUE;
@@ -69,6 +173,7 @@ on_signal (gpointer data)
 static void
 note_unavailable (Run *run, const GError *error)
 {
+  run->db_retries++;
   if (!run->unavailable)
     {
       g_warning ("database unavailable, will retry: %s (database from %s)", error->message,
@@ -79,16 +184,23 @@ note_unavailable (Run *run, const GError *error)
     }
   else
     run->backoff_ms = MIN (run->backoff_ms * 2, BACKOFF_MAX_MS);
+  report_state (run, FALSE);
 }
 
+/* A step reached the database; @idle: the pass found nothing more, so the
+ * backlog is counted again now. */
 static void
-note_available (Run *run)
+note_available (Run *run, gboolean idle)
 {
   if (run->unavailable)
     {
       g_message ("database available again");
       run->unavailable = FALSE;
     }
+  run->last_success = (double) g_get_real_time () / G_USEC_PER_SEC;
+  if (run->progress != NULL)
+    progress_update (run->progress, ingest_get_counts (run->ingest)->messages);
+  report_state (run, idle);
 }
 
 static gboolean
@@ -126,12 +238,12 @@ run_ingest (Run *run, guint max_wait)
         ;
       if (step == INGEST_STEP_WORKED)
         {
-          note_available (run);
+          note_available (run, FALSE);
           continue;
         }
       if (step == INGEST_STEP_IDLE)
         {
-          note_available (run);
+          note_available (run, TRUE);
           return;
         }
       if (!g_error_matches (error, INGEST_ERROR, INGEST_ERROR_UNAVAILABLE))
@@ -183,10 +295,10 @@ work (gpointer data)
   switch (step)
     {
     case INGEST_STEP_WORKED:
-      note_available (run);
+      note_available (run, FALSE);
       return G_SOURCE_CONTINUE;
     case INGEST_STEP_IDLE:
-      note_available (run);
+      note_available (run, TRUE);
       if (run->event_pending)
         {
           /* Mail came in while the pass ran: it may be behind the cursor. */
@@ -255,11 +367,18 @@ on_rescan (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+on_watchdog (gpointer data)
+{
+  notify_send ("WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 run_watch (Run *run, char **maildirs, guint rescan_interval)
 {
   g_autoptr(GPtrArray) monitors = g_ptr_array_new_with_free_func (g_object_unref);
-  guint rescan;
+  guint rescan, watchdog = 0;
 
   for (guint i = 0; maildirs[i] != NULL; i++)
     {
@@ -279,10 +398,21 @@ run_watch (Run *run, char **maildirs, guint rescan_interval)
       g_ptr_array_add (monitors, monitor);
     }
   rescan = g_timeout_add_seconds (rescan_interval, on_rescan, run);
+  /* The watchdog is pinged from the main loop, at half its interval: a
+   * worker stuck in a batch (or anywhere else) stops pinging. */
+  if (notify_watchdog_usec () > 0)
+    watchdog = g_timeout_add (MAX (notify_watchdog_usec () / 2000, 1), on_watchdog, NULL);
   g_message ("watching %u Maildir%s", g_strv_length (maildirs),
              g_strv_length (maildirs) == 1 ? "" : "s");
   schedule_work (run);
+  /* Ready: the Maildirs are open and watched.  The database may still be
+   * down; STATUS says so, and the worker waits for it. */
+  count_backlog (run, TRUE);
+  notify_send ("READY=1");
+  report_state (run, TRUE);
   g_main_loop_run (run->loop);
+  if (watchdog != 0)
+    g_source_remove (watchdog);
   g_source_remove (rescan);
   if (run->work_source != 0)
     g_source_remove (run->work_source);
@@ -344,6 +474,10 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_autofree char *other_folder = NULL;
   g_autofree char *failed_folder = NULL;
   g_autofree char *verp_pattern = NULL;
+  g_autofree char *metrics_file = NULL;
+  g_autofree char *progress_mode = NULL;
+  g_autofree gint64 *backlog = NULL;
+  g_autoptr(Progress) progress = NULL;
   g_auto(GStrv) maildirs = NULL;
   gint64 batch_size = -1, threads = -1;
   gint64 max_wait = -1, rescan_interval = -1;
@@ -372,7 +506,12 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       "Log one line per batch (always on in watch mode)", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-      "ingest: print no summary", NULL },
+      "ingest: print no summary and no progress", NULL },
+    { "metrics-file", 0, 0, G_OPTION_ARG_FILENAME, &metrics_file,
+      "Write metrics (OpenMetrics text) to this file after each batch, atomically", "PATH" },
+    { "progress", 0, 0, G_OPTION_ARG_STRING, &progress_mode,
+      "ingest: auto (default: a bar when standard error is a terminal, else nothing), "
+      "bar, log or none", "MODE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &maildirs, NULL, "MAILDIR..." },
     { NULL }
   };
@@ -412,6 +551,15 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     return cli_usage_error ("no Maildir given");
   if (quiet && verbose)
     return cli_usage_error ("--quiet and --verbose cannot be used together");
+  if (progress_mode != NULL && strcmp (progress_mode, "auto") != 0
+      && strcmp (progress_mode, "bar") != 0 && strcmp (progress_mode, "log") != 0
+      && strcmp (progress_mode, "none") != 0)
+    return cli_usage_error ("invalid value of --progress: \"%s\" (use auto, bar, log or none)",
+                            progress_mode);
+  if (progress_mode != NULL && mode == MODE_WATCH)
+    return cli_usage_error ("--progress is for ingest: watch never ends");
+  if (progress_mode != NULL && quiet && strcmp (progress_mode, "none") != 0)
+    return cli_usage_error ("--quiet and --progress=%s cannot be used together", progress_mode);
   log_setup (verbose || mode == MODE_WATCH, (const char *const *) maildirs);
 
   /* Configuration: file, then environment, then command line. */
@@ -428,6 +576,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   OVERRIDE_STRING (other_folder, other_folder);
   OVERRIDE_STRING (failed_folder, failed_folder);
   OVERRIDE_STRING (verp_pattern, verp_pattern);
+  OVERRIDE_STRING (metrics_file, metrics_file);
 #undef OVERRIDE_STRING
   if (batch_size == 0 || rescan_interval == 0 || batch_size > CONFIG_MAX_BATCH_SIZE
       || batch_size < -1 || threads < -1 || max_wait < -1 || rescan_interval < -1)
@@ -508,6 +657,36 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       ingest_add_maildir (ingest, md);
     }
 
+  run.maildirs = maildirs;
+  run.metrics_path = config->metrics_file;
+  backlog = g_new (gint64, g_strv_length (maildirs) + 1);
+  for (guint i = 0; i <= g_strv_length (maildirs); i++)
+    backlog[i] = -1;
+  run.backlog = backlog;
+  /* ingest's progress: a bar on a terminal, unless the batch lines of
+   * --verbose would tear it. */
+  if (mode == MODE_INGEST && !quiet && g_strcmp0 (progress_mode, "none") != 0)
+    {
+      ProgressSettings ps;
+
+      progress_settings_init (&ps);
+      ps.label = "ingest";
+      if (g_strcmp0 (progress_mode, "bar") == 0)
+        ps.mode = PROGRESS_MODE_BAR;
+      else if (g_strcmp0 (progress_mode, "log") == 0)
+        ps.mode = PROGRESS_MODE_LOG;
+      else
+        ps.mode = isatty (fileno (stderr)) && !verbose ? PROGRESS_MODE_BAR : PROGRESS_MODE_QUIET;
+      if (ps.mode != PROGRESS_MODE_QUIET)
+        {
+          run.maildirs = maildirs;
+          count_backlog (&run, TRUE);
+          ps.total = (guint64) total_backlog (&run);
+          progress = progress_new (&ps);
+          run.progress = progress;
+        }
+    }
+
   run.mode = mode;
   run.name = name;
   run.db_origin = db_origin;
@@ -533,6 +712,12 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       run.status = 1;
     }
 
+  if (progress != NULL)
+    {
+      progress_update (progress, ingest_get_counts (ingest)->messages);
+      progress_finish (progress);
+    }
+  report_state (&run, TRUE);
   if (mode == MODE_INGEST)
     {
       const IngestCounts *counts = ingest_get_counts (ingest);

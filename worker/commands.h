@@ -16,6 +16,7 @@ int cmd_migrate (int argc, char **argv, const BounceSettings *settings);
 int cmd_db (int argc, char **argv, const BounceSettings *settings);
 int cmd_ingest (int argc, char **argv, const BounceSettings *settings);
 int cmd_watch (int argc, char **argv, const BounceSettings *settings);
+int cmd_status (int argc, char **argv, const BounceSettings *settings);
 
 int cmd_suppress (int argc, char **argv, const BounceSettings *settings);
 int cmd_unsuppress (int argc, char **argv, const BounceSettings *settings);

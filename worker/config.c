@@ -48,6 +48,7 @@ static const ConfigKey config_keys[] = {
   { "soft-bounce-count", KEY_COUNT, G_STRUCT_OFFSET (Config, soft_bounce_count), 1 },
   { "soft-bounce-days", KEY_COUNT, G_STRUCT_OFFSET (Config, soft_bounce_days), 0 },
   { "verp-pattern", KEY_STRING, G_STRUCT_OFFSET (Config, verp_pattern), 0 },
+  { "metrics-file", KEY_STRING, G_STRUCT_OFFSET (Config, metrics_file), 0 },
 };
 
 Config *
@@ -279,6 +280,7 @@ config_free (Config *config)
   g_free (config->failed_folder);
   g_free (config->campaign_header);
   g_free (config->verp_pattern);
+  g_free (config->metrics_file);
   g_ptr_array_unref (config->rules_files);
   g_free (config->rules_dir);
   g_free (config);

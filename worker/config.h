@@ -72,6 +72,7 @@ typedef struct {
   guint soft_bounce_count;
   guint soft_bounce_days;
   char *verp_pattern;
+  char *metrics_file;     /* --metrics-file: OpenMetrics after each batch */
 } Config;
 
 /* Returns: (transfer full) the defaults. */

@@ -85,6 +85,8 @@ struct _Ingest {
   GThread *writer;
   GAsyncQueue *to_write;  /* Batch*, or the stop marker */
   IngestCounts counts;
+  GHashTable *reason_groups;  /* reason -> group (bounce.reasons), owned strings */
+  gboolean record_warned;     /* a last-batch record failed once already */
 };
 
 /* Tells the writer thread to exit. */
@@ -221,6 +223,8 @@ ingest_new (const IngestSettings *settings)
   ingest->pool = g_thread_pool_new (task_run, ingest, (gint) threads, TRUE, NULL);
   ingest->to_write = g_async_queue_new ();
   ingest->counts.reasons = g_hash_table_new (g_str_hash, g_str_equal);
+  ingest->counts.groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  ingest->reason_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return ingest;
 }
 
@@ -346,6 +350,35 @@ ingest_finish (Ingest *ingest, GError **error_out)
   return ok;
 }
 
+/* The group of each reason, from the database's vocabulary (bounce.reasons),
+ * for the metrics' outcomes by group.  Without it, outcomes count under
+ * "unknown". */
+static void
+load_reason_groups (Ingest *ingest)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pairs = store_query_value (ingest->store,
+    "SELECT string_agg(reason || '=' || grp, ';' ORDER BY reason) FROM bounce.reasons",
+    &error);
+  g_auto(GStrv) items = NULL;
+
+  if (pairs == NULL)
+    {
+      if (error != NULL)
+        g_warning ("could not read the reason groups: %s", error->message);
+      return;
+    }
+  items = g_strsplit (pairs, ";", -1);
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      char *eq = strchr (items[i], '=');
+
+      if (eq != NULL)
+        g_hash_table_insert (ingest->reason_groups, g_strndup (items[i], eq - items[i]),
+                             g_strdup (eq + 1));
+    }
+}
+
 /* Connects (and migrates) or checks the connection. */
 static gboolean
 store_ready (Ingest *ingest, GError **error_out)
@@ -359,7 +392,10 @@ store_ready (Ingest *ingest, GError **error_out)
   if (error == NULL && !ingest->migrated)
     {
       if (store_migrate (ingest->store, &error) >= 0)
-        ingest->migrated = TRUE;
+        {
+          ingest->migrated = TRUE;
+          load_reason_groups (ingest);
+        }
     }
   if (error != NULL)
     {
@@ -496,14 +532,15 @@ writer_wait (Ingest *ingest)
  * end of one Maildir goes on with the next), so that each line names its
  * Maildir. */
 static void
-batch_log (const Batch *batch)
+batch_log (Ingest *ingest, const Batch *batch)
 {
   double seconds = (double) (g_get_monotonic_time () - batch->started) / G_USEC_PER_SEC;
   guint first = 0;
 
   while (first < batch->items->len)
     {
-      const Maildir *md = g_array_index (batch->items, Item, first).md;
+      Maildir *md = g_array_index (batch->items, Item, first).md;
+      g_autoptr(GError) error = NULL;
       LogBatch line = { maildir_get_path (md), 0, 0, 0, 0, seconds, batch->write_seconds };
       guint i;
 
@@ -522,6 +559,14 @@ batch_log (const Batch *batch)
             line.bounces++;
         }
       log_batch (&line);
+      /* For `bounced status`; a Maildir we may not write shows up in the
+       * acknowledgements already, so this is said once only. */
+      if (!maildir_record_batch (md, line.messages, g_get_real_time () / G_USEC_PER_SEC, &error)
+          && !ingest->record_warned)
+        {
+          g_warning ("%s", error->message);
+          ingest->record_warned = TRUE;
+        }
       first = i;
     }
 }
@@ -547,6 +592,19 @@ batch_acknowledge (Ingest *ingest, Batch *batch)
 
           g_hash_table_insert (ingest->counts.reasons, (gpointer) reason,
                                GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
+          {
+            const char *group = rcpt->reason ? g_hash_table_lookup (ingest->reason_groups,
+                                                                    rcpt->reason) : NULL;
+            gpointer old_key = NULL, old_count = NULL;
+
+            if (group == NULL)
+              group = "unknown";
+            if (g_hash_table_lookup_extended (ingest->counts.groups, group, &old_key, &old_count))
+              g_hash_table_insert (ingest->counts.groups, g_strdup (group),
+                                   GUINT_TO_POINTER (GPOINTER_TO_UINT (old_count) + 1));
+            else
+              g_hash_table_insert (ingest->counts.groups, g_strdup (group), GUINT_TO_POINTER (1));
+          }
         }
       if (!maildir_acknowledge (item->md, item->claim, dest_of (report), &ack_error))
         {
@@ -562,7 +620,9 @@ batch_acknowledge (Ingest *ingest, Batch *batch)
   ingest->counts.last_batch_seconds
     = (double) (g_get_monotonic_time () - batch->started) / G_USEC_PER_SEC;
   ingest->counts.last_batch_time = g_get_real_time ();
-  batch_log (batch);
+  ingest->counts.batch_buckets[metrics_bucket_of (ingest->counts.last_batch_seconds)]++;
+  ingest->counts.batch_seconds_sum += ingest->counts.last_batch_seconds;
+  batch_log (ingest, batch);
 }
 
 /* Finishes the batch being written: acknowledged if committed, else
@@ -695,5 +755,7 @@ ingest_free (Ingest *ingest)
   g_ptr_array_unref (ingest->maildirs);
   g_clear_pointer (&ingest->store, store_free);
   g_hash_table_unref (ingest->counts.reasons);
+  g_hash_table_unref (ingest->counts.groups);
+  g_hash_table_unref (ingest->reason_groups);
   g_free (ingest);
 }

@@ -11,6 +11,7 @@
 #include <glib.h>
 #include "bounce.h"
 #include "maildir.h"
+#include "metrics.h"
 #include "store.h"
 #include "verp.h"
 
@@ -52,6 +53,9 @@ typedef struct {
   guint64 by_kind[BOUNCE_KIND_ERROR + 1];
   guint64 ack_failures;   /* committed, but left in the claim directory */
   GHashTable *reasons;
+  GHashTable *groups;         /* reason group (owned string) -> count of outcomes */
+  guint64 batch_buckets[METRICS_N_BATCH_BUCKETS + 1];  /* batches per duration bucket */
+  double batch_seconds_sum;
   double last_batch_seconds;  /* claim to acknowledgement of the last batch */
   gint64 last_batch_time;     /* wall clock (g_get_real_time) of its commit, or 0 */
 } IngestCounts;

@@ -767,3 +767,170 @@ maildir_close (Maildir *md)
   g_free (md->lock_name);
   g_free (md);
 }
+
+/* ---- status: the last batch, and a read-only look ------------------------ */
+
+gboolean
+maildir_record_batch (Maildir *md, guint messages, gint64 when, GError **error_out)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *tmp = g_strdup_printf ("%s.%s", MAILDIR_LAST_BATCH_FILE, md->id);
+  g_autofree char *where = g_build_filename (md->path, MAILDIR_CLAIM_DIR,
+                                             MAILDIR_LAST_BATCH_FILE, NULL);
+  int fd;
+  gsize len;
+  gboolean ok;
+
+  g_return_val_if_fail (md != NULL, FALSE);
+  /* One line: time, messages, the worker (host.pid.random). */
+  text = g_strdup_printf ("%" G_GINT64_FORMAT " %u %s\n", when, messages, md->id);
+  len = strlen (text);
+  fd = openat (md->claims_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+               FILE_MODE_OF (md->dir_mode));
+  if (fd < 0)
+    return set_io_error (error_out, errno, "record the last batch in", where);
+  ok = write (fd, text, len) == (ssize_t) len;
+  if (close (fd) != 0)
+    ok = FALSE;
+  if (!ok || renameat (md->claims_fd, tmp, md->claims_fd, MAILDIR_LAST_BATCH_FILE) != 0)
+    {
+      int e = errno;
+
+      unlinkat (md->claims_fd, tmp, 0);
+      return set_io_error (error_out, e, "record the last batch in", where);
+    }
+  return TRUE;
+}
+
+/* Files of @dir_fd/@name that a pass would claim (see entry_wanted()). */
+static gboolean
+count_messages (int dir_fd, const char *name, gboolean unflagged_only, guint64 *count,
+                GError **error_out, const char *where)
+{
+  int fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dir;
+  struct dirent *entry;
+
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+      return set_io_error (error_out, errno, "read", where);
+    }
+  dir = fdopendir (fd);
+  if (dir == NULL)
+    {
+      int e = errno;
+      close (fd);
+      return set_io_error (error_out, e, "read", where);
+    }
+  while ((entry = readdir (dir)) != NULL)
+    {
+      struct stat st;
+
+      if (entry->d_name[0] == '.')
+        continue;
+      if (unflagged_only && (name_has_flag (entry->d_name, 'S') || name_has_flag (entry->d_name, 'T')))
+        continue;
+      if (entry->d_type == DT_REG
+          || (entry->d_type == DT_UNKNOWN
+              && fstatat (fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
+              && S_ISREG (st.st_mode)))
+        (*count)++;
+    }
+  closedir (dir);
+  return TRUE;
+}
+
+gboolean
+maildir_inspect (const char *path, MaildirInspection *out, GError **error_out)
+{
+  MaildirInspection result = { 0 };
+  int root_fd, claims_fd;
+  DIR *claims;
+  struct dirent *entry;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (path != NULL && out != NULL, FALSE);
+  root_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return set_io_error (error_out, errno, "open Maildir", path);
+  for (int s = 0; s < N_SUBS; s++)
+    if (faccessat (root_fd, sub_names[s], F_OK, 0) != 0)
+      {
+        g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR,
+                     "\"%s\" is not a Maildir: it has no %s/", path, sub_names[s]);
+        close (root_fd);
+        return FALSE;
+      }
+  if (!count_messages (root_fd, "new", FALSE, &result.backlog_new, error_out, path)
+      || !count_messages (root_fd, "cur", TRUE, &result.backlog_cur, error_out, path))
+    {
+      close (root_fd);
+      return FALSE;
+    }
+
+  claims_fd = openat (root_fd, MAILDIR_CLAIM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  close (root_fd);
+  if (claims_fd < 0)
+    {
+      *out = result;
+      return errno == ENOENT ? TRUE : set_io_error (error_out, errno, "read", path);
+    }
+  /* The last batch. */
+  {
+    int fd = openat (claims_fd, MAILDIR_LAST_BATCH_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd >= 0)
+      {
+        char line[512];
+        ssize_t n = read (fd, line, sizeof line - 1);
+
+        close (fd);
+        if (n > 0)
+          {
+            gint64 when = 0;
+            guint messages = 0;
+
+            line[n] = '\0';
+            if (sscanf (line, "%" G_GINT64_FORMAT " %u", &when, &messages) == 2)
+              {
+                result.last_batch = when;
+                result.last_batch_messages = messages;
+              }
+          }
+      }
+  }
+  /* The workers: a lock that cannot be taken belongs to a live one. */
+  claims = fdopendir (dup (claims_fd));
+  while (ok && claims != NULL && (entry = readdir (claims)) != NULL)
+    {
+      g_autofree char *id = NULL;
+      gboolean live;
+      int lock_fd, id_fd;
+
+      if (entry->d_name[0] == '.' || !g_str_has_suffix (entry->d_name, LOCK_SUFFIX))
+        continue;
+      id = g_strndup (entry->d_name, strlen (entry->d_name) - strlen (LOCK_SUFFIX));
+      lock_fd = openat (claims_fd, entry->d_name, O_RDONLY | O_CLOEXEC);
+      if (lock_fd < 0)
+        continue;
+      live = flock (lock_fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+      close (lock_fd);
+      if (live)
+        result.workers++;
+      id_fd = openat (claims_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (id_fd < 0)
+        continue;
+      for (int s = 0; s < N_SUBS && ok; s++)
+        ok = count_messages (id_fd, sub_names[s], FALSE,
+                             live ? &result.claims_live : &result.claims_stale, error_out, path);
+      close (id_fd);
+    }
+  if (claims != NULL)
+    closedir (claims);
+  close (claims_fd);
+  if (ok)
+    *out = result;
+  return ok;
+}

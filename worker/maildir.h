@@ -150,6 +150,50 @@ void maildir_claim_free (MaildirClaim *claim);
  * worker's claim directory and drops its lock.  NULL is accepted. */
 void maildir_close (Maildir *md);
 
+/* The file, in MAILDIR_CLAIM_DIR, where workers record their last batch
+ * (for `bounced status`); it has no ".lock" suffix, so recovery ignores it. */
+#define MAILDIR_LAST_BATCH_FILE "last-batch"
+
+/**
+ * maildir_record_batch:
+ * Records that a batch of @messages messages from this Maildir was committed
+ * and acknowledged at @when (Unix time): MAILDIR_CLAIM_DIR/last-batch,
+ * replaced atomically.  Returns FALSE with @error_out set on failure.
+ */
+gboolean maildir_record_batch (Maildir *md, guint messages, gint64 when, GError **error_out);
+
+/**
+ * MaildirInspection:
+ * What a look at a Maildir finds, without changing anything in it.
+ * @backlog_new: messages in new/.
+ * @backlog_cur: messages of cur/ with neither the S nor the T flag.
+ * @claims_live: messages in the claim directories of running workers.
+ * @claims_stale: messages in the claim directories of dead workers (the
+ *   next worker to run returns them).
+ * @workers: running workers (claim directories whose lock is held).
+ * @last_batch: Unix time of the last batch recorded, 0 for none.
+ * @last_batch_messages: its size.
+ */
+typedef struct {
+  guint64 backlog_new;
+  guint64 backlog_cur;
+  guint64 claims_live;
+  guint64 claims_stale;
+  guint workers;
+  gint64 last_batch;
+  guint last_batch_messages;
+} MaildirInspection;
+
+/**
+ * maildir_inspect:
+ * Counts the backlog and the claims of the Maildir @path, read-only (it
+ * creates, moves and removes nothing: `bounced status` may run as a user
+ * who may only read the Maildir).  Memory is flat: directories are streamed.
+ * Returns: TRUE, or FALSE with @error_out set (MAILDIR_ERROR_NOT_MAILDIR,
+ *   MAILDIR_ERROR_IO).
+ */
+gboolean maildir_inspect (const char *path, MaildirInspection *out, GError **error_out);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Maildir, maildir_close)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MaildirClaim, maildir_claim_free)
 

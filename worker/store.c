@@ -577,6 +577,18 @@ migrations_pending (GHashTable *applied)
   return n;
 }
 
+int
+store_pending_migrations (Store *store, GError **error_out)
+{
+  g_autoptr(GHashTable) applied = g_hash_table_new (NULL, NULL);
+  gboolean exists = FALSE;
+
+  g_return_val_if_fail (store != NULL, -1);
+  if (!migrations_applied (store, applied, &exists, error_out))
+    return -1;
+  return (int) migrations_pending (applied);
+}
+
 static int
 store_migrate_locked (Store *store, GError **error_out)
 {

@@ -98,6 +98,11 @@ Store *store_open (const char *conninfo, GError **error_out);
  * or STORE_ERROR_CONFIG for a server older than PostgreSQL 15. */
 int store_migrate (Store *store, GError **error_out);
 
+/* How many migrations built into the program the database has not applied
+ * (all of them for an empty database), without applying any; -1 with
+ * @error_out set on failure. */
+int store_pending_migrations (Store *store, GError **error_out);
+
 /**
  * store_check_schema:
  * For commands that only read (report, suppression export, show): checks
