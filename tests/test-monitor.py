@@ -52,6 +52,7 @@ def main():
     tap = Tap()
     tmp = tempfile.mkdtemp(prefix="bounced-monitor-")
     db = Database("monitor")
+    workers = []
     try:
         md = make_maildir(tmp)
         generate(md, MESSAGES, seed=11)
@@ -65,6 +66,7 @@ def main():
                                    "--metrics-file", metrics, md],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env=env)
+        workers.append(worker)
         log = []
         total = MESSAGES + 1
         ready = receive_until(sock, lambda l: any("READY=1" in m for m in l), 60, log)
@@ -133,6 +135,7 @@ def main():
         env = pg_env({"NOTIFY_SOCKET": name, "WATCHDOG_USEC": "100000", "WATCHDOG_PID": "1"})
         worker = subprocess.Popen([BOUNCED, "watch", "--db", db.conninfo(), md],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        workers.append(worker)
         log = []
         ready = receive_until(sock, lambda l: any("READY=1" in m for m in l), 60, log)
         receive_until(sock, lambda l: False, 0.5, log)
@@ -176,6 +179,10 @@ def main():
         tap.ok(r.returncode == 2 and 'invalid value of --progress: "sideways"' in r.stderr,
                "a bad --progress is refused", r.stderr)
     finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
         db.close()
         shutil.rmtree(tmp, ignore_errors=True)
     tap.done()

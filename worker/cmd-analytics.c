@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "input-walk.h"
+#include "mbox.h"
 #include "msgfile.h"
 #include "parser-options.h"
 #include "progress.h"
@@ -626,6 +627,47 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
             skipped_old++;
             g_free (path);
             progress_update (progress, done);
+            continue;
+          }
+        /* An mbox: each of its messages, as ingest stored them. */
+        if (mbox_sniff (path))
+          {
+            g_autoptr(Mbox) mbox = mbox_open (path, &read_error);
+            MboxNext next = MBOX_NEXT_END;
+            guint ordinal = 0;
+
+            while (mbox != NULL && error == NULL
+                   && (next = mbox_next (mbox, settings.max_message_size, buffer, &ordinal,
+                                         &read_error)) != MBOX_NEXT_END
+                   && next != MBOX_NEXT_FAILED)
+              {
+                if (next == MBOX_NEXT_TOO_LARGE)
+                  {
+                    g_clear_error (&read_error);
+                    continue;
+                  }
+                msgfile_sha256 (buffer->data, buffer->len, sha);
+                report = bounce_report_parse ((const char *) buffer->data, buffer->len,
+                                              &settings, &read_error);
+                if (report == NULL)
+                  report = bounce_report_new_error (read_error->message);
+                g_clear_error (&read_error);
+                {
+                  ReprocessItem item = { g_strdup (sha), report };
+                  g_array_append_val (items, item);
+                }
+                if (items->len >= REPROCESS_BATCH)
+                  reprocess_flush (store, items, dry_run, &stats, &error);
+              }
+            if (mbox == NULL || next == MBOX_NEXT_FAILED)
+              {
+                cli_error ("%s", read_error->message);
+                read_failures++;
+              }
+            g_free (path);
+            progress_update (progress, done);
+            if (error != NULL)
+              break;
             continue;
           }
         if (!msgfile_read (path, settings.max_message_size, buffer, &read_error))

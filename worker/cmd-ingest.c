@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "progress.h"
 #include "maildir.h"
+#include "mbox.h"
 #include "store.h"
 
 #include <gio/gio.h>
@@ -266,6 +267,56 @@ run_ingest (Run *run, guint max_wait)
     }
 }
 
+/* `bounced ingest MBOX...`, after the Maildirs: each mbox stored once,
+ * retried whole while the database is down (a retry is a no-op for what
+ * was committed), for at most @max_wait seconds.  Appends a line per mbox
+ * to @report. */
+static void
+run_mboxes (Run *run, GPtrArray *mboxes, guint max_wait, GString *report)
+{
+  for (guint i = 0; i < mboxes->len && run->status == 0; i++)
+    {
+      const char *path = g_ptr_array_index (mboxes, i);
+
+      for (;;)
+        {
+          g_autoptr(GError) error = NULL;
+          IngestMboxCounts counts = { 0 };
+          Store *store = ingest_get_store (run->ingest);
+
+          if (run->stop || store == NULL)
+            return;
+          if (ingest_mbox (run->ingest, path, &counts, &error))
+            {
+              note_available (run, FALSE);
+              g_string_append_printf (report, "%s: %" G_GUINT64_FORMAT " message%s read, %"
+                                      G_GUINT64_FORMAT " stored, %" G_GUINT64_FORMAT
+                                      " stored before\n", path, counts.read,
+                                      counts.read == 1 ? "" : "s", counts.stored, counts.known);
+              break;
+            }
+          if (!g_error_matches (error, STORE_ERROR, STORE_ERROR_UNAVAILABLE))
+            {
+              g_critical ("%s", error->message);
+              run->status = CLI_EXIT_FAILED;
+              return;
+            }
+          note_unavailable (run, error);
+          if (g_get_monotonic_time () - run->unavailable_since
+              > (gint64) max_wait * G_USEC_PER_SEC)
+            {
+              g_critical ("database unavailable for %u s, giving up: %s (database from %s)",
+                          max_wait, error->message, run->db_origin);
+              run->status = CLI_EXIT_UNAVAILABLE;
+              return;
+            }
+          wait_interruptible (run, run->backoff_ms);
+          g_clear_error (&error);
+          store_check (store, &error);
+        }
+    }
+}
+
 static void schedule_work (Run *run);
 
 static gboolean
@@ -478,6 +529,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_autofree char *progress_mode = NULL;
   g_autofree gint64 *backlog = NULL;
   g_autoptr(Progress) progress = NULL;
+  g_autoptr(GPtrArray) mboxes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) mbox_report = g_string_new (NULL);
   g_auto(GStrv) maildirs = NULL;
   gint64 batch_size = -1, threads = -1;
   gint64 max_wait = -1, rescan_interval = -1;
@@ -551,6 +604,23 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     return cli_usage_error ("no Maildir given");
   if (quiet && verbose)
     return cli_usage_error ("--quiet and --verbose cannot be used together");
+  /* mbox files among the paths: read as their messages, never changed. */
+  {
+    g_autoptr(GPtrArray) dirs = g_ptr_array_new ();
+
+    for (guint i = 0; maildirs[i] != NULL; i++)
+      if (mbox_sniff (maildirs[i]))
+        g_ptr_array_add (mboxes, g_strdup (maildirs[i]));
+      else
+        g_ptr_array_add (dirs, g_strdup (maildirs[i]));
+    g_ptr_array_add (dirs, NULL);
+    g_strfreev (maildirs);
+    maildirs = (char **) g_ptr_array_free (g_steal_pointer (&dirs), FALSE);
+  }
+  if (mode == MODE_WATCH && mboxes->len > 0)
+    return cli_usage_error ("\"%s\" is an mbox, which watch does not follow; store it with "
+                            "\"bounced ingest\", again whenever it grew",
+                            (const char *) g_ptr_array_index (mboxes, 0));
   if (progress_mode != NULL && strcmp (progress_mode, "auto") != 0
       && strcmp (progress_mode, "bar") != 0 && strcmp (progress_mode, "log") != 0
       && strcmp (progress_mode, "none") != 0)
@@ -695,7 +765,22 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   sig_int = g_unix_signal_add (SIGINT, on_signal, &run);
   start = g_get_monotonic_time ();
   if (mode == MODE_INGEST)
-    run_ingest (&run, config->max_wait);
+    {
+      run_ingest (&run, config->max_wait);
+      if (mboxes->len > 0)
+        {
+          g_autoptr(GError) finish_error = NULL;
+
+          /* The Maildirs' last batch is acknowledged before the store is
+           * used from this thread. */
+          if (!ingest_finish (ingest, &finish_error))
+            {
+              g_critical ("%s", finish_error->message);
+              run.status = CLI_EXIT_FAILED;
+            }
+          run_mboxes (&run, mboxes, config->max_wait, mbox_report);
+        }
+    }
   else
     {
       run.loop = g_main_loop_new (NULL, FALSE);
@@ -722,6 +807,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     {
       const IngestCounts *counts = ingest_get_counts (ingest);
 
+      if (!quiet)
+        fputs (mbox_report->str, stdout);
       if (!quiet)
         print_summary (counts, (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC);
       if (counts->by_kind[BOUNCE_KIND_ERROR] > 0 || counts->ack_failures > 0)

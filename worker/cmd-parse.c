@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "cli.h"
 #include "input-walk.h"
+#include "mbox.h"
 #include "msgfile.h"
 #include "parser-options.h"
 #include "report-json.h"
@@ -21,8 +22,28 @@
 
 typedef enum { FORMAT_JSONL, FORMAT_JSON, FORMAT_TABLE } OutputFormat;
 
+/* One input: a file to read, or a message of an mbox read already (@data),
+ * or one the mbox reader refused (@error). */
 typedef struct {
-  GPtrArray *paths;        /* char* */
+  char *source;            /* the path, or "MBOX#N" */
+  GBytes *data;
+  char *error;
+} Input;
+
+static void
+input_free (gpointer data)
+{
+  Input *input = data;
+
+  g_free (input->source);
+  if (input->data != NULL)
+    g_bytes_unref (input->data);
+  g_free (input->error);
+  g_free (input);
+}
+
+typedef struct {
+  GPtrArray *paths;        /* Input* */
   GString *out;
   guint failures;
   gboolean done;
@@ -46,22 +67,36 @@ batch_free (Batch *batch)
 /* Parses one input and appends its output to @out; returns FALSE if the
  * input could not be read or parsed. */
 static gboolean
-parse_one (const char *path, const BounceSettings *settings, OutputFormat format,
+parse_one (const Input *input, const BounceSettings *settings, OutputFormat format,
            GByteArray *buffer, GString *out, gboolean first)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BounceReport) report = NULL;
+  const char *path = input->source;
   char sha[65];
   gboolean have_sha = FALSE;
+  gboolean have_bytes = FALSE;
 
-  if (msgfile_read (path, settings->max_message_size, buffer, &error))
+  if (input->data != NULL)
+    {
+      gsize len = 0;
+      const guint8 *bytes = g_bytes_get_data (input->data, &len);
+
+      g_byte_array_set_size (buffer, 0);
+      g_byte_array_append (buffer, bytes, (guint) len);
+      have_bytes = TRUE;
+    }
+  else if (input->error == NULL)
+    have_bytes = msgfile_read (path, settings->max_message_size, buffer, &error);
+  if (have_bytes)
     {
       msgfile_sha256 (buffer->data, buffer->len, sha);
       have_sha = TRUE;
       report = bounce_report_parse ((const char *) buffer->data, buffer->len, settings, &error);
     }
   if (report == NULL)
-    report = bounce_report_new_error (error ? error->message : "could not parse");
+    report = bounce_report_new_error (input->error ? input->error
+                                      : error ? error->message : "could not parse");
 
   switch (format)
     {
@@ -224,21 +259,71 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
   walk = input_walk_new (inputs);
   while ((path = input_walk_next (walk)) != NULL)
     {
-      if (batch == NULL)
+      /* An mbox is its messages, read here in order and parsed by the
+       * pool like files (memory: a window of batches, as for files). */
+      g_autoptr(Mbox) mbox = mbox_sniff (path) ? mbox_open (path, NULL) : NULL;
+      gboolean more = TRUE;
+
+      while (more)
         {
-          batch = g_new0 (Batch, 1);
-          batch->paths = g_ptr_array_new_with_free_func (g_free);
-          batch->out = g_string_new (NULL);
+          Input *input = g_new0 (Input, 1);
+          gboolean is_stdin = FALSE;
+
+          if (mbox != NULL)
+            {
+              g_autoptr(GByteArray) bytes = g_byte_array_new ();
+              g_autoptr(GError) mbox_error = NULL;
+              guint ordinal = 0;
+
+              switch (mbox_next (mbox, settings.max_message_size, bytes, &ordinal, &mbox_error))
+                {
+                case MBOX_NEXT_MESSAGE:
+                  input->source = mbox_source (path, ordinal);
+                  input->data = g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
+                  break;
+                case MBOX_NEXT_TOO_LARGE:
+                  input->source = mbox_source (path, ordinal);
+                  input->error = g_strdup (mbox_error->message);
+                  break;
+                case MBOX_NEXT_FAILED:
+                  input->source = g_strdup (path);
+                  input->error = g_strdup (mbox_error->message);
+                  more = FALSE;
+                  break;
+                case MBOX_NEXT_END:
+                default:
+                  input_free (input);
+                  input = NULL;
+                  more = FALSE;
+                  break;
+                }
+            }
+          else
+            {
+              input->source = g_strdup (path);
+              is_stdin = strcmp (path, "-") == 0;
+              more = FALSE;
+            }
+          if (input == NULL)
+            break;
+          if (batch == NULL)
+            {
+              batch = g_new0 (Batch, 1);
+              batch->paths = g_ptr_array_new_with_free_func (input_free);
+              batch->out = g_string_new (NULL);
+            }
+          g_ptr_array_add (batch->paths, input);
+          /* Standard input is read by its own batch at once, in order. */
+          if (batch->paths->len == PARSE_BATCH_SIZE || is_stdin)
+            {
+              g_queue_push_tail (window, batch);
+              g_thread_pool_push (pool, batch, NULL);
+              batch = NULL;
+              failures += flush (window, &shared, g_queue_get_length (window) >= window_max,
+                                 &first);
+            }
         }
-      g_ptr_array_add (batch->paths, path);
-      /* Standard input is read by its own batch at once, in order. */
-      if (batch->paths->len == PARSE_BATCH_SIZE || strcmp (path, "-") == 0)
-        {
-          g_queue_push_tail (window, batch);
-          g_thread_pool_push (pool, batch, NULL);
-          batch = NULL;
-          failures += flush (window, &shared, g_queue_get_length (window) >= window_max, &first);
-        }
+      g_free (path);
     }
   if (batch != NULL)
     {

@@ -571,6 +571,42 @@ batch_log (Ingest *ingest, const Batch *batch)
     }
 }
 
+/* Counts the recipient outcomes of @report by reason and by group. */
+static void
+count_outcomes (Ingest *ingest, const BounceReport *report)
+{
+  for (guint r = 0; r < report->recipients->len; r++)
+    {
+      const BounceRecipient *rcpt = g_ptr_array_index (report->recipients, r);
+      const char *reason = rcpt->reason ? rcpt->reason : "unknown";
+      gpointer count = g_hash_table_lookup (ingest->counts.reasons, reason);
+
+      g_hash_table_insert (ingest->counts.reasons, (gpointer) reason,
+                           GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
+      {
+        const char *group = rcpt->reason ? g_hash_table_lookup (ingest->reason_groups,
+                                                                rcpt->reason) : NULL;
+        gpointer old_key = NULL, old_count = NULL;
+
+        if (group == NULL)
+          group = "unknown";
+        if (g_hash_table_lookup_extended (ingest->counts.groups, group, &old_key, &old_count))
+          g_hash_table_insert (ingest->counts.groups, g_strdup (group),
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (old_count) + 1));
+        else
+          g_hash_table_insert (ingest->counts.groups, g_strdup (group), GUINT_TO_POINTER (1));
+      }
+    }
+}
+
+void
+ingest_count_report (Ingest *ingest, const BounceReport *report)
+{
+  ingest->counts.by_kind[report->kind]++;
+  ingest->counts.messages++;
+  count_outcomes (ingest, report);
+}
+
 /* Invariant 1: @batch is committed; moves every message to its place. */
 static void
 batch_acknowledge (Ingest *ingest, Batch *batch)
@@ -584,28 +620,7 @@ batch_acknowledge (Ingest *ingest, Batch *batch)
       const BounceReport *report = item->report;
 
       kinds[report->kind]++;
-      for (guint r = 0; r < report->recipients->len; r++)
-        {
-          const BounceRecipient *rcpt = g_ptr_array_index (report->recipients, r);
-          const char *reason = rcpt->reason ? rcpt->reason : "unknown";
-          gpointer count = g_hash_table_lookup (ingest->counts.reasons, reason);
-
-          g_hash_table_insert (ingest->counts.reasons, (gpointer) reason,
-                               GUINT_TO_POINTER (GPOINTER_TO_UINT (count) + 1));
-          {
-            const char *group = rcpt->reason ? g_hash_table_lookup (ingest->reason_groups,
-                                                                    rcpt->reason) : NULL;
-            gpointer old_key = NULL, old_count = NULL;
-
-            if (group == NULL)
-              group = "unknown";
-            if (g_hash_table_lookup_extended (ingest->counts.groups, group, &old_key, &old_count))
-              g_hash_table_insert (ingest->counts.groups, g_strdup (group),
-                                   GUINT_TO_POINTER (GPOINTER_TO_UINT (old_count) + 1));
-            else
-              g_hash_table_insert (ingest->counts.groups, g_strdup (group), GUINT_TO_POINTER (1));
-          }
-        }
+      count_outcomes (ingest, report);
       if (!maildir_acknowledge (item->md, item->claim, dest_of (report), &ack_error))
         {
           /* Committed already: the next recovery re-ingests it, a no-op. */
@@ -725,6 +740,12 @@ const IngestCounts *
 ingest_get_counts (const Ingest *ingest)
 {
   return &ingest->counts;
+}
+
+const IngestSettings *
+ingest_get_settings (const Ingest *ingest)
+{
+  return &ingest->settings;
 }
 
 Store *

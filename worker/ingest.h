@@ -110,6 +110,39 @@ gboolean ingest_finish (Ingest *ingest, GError **error_out);
 
 const IngestCounts *ingest_get_counts (const Ingest *ingest);
 
+/* The settings the pipeline was made with (borrowed). */
+const IngestSettings *ingest_get_settings (const Ingest *ingest);
+
+/* Counts a report stored outside the pipeline (an mbox message) into the
+ * run's counts: messages, kinds, outcomes by reason and group. */
+void ingest_count_report (Ingest *ingest, const BounceReport *report);
+
+/**
+ * IngestMboxCounts:
+ * @read: messages read from the mbox.
+ * @stored: of them, stored now.
+ * @known: of them, stored before (by any run, from any source): skipped.
+ */
+typedef struct {
+  guint64 read;
+  guint64 stored;
+  guint64 known;
+} IngestMboxCounts;
+
+/**
+ * ingest_mbox:
+ * Stores the messages of the mbox @path that the database does not hold
+ * yet (by the SHA-256 of their bytes), @settings->batch_size per
+ * transaction, each with the source "PATH#N".  The mbox is only read
+ * (mbox.h): a second run over the same file stores nothing.  @ingest
+ * (connected: after a first ingest_step()) lends its store and counts
+ * what is stored (ingest_count_report()).
+ * Returns: TRUE, or FALSE with @error_out set (STORE_ERROR_UNAVAILABLE:
+ *   run it again later, what was committed stays committed; MBOX_ERROR).
+ */
+gboolean ingest_mbox (Ingest *ingest, const char *path, IngestMboxCounts *counts,
+                      GError **error_out);
+
 /* The connected store, for a summary query; NULL before the first
  * successful step.  (borrowed) */
 Store *ingest_get_store (Ingest *ingest);

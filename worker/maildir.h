@@ -151,8 +151,8 @@ void maildir_claim_free (MaildirClaim *claim);
 void maildir_close (Maildir *md);
 
 /* The file, in MAILDIR_CLAIM_DIR, where workers record their last batch
- * (for `bounced status`); it has no ".lock" suffix, so recovery ignores it. */
-#define MAILDIR_LAST_BATCH_FILE "last-batch"
+ * (for `bounced status`); a dot file, which recovery and readers skip. */
+#define MAILDIR_LAST_BATCH_FILE ".last-batch"
 
 /**
  * maildir_record_batch:
