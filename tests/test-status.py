@@ -56,7 +56,7 @@ def main():
 
         # The last batch an hour old, and mail waiting.
         generate(md, 2, seed=22, start=100)
-        record = os.path.join(md, "bounced-claims", ".last-batch")
+        record = os.path.join(md, ".bounced-last-batch")
         with open(record) as f:
             fields = f.read().split()
         with open(record, "w") as f:

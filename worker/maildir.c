@@ -774,9 +774,9 @@ gboolean
 maildir_record_batch (Maildir *md, guint messages, gint64 when, GError **error_out)
 {
   g_autofree char *text = NULL;
-  g_autofree char *tmp = g_strdup_printf ("%s.%s", MAILDIR_LAST_BATCH_FILE, md->id);
-  g_autofree char *where = g_build_filename (md->path, MAILDIR_CLAIM_DIR,
-                                             MAILDIR_LAST_BATCH_FILE, NULL);
+  g_autofree char *tmp_name = g_strdup_printf ("%s.%s", MAILDIR_LAST_BATCH_FILE, md->id);
+  g_autofree char *tmp = g_build_filename (md->path, tmp_name, NULL);
+  g_autofree char *where = g_build_filename (md->path, MAILDIR_LAST_BATCH_FILE, NULL);
   int fd;
   gsize len;
   gboolean ok;
@@ -785,18 +785,18 @@ maildir_record_batch (Maildir *md, guint messages, gint64 when, GError **error_o
   /* One line: time, messages, the worker (host.pid.random). */
   text = g_strdup_printf ("%" G_GINT64_FORMAT " %u %s\n", when, messages, md->id);
   len = strlen (text);
-  fd = openat (md->claims_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+  fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                FILE_MODE_OF (md->dir_mode));
   if (fd < 0)
     return set_io_error (error_out, errno, "record the last batch in", where);
   ok = write (fd, text, len) == (ssize_t) len;
   if (close (fd) != 0)
     ok = FALSE;
-  if (!ok || renameat (md->claims_fd, tmp, md->claims_fd, MAILDIR_LAST_BATCH_FILE) != 0)
+  if (!ok || rename (tmp, where) != 0)
     {
       int e = errno;
 
-      unlinkat (md->claims_fd, tmp, 0);
+      unlink (tmp);
       return set_io_error (error_out, e, "record the last batch in", where);
     }
   return TRUE;
@@ -869,17 +869,9 @@ maildir_inspect (const char *path, MaildirInspection *out, GError **error_out)
       close (root_fd);
       return FALSE;
     }
-
-  claims_fd = openat (root_fd, MAILDIR_CLAIM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  close (root_fd);
-  if (claims_fd < 0)
-    {
-      *out = result;
-      return errno == ENOENT ? TRUE : set_io_error (error_out, errno, "read", path);
-    }
   /* The last batch. */
   {
-    int fd = openat (claims_fd, MAILDIR_LAST_BATCH_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = openat (root_fd, MAILDIR_LAST_BATCH_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
     if (fd >= 0)
       {
@@ -901,6 +893,14 @@ maildir_inspect (const char *path, MaildirInspection *out, GError **error_out)
           }
       }
   }
+
+  claims_fd = openat (root_fd, MAILDIR_CLAIM_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  close (root_fd);
+  if (claims_fd < 0)
+    {
+      *out = result;
+      return errno == ENOENT ? TRUE : set_io_error (error_out, errno, "read", path);
+    }
   /* The workers: a lock that cannot be taken belongs to a live one. */
   claims = fdopendir (dup (claims_fd));
   while (ok && claims != NULL && (entry = readdir (claims)) != NULL)

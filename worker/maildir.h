@@ -150,14 +150,15 @@ void maildir_claim_free (MaildirClaim *claim);
  * worker's claim directory and drops its lock.  NULL is accepted. */
 void maildir_close (Maildir *md);
 
-/* The file, in MAILDIR_CLAIM_DIR, where workers record their last batch
- * (for `bounced status`); a dot file, which recovery and readers skip. */
-#define MAILDIR_LAST_BATCH_FILE ".last-batch"
+/* The file, at the top of the Maildir, where workers record their last
+ * batch (for `bounced status`): a dot file, which mail readers skip (Maildir
+ * readers look in cur/ and new/, and list directories as folders). */
+#define MAILDIR_LAST_BATCH_FILE ".bounced-last-batch"
 
 /**
  * maildir_record_batch:
  * Records that a batch of @messages messages from this Maildir was committed
- * and acknowledged at @when (Unix time): MAILDIR_CLAIM_DIR/last-batch,
+ * and acknowledged at @when (Unix time): MAILDIR/.bounced-last-batch,
  * replaced atomically.  Returns FALSE with @error_out set on failure.
  */
 gboolean maildir_record_batch (Maildir *md, guint messages, gint64 when, GError **error_out);
