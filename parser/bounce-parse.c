@@ -1018,7 +1018,11 @@ bounce_report_parse (const char *data, gsize length,
   subject = decoded_header (GMIME_OBJECT (message), "Subject");
   report->message_from = bounce_report_str (report, from);
   report->message_subject = bounce_report_str (report, subject);
-  report->message_date = bounce_report_str (report, g_mime_object_get_header (GMIME_OBJECT (message), "Date"));
+  report->message_date_text = bounce_report_str (report, g_mime_object_get_header (GMIME_OBJECT (message), "Date"));
+  {
+    g_autofree char *utc = bounce_text_date_utc (report->message_date_text);
+    report->message_date = bounce_report_str (report, utc);
+  }
 
   body = g_string_new (NULL);
   texts = g_ptr_array_new ();

@@ -112,6 +112,12 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BounceWordIndex, bounce_word_index_clear)
 gboolean bounce_text_next_line (const char *text, gsize len, gsize *pos,
                                 const char **line_out, gsize *line_len_out);
 
+/* A date as written (RFC 5322 3.3 date-time, obsolete forms included, or
+ * ISO 8601) in ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SS+00:00"; NULL when it
+ * cannot be read or its UTC time is outside years 1 to 9999.  Newly
+ * allocated. */
+char *bounce_text_date_utc (const char *text);
+
 /* Whether the addresses are the same, case-insensitively. */
 gboolean bounce_text_address_equal (const char *a, const char *b);
 

@@ -396,3 +396,27 @@ bounce_word_index_clear (BounceWordIndex *index)
 {
   g_clear_pointer (&index->words, g_hash_table_unref);
 }
+
+/* ---- dates -------------------------------------------------------------- */
+
+char *
+bounce_text_date_utc (const char *text)
+{
+  g_autofree char *copy = NULL;
+  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GDateTime) utc = NULL;
+
+  if (text == NULL)
+    return NULL;
+  copy = g_strstrip (g_strdup (text));
+  dt = g_mime_utils_header_decode_date (copy);
+  if (dt == NULL)
+    dt = g_date_time_new_from_iso8601 (copy, NULL);
+  if (dt == NULL || (utc = g_date_time_to_utc (dt)) == NULL)
+    return NULL;
+  /* Four-digit years whatever the year (%Y writes 999 for 999). */
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d+00:00",
+                          g_date_time_get_year (utc), g_date_time_get_month (utc),
+                          g_date_time_get_day_of_month (utc), g_date_time_get_hour (utc),
+                          g_date_time_get_minute (utc), g_date_time_get_second (utc));
+}

@@ -81,7 +81,9 @@ typedef struct {
  *   human-readable part names it ("RCPT", "DATA", "MAIL", "EHLO", "HELO",
  *   "CONNECT"; static string), or NULL.
  * @remote_mta: host name or address from Remote-MTA, or NULL.
- * @last_attempt, @will_retry_until: ISO 8601 times, or NULL.
+ * @last_attempt, @will_retry_until: ISO 8601 times in UTC
+ *   ("2026-11-20T10:00:00+00:00"), or NULL when absent or unreadable.
+ * @last_attempt_text, @will_retry_until_text: the same fields as written.
  * @final_log_id: Final-Log-ID, or NULL.
  * @feedback_type: ARF Feedback-Type for feedback reports, else NULL.
  * @reason: a reason of the vocabulary (static string, never NULL once
@@ -111,6 +113,8 @@ typedef struct {
   const char *remote_mta;
   const char *last_attempt;
   const char *will_retry_until;
+  const char *last_attempt_text;
+  const char *will_retry_until_text;
   const char *final_log_id;
   const char *feedback_type;
   const char *reason;
@@ -142,9 +146,13 @@ typedef struct {
  * @reporting_mta, @dsn_gateway, @received_from_mta: host names (type prefix
  *   removed) or NULL.
  * @original_envelope_id: Original-Envelope-Id or NULL.
- * @arrival_date: ISO 8601 or NULL.
- * @message_from, @message_subject, @message_date: headers of the report
- *   itself (the bounce), decoded; NULL when absent.
+ * @arrival_date: ISO 8601 in UTC, or NULL when absent or unreadable.
+ *   Every time of a report is normalised to UTC: RFC 5322 allows zone
+ *   offsets up to +9959, PostgreSQL's timestamptz only up to 15:59.
+ * @arrival_date_text: Arrival-Date as written.
+ * @message_date: the Date of the report itself in ISO 8601 UTC, or NULL.
+ * @message_date_text: that Date as written.
+ * @message_from, @message_subject: headers of the report *   itself (the bounce), decoded; NULL when absent.
  * @original: headers of the returned message.
  * @recipients: BounceRecipient*, in the order the report gives them.
  * @extensions: BounceField* of per-message X- fields (never NULL).
@@ -158,9 +166,11 @@ typedef struct {
   const char *received_from_mta;
   const char *original_envelope_id;
   const char *arrival_date;
+  const char *arrival_date_text;
   const char *message_from;
   const char *message_subject;
   const char *message_date;
+  const char *message_date_text;
   BounceOriginal original;
   GPtrArray *recipients;
   GPtrArray *extensions;

@@ -152,23 +152,13 @@ mta_name (BounceReport *report, const char *v)
   return bounce_report_str (report, copy);
 }
 
-/* An RFC 5322 date -> ISO 8601, or NULL if it cannot be read. */
+/* An RFC 5322 date (RFC 3464 2.2.5 arrival-date) -> ISO 8601 in UTC, or
+ * NULL if it cannot be read. */
 static const char *
 iso_date (BounceReport *report, const char *v)
 {
-  g_autoptr(GDateTime) dt = NULL;
-  g_autofree char *copy = g_strdup (v);
-  g_autofree char *iso = NULL;
+  g_autofree char *iso = bounce_text_date_utc (v);
 
-  g_strstrip (copy);
-  dt = g_mime_utils_header_decode_date (copy);
-  if (dt == NULL)
-    {
-      dt = g_date_time_new_from_iso8601 (copy, NULL);
-      if (dt == NULL)
-        return NULL;
-    }
-  iso = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S%:z");
   return bounce_report_str (report, iso);
 }
 
@@ -294,8 +284,11 @@ apply_field (Reader *reader, FieldId id, const char *name, char *value)
         report->received_from_mta = mta_name (report, value);
       return;
     case FIELD_ARRIVAL_DATE:
-      if (report->arrival_date == NULL)
-        report->arrival_date = iso_date (report, value);
+      if (report->arrival_date_text == NULL)
+        {
+          report->arrival_date = iso_date (report, value);
+          report->arrival_date_text = bounce_report_str (report, value);
+        }
       return;
     case FIELD_ORIGINAL_RECIPIENT:
       /* Original-Recipient comes first in a block (RFC 3464 2.3), but MTAs
@@ -372,7 +365,10 @@ apply_field (Reader *reader, FieldId id, const char *name, char *value)
     case FIELD_LAST_ATTEMPT_DATE:
       rcpt = recipient_for (reader, reader->current && reader->current->last_attempt);
       if (rcpt != NULL)
-        rcpt->last_attempt = iso_date (report, value);
+        {
+          rcpt->last_attempt = iso_date (report, value);
+          rcpt->last_attempt_text = bounce_report_str (report, value);
+        }
       return;
     case FIELD_FINAL_LOG_ID:
       rcpt = recipient_for (reader, reader->current && reader->current->final_log_id);
@@ -382,7 +378,10 @@ apply_field (Reader *reader, FieldId id, const char *name, char *value)
     case FIELD_WILL_RETRY_UNTIL:
       rcpt = recipient_for (reader, reader->current && reader->current->will_retry_until);
       if (rcpt != NULL)
-        rcpt->will_retry_until = iso_date (report, value);
+        {
+          rcpt->will_retry_until = iso_date (report, value);
+          rcpt->will_retry_until_text = bounce_report_str (report, value);
+        }
       return;
     }
 }

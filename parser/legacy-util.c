@@ -500,6 +500,8 @@ legacy_embedded_parse (BounceReport *report, const BounceView *view,
       dst->remote_mta = copy_str (report, src->remote_mta);
       dst->last_attempt = copy_str (report, src->last_attempt);
       dst->will_retry_until = copy_str (report, src->will_retry_until);
+      dst->last_attempt_text = copy_str (report, src->last_attempt_text);
+      dst->will_retry_until_text = copy_str (report, src->will_retry_until_text);
       dst->final_log_id = copy_str (report, src->final_log_id);
     }
   if (found)

@@ -65,12 +65,12 @@ static const FieldsCase fields_cases[] = {
     "Status: 4.4.1\n"
     "Will-Retry-Until: Sat, 21 Nov 2026 10:00:00 +0100\n",
     "mx.example.net", "gw.example.net", "client.example.com", "env-42",
-    "2026-11-20T10:00:00+01:00", NULL,
+    "2026-11-20T09:00:00+00:00", NULL,
     2, {
       { "user@example.org", "alias@example.org", "failed", "5.1.1", "mx.example.org",
-        "smtp", "550 5.1.1 user unknown", "2026-11-20T10:00:05+01:00", NULL, "4Abc123", NULL },
+        "smtp", "550 5.1.1 user unknown", "2026-11-20T09:00:05+00:00", NULL, "4Abc123", NULL },
       { "slow@example.org", NULL, "delayed", "4.4.1", NULL, NULL, NULL, NULL,
-        "2026-11-21T10:00:00+01:00", NULL, NULL },
+        "2026-11-21T09:00:00+00:00", NULL, NULL },
     },
   },
   {
@@ -398,6 +398,60 @@ test_fields (gconstpointer data)
     }
 }
 
+/* ---- dates -------------------------------------------------------------- */
+
+/* RFC 3464 2.2.5 and 2.3.7-8 take their dates from RFC 5322 3.3, whose zone
+ * is any +hhmm up to +9959; PostgreSQL's timestamptz reads offsets up to
+ * 15:59.  Every date comes out in UTC, what was written beside it. */
+static const struct {
+  const char *name;
+  const char *written;
+  const char *utc;          /* NULL: unreadable */
+} date_cases[] = {
+  { "offset +0100", "Fri, 20 Nov 2026 10:00:00 +0100", "2026-11-20T09:00:00+00:00" },
+  { "offset +2359 (RFC 5322 3.3, the largest in use)", "Fri, 20 Nov 2026 10:00:00 +2359",
+    "2026-11-19T10:01:00+00:00" },
+  { "offset -2359", "Fri, 20 Nov 2026 10:00:00 -2359", "2026-11-21T09:59:00+00:00" },
+  { "offset +1600 (past timestamptz's)", "Fri, 20 Nov 2026 10:00:00 +1600",
+    "2026-11-19T18:00:00+00:00" },
+  { "obsolete zone EST (RFC 5322 4.3)", "Fri, 20 Nov 2026 10:00:00 EST", "2026-11-20T15:00:00+00:00" },
+  { "ISO 8601 as some MTAs write it", "2026-11-20T10:00:00+05:30", "2026-11-20T04:30:00+00:00" },
+  { "last second of 9999 in UTC", "Fri, 31 Dec 9999 23:59:59 +0000", "9999-12-31T23:59:59+00:00" },
+  { "past 9999 once in UTC", "Fri, 31 Dec 9999 23:00:00 -0500", NULL },
+  { "not a date", "the day before yesterday", NULL },
+};
+
+static void
+test_dates (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (date_cases); i++)
+    {
+      g_autofree char *body = g_strdup_printf (
+        "Reporting-MTA: dns; mx.example.net\nArrival-Date: %s\n\n"
+        "Final-Recipient: rfc822; user@example.org\nAction: delayed\nStatus: 4.4.1\n"
+        "Last-Attempt-Date: %s\nWill-Retry-Until: %s\n",
+        date_cases[i].written, date_cases[i].written, date_cases[i].written);
+      BounceSettings settings;
+      g_autoptr(BounceReport) report = NULL;
+      g_autoptr(GError) error = NULL;
+      const BounceRecipient *r;
+      int count;
+
+      g_test_message ("case: %s", date_cases[i].name);
+      bounce_settings_init (&settings);
+      report = parse_body (body, &settings, &count, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (count, ==, 1);
+      r = g_ptr_array_index (report->recipients, 0);
+      g_assert_cmpstr (report->arrival_date, ==, date_cases[i].utc);
+      g_assert_cmpstr (r->last_attempt, ==, date_cases[i].utc);
+      g_assert_cmpstr (r->will_retry_until, ==, date_cases[i].utc);
+      g_assert_cmpstr (report->arrival_date_text, ==, date_cases[i].written);
+      g_assert_cmpstr (r->last_attempt_text, ==, date_cases[i].written);
+      g_assert_cmpstr (r->will_retry_until_text, ==, date_cases[i].written);
+    }
+}
+
 /* ---- limits ------------------------------------------------------------- */
 
 static char *
@@ -588,6 +642,7 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/dsn/fields/parse/%s", fields_cases[i].name);
       g_test_add_data_func (path, &fields_cases[i], test_fields);
     }
+  g_test_add_func ("/dsn/fields/dates/utc-and-as-written", test_dates);
   g_test_add_func ("/dsn/fields/limits/max-recipients-at-limit", test_max_recipients_at_limit);
   g_test_add_func ("/dsn/fields/limits/max-recipients-past-limit", test_max_recipients_past_limit);
   g_test_add_func ("/dsn/fields/limits/max-recipients-default", test_max_recipients_default);

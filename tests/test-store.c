@@ -6,6 +6,7 @@
  * written come from bounce_report_parse() on messages composed here.
  */
 #include "store.h"
+#include "bounce-private.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -530,6 +531,181 @@ test_batch_rows (Fixture *f, gconstpointer data)
   assert_query (f->store, recipients_mismatch_sql, "0");
 }
 
+/* ---- every field at its extremes ------------------------------------- */
+
+/* A text value that holds everything COPY's text format must escape or
+ * that a server could refuse: every control character but NUL, the
+ * delimiters, backslash sequences that mean something to COPY ("\\.", the
+ * end-of-data marker; "\\N", NULL), characters outside the BMP. */
+static char *
+extreme_text (const char *tag)
+{
+  GString *s = g_string_new (tag);
+
+  for (int c = 1; c < 0x20; c++)
+    g_string_append_c (s, (char) c);
+  g_string_append (s, "\x7f \\. \\N \\\\ \" ' ; -- \xf0\x9f\x93\xa8 \xef\xbf\xbd end\n\\.\n");
+  return g_string_free (s, FALSE);
+}
+
+/* Each time field with the value it must read back as (UTC), or NULL. */
+static const struct {
+  const char *iso;
+  const char *stored;
+} extreme_times[] = {
+  { "9999-12-31T23:59:59+00:00", "9999-12-31 23:59:59" },
+  { "1000-01-01T00:00:00+00:00", "1000-01-01 00:00:00" },
+  /* A report made elsewhere with an offset of its own: the store writes UTC
+   * whatever the offset (RFC 5322 allows up to +9959, timestamptz 15:59). */
+  { "2026-11-20T10:00:00+23:59", "2026-11-19 10:01:00" },
+  { "2026-11-20T10:00:00-23:59", "2026-11-21 09:59:00" },
+  /* Before year 1000 (RFC 5322 3.3 years are four digits at least) and
+   * unreadable: absent, not a failed batch. */
+  { "0999-12-31T23:59:59+00:00", NULL },
+  { "not a time", NULL },
+};
+
+static void
+test_batch_extremes (Fixture *f, gconstpointer data)
+{
+  g_autofree char *big = NULL;
+  g_autofree char *raw = extreme_text ("text");
+  g_autofree char *text = NULL;   /* as the report keeps it: blanks trimmed */
+  const char *invalid = "bad \xff\xfe utf-8 \xc3";
+  g_autoptr(GError) error = NULL;
+  StoreItem items[G_N_ELEMENTS (extreme_times)];
+  g_autoptr(GPtrArray) reports = g_ptr_array_new_with_free_func ((GDestroyNotify) bounce_report_free);
+  char sha[G_N_ELEMENTS (extreme_times)][65];
+  /* The columns of each table that hold a text of the report. */
+  static const char *const message_columns[] = {
+    "format", "reporting_mta", "dsn_gateway", "received_from_mta", "original_envelope_id",
+    "message_from", "message_subject", "original_message_id", "original_from", "original_to",
+    "original_subject", "original_date", "original_list_id", "campaign", "error",
+    "arrival_date_text", "message_date_text",
+  };
+  static const char *const outcome_columns[] = {
+    "recipient", "original_recipient", "action", "status", "reply_code", "diagnostic_type",
+    "remote_mta", "final_log_id", "feedback_type", "evidence",
+    "last_attempt_text", "will_retry_until_text",
+  };
+
+  if (f->store == NULL)
+    return;
+  migrate (f);
+  text = g_strstrip (g_strdup (raw));
+  big = g_strnfill (1024 * 1024, 'x');
+  memcpy (big, text, strlen (text));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (extreme_times); i++)
+    {
+      BounceReport *rep = bounce_report_new ();
+      const char *t = bounce_report_str (rep, raw);
+
+      g_ptr_array_add (reports, rep);
+      rep->kind = BOUNCE_KIND_ERROR;
+      rep->format = rep->reporting_mta = rep->dsn_gateway = rep->received_from_mta = t;
+      rep->original_envelope_id = rep->message_from = rep->message_subject = t;
+      rep->original.message_id = rep->original.from = rep->original.to = t;
+      rep->original.subject = rep->original.date = rep->original.list_id = t;
+      rep->original.campaign = rep->error = rep->arrival_date_text = rep->message_date_text = t;
+      rep->arrival_date = rep->message_date = extreme_times[i].iso;
+      bounce_report_add_field (rep, rep->extensions, "X-Text", text);
+      /* A recipient with every field set, one with none (all NULL), and
+       * enough after them for ordinals well past a byte. */
+      for (guint k = 0; k < 300; k++)
+        {
+          BounceRecipient *rc = bounce_report_add_recipient (rep);
+
+          rc->reason = "userunknown";
+          rc->hard_bounce = k % 2 == 0;
+          if (k == 1)
+            continue;
+          rc->recipient = k == 0 ? t : bounce_report_str (rep, "user@example.org");
+          if (k > 0)
+            continue;
+          rc->original_recipient = rc->action = rc->status = rc->reply_code = t;
+          rc->diagnostic_type = rc->remote_mta = rc->final_log_id = rc->feedback_type = t;
+          rc->evidence = rc->command = rc->last_attempt_text = rc->will_retry_until_text = t;
+          /* Bytes that are not UTF-8 (a report built by other code than the
+           * parser): replaced, not a failed batch. */
+          rc->diagnostic = i == 0 ? big : invalid;
+          rc->last_attempt = rc->will_retry_until = extreme_times[i].iso;
+          bounce_report_add_field (rep, rc->extensions, "X-Text", text);
+        }
+      g_snprintf (sha[i], sizeof sha[i], "%064" G_GSIZE_MODIFIER "x", (gsize) i + 1);
+      items[i] = (StoreItem) { .source = text, .sha256 = sha[i],
+                               .size = i == 0 ? (gsize) G_MAXINT64 : i, .report = rep };
+    }
+  g_assert_true (store_write_batch (f->store, items, G_N_ELEMENTS (items), &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (((BounceReport *) g_ptr_array_index (reports, 0))->format, ==, text);
+
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.messages", G_N_ELEMENTS (items));
+  assert_query_int (f->store, "SELECT count(*) FROM bounce.recipient_outcomes",
+                    G_N_ELEMENTS (items) * 300);
+  assert_query (f->store, "SELECT max(size) FROM bounce.messages", "9223372036854775807");
+  assert_query (f->store, "SELECT max(ordinal) FROM bounce.recipient_outcomes", "299");
+  for (gsize i = 0; i < G_N_ELEMENTS (extreme_times); i++)
+    {
+      g_autofree char *where = g_strdup_printf ("FROM bounce.messages WHERE sha256 = '%s'", sha[i]);
+      g_autofree char *owhere = g_strdup_printf (
+        "FROM bounce.recipient_outcomes o JOIN bounce.messages m ON m.id = o.message_id"
+        " WHERE m.sha256 = '%s' AND o.ordinal = 0", sha[i]);
+      const char *stored = extreme_times[i].stored;
+
+      g_test_message ("case: %s", extreme_times[i].iso);
+      for (gsize c = 0; c < G_N_ELEMENTS (message_columns); c++)
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT %s %s", message_columns[c], where);
+          assert_query (f->store, sql, text);
+        }
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT source %s", where);
+        assert_query (f->store, sql, text);
+      }
+      for (gsize c = 0; c < G_N_ELEMENTS (outcome_columns); c++)
+        {
+          g_autofree char *sql = g_strdup_printf ("SELECT o.%s %s", outcome_columns[c], owhere);
+          assert_query (f->store, sql, text);
+        }
+      {
+        g_autofree char *sql = NULL;
+        g_autofree char *valid = g_utf8_make_valid (invalid, -1);
+
+        sql = g_strdup_printf ("SELECT o.diagnostic %s", owhere);
+        assert_query (f->store, sql, i == 0 ? big : valid);
+        g_free (sql);
+        sql = g_strdup_printf ("SELECT to_char(arrival_date AT TIME ZONE 'UTC',"
+                               " 'YYYY-MM-DD HH24:MI:SS') %s", where);
+        assert_query (f->store, sql, stored);
+        g_free (sql);
+        sql = g_strdup_printf ("SELECT to_char(message_date AT TIME ZONE 'UTC',"
+                               " 'YYYY-MM-DD HH24:MI:SS') %s", where);
+        assert_query (f->store, sql, stored);
+        g_free (sql);
+        sql = g_strdup_printf ("SELECT concat_ws('|', to_char(o.last_attempt AT TIME ZONE 'UTC',"
+                               " 'YYYY-MM-DD HH24:MI:SS'), to_char(o.will_retry_until AT TIME ZONE"
+                               " 'UTC', 'YYYY-MM-DD HH24:MI:SS')) %s", owhere);
+        g_free (valid);
+        valid = stored ? g_strdup_printf ("%s|%s", stored, stored) : g_strdup ("");
+        assert_query (f->store, sql, valid);
+        g_free (sql);
+        /* The JSON of the extension fields reads back as the same text. */
+        sql = g_strdup_printf ("SELECT extensions->>'X-Text' %s", where);
+        assert_query (f->store, sql, text);
+        g_free (sql);
+        sql = g_strdup_printf ("SELECT o.extensions->>'X-Text' %s", owhere);
+        assert_query (f->store, sql, text);
+      }
+    }
+  /* The recipient with no field: every column NULL. */
+  assert_query (f->store, "SELECT count(*) FROM bounce.recipient_outcomes WHERE ordinal = 1"
+                " AND num_nonnulls(recipient, original_recipient, action, status, reply_code,"
+                " diagnostic_type, diagnostic, remote_mta, last_attempt, will_retry_until,"
+                " final_log_id, feedback_type, evidence, extensions, last_attempt_text,"
+                " will_retry_until_text) = 0", "6");
+}
+
 static void
 test_batch_across (Fixture *f, gconstpointer data)
 {
@@ -1024,6 +1200,7 @@ main (int argc, char **argv)
   DB_TEST ("/store/migrate/concurrent", test_migrate_concurrent);
   DB_TEST ("/store/batch/rows", test_batch_rows);
   DB_TEST ("/store/batch/across-batches", test_batch_across);
+  DB_TEST ("/store/batch/every-field-extremes", test_batch_extremes);
   DB_TEST ("/store/batch/idempotent", test_batch_idempotent);
   DB_TEST ("/store/batch/concurrent-writers", test_batch_concurrent);
   g_test_add_func ("/store/error/unavailable", test_error_unavailable);

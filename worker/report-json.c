@@ -90,6 +90,11 @@ report_json_append (GString *out, const char *source, const char *sha256,
   member (out, "received_from_mta", report->received_from_mta, FALSE);
   member (out, "original_envelope_id", report->original_envelope_id, FALSE);
   member (out, "arrival_date", report->arrival_date, FALSE);
+  member (out, "arrival_date_text", report->arrival_date_text, FALSE);
+  member (out, "message_from", report->message_from, FALSE);
+  member (out, "message_subject", report->message_subject, FALSE);
+  member (out, "message_date", report->message_date, FALSE);
+  member (out, "message_date_text", report->message_date_text, FALSE);
   g_string_append (out, ", \"original\": {");
   member (out, "message_id", o->message_id, TRUE);
   member (out, "from", o->from, FALSE);
@@ -118,6 +123,8 @@ report_json_append (GString *out, const char *source, const char *sha256,
       member (out, "remote_mta", r->remote_mta, FALSE);
       member (out, "last_attempt", r->last_attempt, FALSE);
       member (out, "will_retry_until", r->will_retry_until, FALSE);
+      member (out, "last_attempt_text", r->last_attempt_text, FALSE);
+      member (out, "will_retry_until_text", r->will_retry_until_text, FALSE);
       member (out, "final_log_id", r->final_log_id, FALSE);
       member (out, "feedback_type", r->feedback_type, FALSE);
       member (out, "reason", r->reason, FALSE);

@@ -745,7 +745,7 @@ static const char stage_sql[] =
   "  message_from text, message_subject text, message_date timestamptz,\n"
   "  original_message_id text, original_from text, original_to text,\n"
   "  original_subject text, original_date text, original_list_id text, campaign text,\n"
-  "  extensions jsonb, error text\n"
+  "  extensions jsonb, error text, arrival_date_text text, message_date_text text\n"
   ") ON COMMIT DELETE ROWS;\n"
   "CREATE TEMP TABLE IF NOT EXISTS bounced_stage_outcomes (\n"
   "  item int NOT NULL, ordinal int NOT NULL, recipient text, original_recipient text,\n"
@@ -753,7 +753,7 @@ static const char stage_sql[] =
   "  diagnostic text,\n"
   "  remote_mta text, last_attempt timestamptz, will_retry_until timestamptz,\n"
   "  final_log_id text, feedback_type text, reason text NOT NULL, hard_bounce boolean NOT NULL,\n"
-  "  evidence text, extensions jsonb\n"
+  "  evidence text, extensions jsonb, last_attempt_text text, will_retry_until_text text\n"
   ") ON COMMIT DELETE ROWS;\n";
 
 static const char copy_messages_sql[] =
@@ -761,14 +761,14 @@ static const char copy_messages_sql[] =
   " reporting_mta, dsn_gateway, received_from_mta, original_envelope_id, arrival_date,"
   " message_from, message_subject, message_date, original_message_id, original_from,"
   " original_to, original_subject, original_date, original_list_id, campaign, extensions,"
-  " error) FROM STDIN";
+  " error, arrival_date_text, message_date_text) FROM STDIN";
 
 static const char copy_outcomes_sql[] =
   "COPY pg_temp.bounced_stage_outcomes (item, ordinal, recipient, original_recipient,"
   " action, status, status_source, reply_code, diagnostic_type, diagnostic, remote_mta,"
   " last_attempt,"
   " will_retry_until, final_log_id, feedback_type, reason, hard_bounce, evidence,"
-  " extensions) FROM STDIN";
+  " extensions, last_attempt_text, will_retry_until_text) FROM STDIN";
 
 /* $1 parser version, $2 classifier version.  Soft bounces are the groups
  * REASONS.md counts towards suppression (mailbox, infrastructure, unknown);
@@ -782,12 +782,12 @@ static const char write_sql[] =
   "      dsn_gateway, received_from_mta, original_envelope_id, arrival_date, message_from,\n"
   "      message_subject, message_date, original_message_id, original_from, original_to,\n"
   "      original_subject, original_date, original_list_id, campaign, extensions,\n"
-  "      parser_version, classifier_version, error)\n"
+  "      parser_version, classifier_version, error, arrival_date_text, message_date_text)\n"
   "  SELECT sha256, source, size, kind, format, reporting_mta, dsn_gateway,\n"
   "      received_from_mta, original_envelope_id, arrival_date, message_from,\n"
   "      message_subject, message_date, original_message_id, original_from, original_to,\n"
   "      original_subject, original_date, original_list_id, campaign, extensions,\n"
-  "      $1, $2, error\n"
+  "      $1, $2, error, arrival_date_text, message_date_text\n"
   "    FROM firsts ORDER BY sha256\n"
   "  ON CONFLICT (sha256) DO NOTHING\n"
   "  RETURNING id, sha256, ingested_at\n"
@@ -796,7 +796,8 @@ static const char write_sql[] =
   "      recipient_domain, original_recipient, action, status, status_source, reply_code,\n"
   "      diagnostic_type,\n"
   "      diagnostic, remote_mta, last_attempt, will_retry_until, final_log_id, feedback_type,\n"
-  "      reason, hard_bounce, evidence, extensions, kind, campaign)\n"
+  "      reason, hard_bounce, evidence, extensions, kind, campaign, last_attempt_text,\n"
+  "      will_retry_until_text)\n"
   "  SELECT n.id, o.ordinal,\n"
   "      COALESCE(o.last_attempt, f.arrival_date, f.message_date, n.ingested_at),\n"
   "      o.recipient, lower(NULLIF(substring(o.recipient FROM '@([^@]*)$'), '')),\n"
@@ -804,7 +805,7 @@ static const char write_sql[] =
   "      o.diagnostic_type,\n"
   "      o.diagnostic, o.remote_mta, o.last_attempt, o.will_retry_until, o.final_log_id,\n"
   "      o.feedback_type, o.reason, o.hard_bounce, o.evidence, o.extensions, f.kind,\n"
-  "      f.campaign\n"
+  "      f.campaign, o.last_attempt_text, o.will_retry_until_text\n"
   "    FROM new_messages n\n"
   "    JOIN firsts f ON f.sha256 = n.sha256\n"
   "    JOIN pg_temp.bounced_stage_outcomes o ON o.item = f.item\n"
@@ -895,20 +896,23 @@ store_copy_sep (GString *buf, const char *s)
 }
 
 /* A time the server reads without fail: GLib's ISO 8601 reading is the
- * check, its output the canonical form; unreadable times become NULL
- * (absent), not a failed batch. */
+ * check, and it is written in UTC (the parser gives UTC already; a zone
+ * offset of 16 hours or more, legal in RFC 5322, is out of timestamptz's
+ * range and would fail the whole COPY).  Unreadable times, and years
+ * before 1000, become NULL (absent), not a failed batch. */
 static void
 copy_time (GString *buf, GDateTime *dt)
 {
+  g_autoptr(GDateTime) utc = dt ? g_date_time_to_utc (dt) : NULL;
   g_autofree char *s = NULL;
 
   g_string_append_c (buf, '\t');
-  if (dt == NULL || g_date_time_get_year (dt) < 1000)
+  if (utc == NULL || g_date_time_get_year (utc) < 1000)
     {
       g_string_append (buf, "\\N");
       return;
     }
-  s = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S%:z");
+  s = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%S+00:00");
   store_copy_text (buf, s);
 }
 
@@ -956,7 +960,6 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
 {
   const BounceReport *r = it->report;
   const BounceOriginal *o = &r->original;
-  g_autoptr(GDateTime) message_date = NULL;
 
   g_string_append_printf (messages, "%u", item);
   store_copy_sep (messages, it->sha256);
@@ -971,10 +974,7 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
   copy_iso_time (messages, r->arrival_date);
   store_copy_sep (messages, r->message_from);
   store_copy_sep (messages, r->message_subject);
-  /* The bounce's own Date header is RFC 5322 (section 3.3) as written. */
-  if (r->message_date != NULL)
-    message_date = g_mime_utils_header_decode_date (r->message_date);
-  copy_time (messages, message_date);
+  copy_iso_time (messages, r->message_date);
   store_copy_sep (messages, o->message_id);
   store_copy_sep (messages, o->from);
   store_copy_sep (messages, o->to);
@@ -987,6 +987,8 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
    * report breaking it still gets a row. */
   store_copy_sep (messages, r->error ? r->error
                       : r->kind == BOUNCE_KIND_ERROR ? "unknown error" : NULL);
+  store_copy_sep (messages, r->arrival_date_text);
+  store_copy_sep (messages, r->message_date_text);
   g_string_append_c (messages, '\n');
 
   for (guint i = 0; i < r->recipients->len; i++)
@@ -1011,6 +1013,8 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
       g_string_append (outcomes, rc->hard_bounce ? "\tt" : "\tf");
       store_copy_sep (outcomes, rc->evidence);
       copy_fields_json (outcomes, rc->extensions);
+      store_copy_sep (outcomes, rc->last_attempt_text);
+      store_copy_sep (outcomes, rc->will_retry_until_text);
       g_string_append_c (outcomes, '\n');
     }
 }

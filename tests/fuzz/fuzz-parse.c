@@ -38,6 +38,16 @@ check_string (const char *s)
     abort ();
 }
 
+/* Times are ISO 8601 in UTC, as PostgreSQL reads them whatever the offset
+ * the message wrote: "YYYY-MM-DDTHH:MM:SS+00:00". */
+static void
+check_time (const char *s)
+{
+  check_string (s);
+  if (s != NULL && (strlen (s) != 25 || strcmp (s + 19, "+00:00") != 0 || s[10] != 'T'))
+    abort ();
+}
+
 static void
 check_report (const BounceReport *report)
 {
@@ -49,7 +59,10 @@ check_report (const BounceReport *report)
   check_string (report->dsn_gateway);
   check_string (report->received_from_mta);
   check_string (report->original_envelope_id);
-  check_string (report->arrival_date);
+  check_time (report->arrival_date);
+  check_string (report->arrival_date_text);
+  check_time (report->message_date);
+  check_string (report->message_date_text);
   check_string (report->original.message_id);
   check_string (report->original.from);
   check_string (report->original.to);
@@ -72,6 +85,10 @@ check_report (const BounceReport *report)
       check_string (r->diagnostic);
       check_string (r->notice);
       check_string (r->remote_mta);
+      check_time (r->last_attempt);
+      check_time (r->will_retry_until);
+      check_string (r->last_attempt_text);
+      check_string (r->will_retry_until_text);
       /* bounce.h: status is an RFC 3463 code, reply_code three digits. */
       if (r->status != NULL && !dsn_status_is_valid (r->status, -1))
         abort ();
