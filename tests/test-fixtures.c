@@ -784,6 +784,35 @@ test_limit_recipients (void)
   assert_error (past_node, text);
 }
 
+/* ---- output of what is not UTF-8 ----------------------------------------- */
+
+/* A file name is bytes, and may not be UTF-8 (ISO 8859-1 names on an old
+ * file system): the JSON and the table stay UTF-8 (RFC 8259 8.1), the bad
+ * bytes U+FFFD, as the database stores the source. */
+static void
+test_output_source_not_utf8 (void)
+{
+  static const char source[] = "new/caf\xe9-\xff\xfe.eml";
+  g_autoptr(GString) s = dsn_with_recipients (1);
+  g_autoptr(BounceReport) report = bounce_report_parse (s->str, s->len, NULL, NULL);
+  g_autoptr(GString) json = g_string_new (NULL);
+  g_autoptr(GString) table = g_string_new (NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = g_utf8_make_valid (source, -1);
+
+  g_assert_nonnull (report);
+  report_json_append (json, source, NULL, report);
+  g_assert_true (g_utf8_validate (json->str, (gssize) json->len, NULL));
+  g_assert_true (json_parser_load_from_data (parser, json->str, (gssize) json->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                                  "source"), ==, expected);
+  report_json_append_table_rows (table, source, report);
+  g_assert_true (g_utf8_validate (table->str, (gssize) table->len, NULL));
+  g_assert_nonnull (strstr (table->str, expected));
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 int
@@ -825,6 +854,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, l->data, test_line_ends);
     }
 
+  g_test_add_func ("/output/source-not-utf8", test_output_source_not_utf8);
   g_test_add_func ("/limits/message-size", test_limit_size);
   g_test_add_func ("/limits/mime-depth", test_limit_depth);
   g_test_add_func ("/limits/mime-parts", test_limit_parts);

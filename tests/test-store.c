@@ -586,7 +586,7 @@ test_batch_extremes (Fixture *f, gconstpointer data)
   static const char *const outcome_columns[] = {
     "recipient", "original_recipient", "action", "status", "reply_code", "diagnostic_type",
     "remote_mta", "final_log_id", "feedback_type", "evidence",
-    "last_attempt_text", "will_retry_until_text",
+    "last_attempt_text", "will_retry_until_text", "command",
   };
 
   if (f->store == NULL)
@@ -610,6 +610,8 @@ test_batch_extremes (Fixture *f, gconstpointer data)
       rep->original.campaign = rep->error = rep->arrival_date_text = rep->message_date_text = t;
       rep->arrival_date = rep->message_date = extreme_times[i].iso;
       bounce_report_add_field (rep, rep->extensions, "X-Text", text);
+      bounce_report_add_field (rep, rep->extensions, "x-text", "again");
+      bounce_report_add_field (rep, rep->extensions, "X-Once", NULL);
       /* A recipient with every field set, one with none (all NULL), and
        * enough after them for ordinals well past a byte. */
       for (guint k = 0; k < 300; k++)
@@ -691,8 +693,15 @@ test_batch_extremes (Fixture *f, gconstpointer data)
         assert_query (f->store, sql, valid);
         g_free (sql);
         /* The JSON of the extension fields reads back as the same text. */
-        sql = g_strdup_printf ("SELECT extensions->>'X-Text' %s", where);
+        /* A field given twice is both its values, in order, under the
+         * spelling it first had (parse prints the same array). */
+        sql = g_strdup_printf ("SELECT extensions->'X-Text'->>0 %s", where);
         assert_query (f->store, sql, text);
+        g_free (sql);
+        sql = g_strdup_printf ("SELECT concat_ws('|', jsonb_array_length(extensions->'X-Text'),"
+                               " extensions->'X-Text'->>1, jsonb_typeof(extensions->'X-Once'),"
+                               " (SELECT count(*) FROM jsonb_object_keys(extensions))) %s", where);
+        assert_query (f->store, sql, "2|again|null|2");
         g_free (sql);
         sql = g_strdup_printf ("SELECT o.extensions->>'X-Text' %s", owhere);
         assert_query (f->store, sql, text);
@@ -703,7 +712,7 @@ test_batch_extremes (Fixture *f, gconstpointer data)
                 " AND num_nonnulls(recipient, original_recipient, action, status, reply_code,"
                 " diagnostic_type, diagnostic, remote_mta, last_attempt, will_retry_until,"
                 " final_log_id, feedback_type, evidence, extensions, last_attempt_text,"
-                " will_retry_until_text) = 0", "6");
+                " will_retry_until_text, command) = 0", "6");
 }
 
 static void

@@ -3,8 +3,9 @@
  * Hand-written rather than built through a JSON object tree: the writer runs
  * once per message at tens of thousands of messages per second, and a report
  * maps to JSON one field at a time.  Output is RFC 8259 JSON: strings are
- * UTF-8 (the parser guarantees it), with '"', '\\' and control characters
- * escaped.  Absent values are null, never "".
+ * UTF-8 (the parser guarantees it of reports; a file name that is not UTF-8
+ * gets U+FFFD for its bad bytes, as the database stores it), with '"', '\\'
+ * and control characters escaped.  Absent values are null, never "".
  */
 #include "report-json.h"
 
@@ -15,11 +16,16 @@ report_json_string (GString *out, const char *s)
 {
   static const char hex[] = "0123456789abcdef";
 
+  g_autofree char *valid = NULL;
+
   if (s == NULL)
     {
       g_string_append (out, "null");
       return;
     }
+  /* RFC 8259 8.1: JSON text is UTF-8.  File names are bytes. */
+  if (!g_utf8_validate (s, -1, NULL))
+    s = valid = g_utf8_make_valid (s, -1);
   g_string_append_c (out, '"');
   for (const unsigned char *p = (const unsigned char *) s; *p; p++)
     {
@@ -55,22 +61,69 @@ member (GString *out, const char *name, const char *value, gboolean first)
   report_json_string (out, value);
 }
 
+void
+report_json_fields (GString *out, const GPtrArray *fields)
+{
+  /* Lower-cased name -> GArray of the positions of the fields of that name
+   * (RFC 5322 1.2.2: names are case-insensitive), in order of appearance. */
+  g_autoptr(GHashTable) by_name = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify) g_array_unref);
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();   /* GArray*, first appearance */
+  gboolean first = TRUE;
+
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const BounceField *f = g_ptr_array_index (fields, i);
+      g_autofree char *key = NULL;
+      GArray *positions;
+
+      if (f->name == NULL)
+        continue;
+      key = g_ascii_strdown (f->name, -1);
+      if ((positions = g_hash_table_lookup (by_name, key)) == NULL)
+        {
+          positions = g_array_new (FALSE, FALSE, sizeof (guint));
+          g_hash_table_insert (by_name, g_steal_pointer (&key), positions);
+          g_ptr_array_add (order, positions);
+        }
+      g_array_append_val (positions, i);
+    }
+  g_string_append_c (out, '{');
+  for (guint k = 0; k < order->len; k++)
+    {
+      GArray *positions = g_ptr_array_index (order, k);
+      const BounceField *f = g_ptr_array_index (fields, g_array_index (positions, guint, 0));
+
+      if (!first)
+        g_string_append (out, ", ");
+      first = FALSE;
+      report_json_string (out, f->name);
+      g_string_append (out, ": ");
+      if (positions->len == 1)
+        {
+          report_json_string (out, f->value);
+          continue;
+        }
+      /* A field given more than once: every value, in order. */
+      g_string_append_c (out, '[');
+      for (guint i = 0; i < positions->len; i++)
+        {
+          const BounceField *g = g_ptr_array_index (fields, g_array_index (positions, guint, i));
+
+          if (i > 0)
+            g_string_append (out, ", ");
+          report_json_string (out, g->value);
+        }
+      g_string_append_c (out, ']');
+    }
+  g_string_append_c (out, '}');
+}
+
 static void
 fields (GString *out, const char *name, GPtrArray *list)
 {
-  g_string_append_printf (out, ", \"%s\": {", name);
-  for (guint i = 0; i < list->len; i++)
-    {
-      const BounceField *f = g_ptr_array_index (list, i);
-      if (f->name == NULL)
-        continue;
-      if (i > 0)
-        g_string_append (out, ", ");
-      report_json_string (out, f->name);
-      g_string_append (out, ": ");
-      report_json_string (out, f->value);
-    }
-  g_string_append_c (out, '}');
+  g_string_append_printf (out, ", \"%s\": ", name);
+  report_json_fields (out, list);
 }
 
 void
@@ -233,7 +286,11 @@ report_json_append_table_rows (GString *out, const char *source,
                                const BounceReport *report)
 {
   const char *kind = bounce_kind_to_string (report->kind);
+  g_autofree char *valid = NULL;
 
+  /* A file name is bytes; the table, like the JSON, is UTF-8. */
+  if (!g_utf8_validate (source, -1, NULL))
+    source = valid = g_utf8_make_valid (source, -1);
   if (report->recipients->len == 0)
     {
       /* No recipient: the error, if any, follows the source. */

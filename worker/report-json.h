@@ -10,6 +10,12 @@ G_BEGIN_DECLS
 /* Appends @s as a JSON string literal (or null for NULL) to @out. */
 void report_json_string (GString *out, const char *s);
 
+/* Appends X- extension fields (BounceField*) as a JSON object: a field named
+ * once has its value (a string, or null), a field named more than once
+ * (names compared case-insensitively) an array of its values in order,
+ * under the spelling it first had. */
+void report_json_fields (GString *out, const GPtrArray *fields);
+
 /**
  * report_json_append:
  * @out: where the object is appended, without a trailing newline.

@@ -753,7 +753,8 @@ static const char stage_sql[] =
   "  diagnostic text,\n"
   "  remote_mta text, last_attempt timestamptz, will_retry_until timestamptz,\n"
   "  final_log_id text, feedback_type text, reason text NOT NULL, hard_bounce boolean NOT NULL,\n"
-  "  evidence text, extensions jsonb, last_attempt_text text, will_retry_until_text text\n"
+  "  evidence text, extensions jsonb, last_attempt_text text, will_retry_until_text text,\n"
+  "  command text\n"
   ") ON COMMIT DELETE ROWS;\n";
 
 static const char copy_messages_sql[] =
@@ -768,7 +769,7 @@ static const char copy_outcomes_sql[] =
   " action, status, status_source, reply_code, diagnostic_type, diagnostic, remote_mta,"
   " last_attempt,"
   " will_retry_until, final_log_id, feedback_type, reason, hard_bounce, evidence,"
-  " extensions, last_attempt_text, will_retry_until_text) FROM STDIN";
+  " extensions, last_attempt_text, will_retry_until_text, command) FROM STDIN";
 
 /* $1 parser version, $2 classifier version.  Soft bounces are the groups
  * REASONS.md counts towards suppression (mailbox, infrastructure, unknown);
@@ -797,7 +798,7 @@ static const char write_sql[] =
   "      diagnostic_type,\n"
   "      diagnostic, remote_mta, last_attempt, will_retry_until, final_log_id, feedback_type,\n"
   "      reason, hard_bounce, evidence, extensions, kind, campaign, last_attempt_text,\n"
-  "      will_retry_until_text)\n"
+  "      will_retry_until_text, command)\n"
   "  SELECT n.id, o.ordinal,\n"
   "      COALESCE(o.last_attempt, f.arrival_date, f.message_date, n.ingested_at),\n"
   "      o.recipient, lower(NULLIF(substring(o.recipient FROM '@([^@]*)$'), '')),\n"
@@ -805,7 +806,7 @@ static const char write_sql[] =
   "      o.diagnostic_type,\n"
   "      o.diagnostic, o.remote_mta, o.last_attempt, o.will_retry_until, o.final_log_id,\n"
   "      o.feedback_type, o.reason, o.hard_bounce, o.evidence, o.extensions, f.kind,\n"
-  "      f.campaign, o.last_attempt_text, o.will_retry_until_text\n"
+  "      f.campaign, o.last_attempt_text, o.will_retry_until_text, o.command\n"
   "    FROM new_messages n\n"
   "    JOIN firsts f ON f.sha256 = n.sha256\n"
   "    JOIN pg_temp.bounced_stage_outcomes o ON o.item = f.item\n"
@@ -929,7 +930,6 @@ static void
 copy_fields_json (GString *buf, const GPtrArray *fields)
 {
   g_autoptr(GString) json = NULL;
-  gboolean first = TRUE;
 
   g_string_append_c (buf, '\t');
   if (fields == NULL || fields->len == 0)
@@ -937,21 +937,10 @@ copy_fields_json (GString *buf, const GPtrArray *fields)
       g_string_append (buf, "\\N");
       return;
     }
-  json = g_string_new ("{");
-  for (guint i = 0; i < fields->len; i++)
-    {
-      const BounceField *f = g_ptr_array_index (fields, i);
-
-      if (f->name == NULL)
-        continue;
-      if (!first)
-        g_string_append (json, ", ");
-      first = FALSE;
-      report_json_string (json, f->name);
-      g_string_append (json, ": ");
-      report_json_string (json, f->value);
-    }
-  g_string_append_c (json, '}');
+  /* The object bounced parse prints: a repeated field is an array of its
+   * values (jsonb keeps only the last of duplicate keys). */
+  json = g_string_new (NULL);
+  report_json_fields (json, fields);
   store_copy_text (buf, json->str);
 }
 
@@ -1015,6 +1004,7 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
       copy_fields_json (outcomes, rc->extensions);
       store_copy_sep (outcomes, rc->last_attempt_text);
       store_copy_sep (outcomes, rc->will_retry_until_text);
+      store_copy_sep (outcomes, rc->command);
       g_string_append_c (outcomes, '\n');
     }
 }
