@@ -4,9 +4,10 @@
  * file belongs to the mail server that appends to it.  What makes a second
  * run a no-op is the database's record of what was stored: every message
  * has a messages row keyed by the SHA-256 of its bytes (source "PATH#N").
- * Each batch first asks which of its hashes are stored already and writes
- * only the others, so that a re-run writes nothing at all, and an mbox that
- * grew since stores just the new messages.
+ * Each batch is read and hashed first, then the database says which of its
+ * hashes it holds already, and only the others are parsed and written: a
+ * re-run parses and writes nothing, and an mbox that grew since costs the
+ * reading of the old messages and the parsing of the new ones only.
  *
  * Invariant 5 of ingest.c holds here too: a batch the database refuses is
  * written again message by message, and a message refused on its own is
@@ -22,6 +23,8 @@ typedef struct {
   char *source;
   char sha256[65];
   gsize size;
+  GBytes *data;           /* the message, until parsed (NULL: not read) */
+  char *error;            /* why it was not read, or NULL */
   BounceReport *report;
 } MboxItem;
 
@@ -31,6 +34,8 @@ mbox_item_clear (gpointer data)
   MboxItem *item = data;
 
   g_free (item->source);
+  g_free (item->error);
+  g_clear_pointer (&item->data, g_bytes_unref);
   g_clear_pointer (&item->report, bounce_report_free);
 }
 
@@ -66,6 +71,28 @@ known_hashes (Store *store, GArray *items, GError **error_out)
   return known;
 }
 
+/* Parses @item (invariant 4 of ingest.c: never fails, what cannot be
+ * parsed is a report of kind error). */
+static void
+item_parse (MboxItem *item, const IngestSettings *settings)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  const char *bytes;
+
+  if (item->data == NULL)
+    {
+      item->report = bounce_report_new_error (item->error);
+      return;
+    }
+  bytes = g_bytes_get_data (item->data, &len);
+  item->report = bounce_report_parse (bytes, len, settings->parse, &error);
+  if (item->report == NULL)
+    item->report = bounce_report_new_error (error->message);
+  verp_apply (settings->verp, item->report, bytes, len);
+  g_clear_pointer (&item->data, g_bytes_unref);
+}
+
 static gboolean
 flush (Ingest *ingest, Store *store, GArray *items, IngestMboxCounts *counts,
        GError **error_out)
@@ -86,6 +113,7 @@ flush (Ingest *ingest, Store *store, GArray *items, IngestMboxCounts *counts,
         continue;
       /* The same message twice in one mbox: stored once. */
       g_hash_table_add (known, g_strdup (item->sha256));
+      item_parse (item, ingest_get_settings (ingest));
       writes[n++] = (StoreItem) { item->source, item->sha256, item->size, item->report };
     }
   counts->known += items->len - n;
@@ -170,17 +198,13 @@ ingest_mbox (Ingest *ingest, const char *path, IngestMboxCounts *counts, GError 
           g_autofree char *key = g_strconcat ("unreadable\n", item.source, NULL);
 
           msgfile_sha256 ((const guint8 *) key, strlen (key), item.sha256);
-          item.report = bounce_report_new_error (error->message);
+          item.error = g_strdup (error->message);
         }
       else
         {
           msgfile_sha256 (buffer->data, buffer->len, item.sha256);
           item.size = buffer->len;
-          item.report = bounce_report_parse ((const char *) buffer->data, buffer->len,
-                                             settings->parse, &error);
-          if (item.report == NULL)
-            item.report = bounce_report_new_error (error->message);
-          verp_apply (settings->verp, item.report, (const char *) buffer->data, buffer->len);
+          item.data = g_bytes_new (buffer->data, buffer->len);
         }
       counts->read++;
       g_array_append_val (items, item);
