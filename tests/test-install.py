@@ -136,6 +136,10 @@ def main():
         files = man[man.index(".SH FILES"):]
         files = files[:files.index("\n.SH ", 1)]
         tap.ok(conf in files, "the man page's FILES names %s" % conf, files[:400])
+        tap.ok(UNITDIR + "/bounced\\-watch@.service" in files
+               and DATADIR + "/doc/bounced/bounced.conf.example" in files
+               and (PREFIX == "/usr" or "/usr/lib/systemd" not in files),
+               "and the installed units and examples where they are", files[:2000])
         help_text = subprocess.run([BOUNCED, "ingest", "--help"], capture_output=True,
                                    text=True).stdout
         tap.ok(conf in help_text, "the binary's help names the same file", help_text[:2000])

@@ -630,7 +630,17 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     return cli_usage_error ("--progress is for ingest: watch never ends");
   if (progress_mode != NULL && quiet && strcmp (progress_mode, "none") != 0)
     return cli_usage_error ("--quiet and --progress=%s cannot be used together", progress_mode);
-  log_setup (verbose || mode == MODE_WATCH, (const char *const *) maildirs);
+  /* Every line names the Maildirs and mboxes of the run. */
+  {
+    g_autoptr(GPtrArray) named = g_ptr_array_new ();
+
+    for (guint i = 0; maildirs[i] != NULL; i++)
+      g_ptr_array_add (named, maildirs[i]);
+    for (guint i = 0; i < mboxes->len; i++)
+      g_ptr_array_add (named, g_ptr_array_index (mboxes, i));
+    g_ptr_array_add (named, NULL);
+    log_setup (verbose || mode == MODE_WATCH, (const char *const *) named->pdata);
+  }
 
   /* Configuration: file, then environment, then command line. */
   if (!parser_options_configure (&options, config, &error))
