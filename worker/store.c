@@ -16,6 +16,9 @@
  *                         ... only for new_messages ... RETURNING ...)
  *   INSERT INTO bounce.recipients ... aggregated from new_outcomes
  *     ON CONFLICT (address) DO UPDATE (add counters, keep the latest)
+ *     -> trigger apply_policy, at the end of the statement: the batch's
+ *        outcomes folded into each address's suppression state
+ *        (sql/150_policy_fold.sql)
  *   COMMIT
  *
  * Invariants:
@@ -774,7 +777,10 @@ static const char copy_outcomes_sql[] =
 /* $1 parser version, $2 classifier version.  Soft bounces are the groups
  * REASONS.md counts towards suppression (mailbox, infrastructure, unknown);
  * the latest outcome is the one with the greatest (event time, message id,
- * ordinal), an order every writer agrees on. */
+ * ordinal), an order every writer agrees on.  A new address has no history
+ * and no operator decision, so its empty policy state is that of the
+ * policy in force: the row says so (policy_version), and the trigger folds
+ * the batch into it without a full recomputation. */
 static const char write_sql[] =
   "WITH firsts AS (\n"
   "  SELECT DISTINCT ON (sha256) * FROM pg_temp.bounced_stage_messages ORDER BY sha256, item\n"
@@ -837,10 +843,10 @@ static const char write_sql[] =
   ")\n"
   "INSERT INTO bounce.recipients AS r (address, domain, outcomes, hard_bounces, soft_bounces,\n"
   "    complaints, delivered, first_event_time, last_event_time, last_message_id,\n"
-  "    last_reason, last_status, last_hard_bounce, last_delivered_at)\n"
+  "    last_reason, last_status, last_hard_bounce, last_delivered_at, policy_version)\n"
   "SELECT address, domain, outcomes, hard_bounces, soft_bounces, complaints, delivered,\n"
   "    first_event_time, last_event_time, last_message_id, last_reason, last_status,\n"
-  "    last_hard_bounce, last_delivered_at\n"
+  "    last_hard_bounce, last_delivered_at, (SELECT version FROM bounce.policy)\n"
   "  FROM per_address ORDER BY address\n"
   "ON CONFLICT (address) DO UPDATE SET\n"
   "  outcomes = r.outcomes + EXCLUDED.outcomes,\n"
