@@ -85,7 +85,7 @@ def main():
             h.deliver(maildir, data)
 
         run = h.run_bounced(["ingest", "--db", db.conninfo(), maildir])
-        tap.ok(run.returncode in (0, 1) and " ingested in " in run.stdout,
+        tap.ok(run.returncode in (0, 1) and " failed in " in run.stdout,
                "bounced ingest ran over %d fixtures" % len(by_sha),
                "status %d\n%s\n%s" % (run.returncode, run.stdout, run.stderr))
         messages = db.json("SELECT coalesce(json_object_agg(sha256, row_to_json(m)), '{}')"
@@ -133,7 +133,7 @@ def main():
         before_rows = db.json("SELECT json_agg(row_to_json(m) ORDER BY id) FROM bounce.messages m")
         before_outcomes = db.count("bounce.recipient_outcomes")
         run2 = h.run_bounced(["ingest", "--db", db.conninfo(), maildir])
-        tap.ok(run2.returncode == 0 and run2.stdout.startswith("0 messages ingested"),
+        tap.ok(run2.returncode == 0 and run2.stdout.startswith("0 new, 0 already stored, 0 failed"),
                "a second run finds nothing to do", run2.stdout + run2.stderr)
         tap.ok(sorted((k, tuple(v)) for k, v in h.inventory(maildir).items()) == before_files,
                "a second run moves no file")
@@ -146,8 +146,10 @@ def main():
             with open(os.path.join(h.FIXTURES, name), "rb") as f:
                 h.deliver(maildir, f.read())
         run3 = h.run_bounced(["ingest", "--db", db.conninfo(), maildir])
-        tap.ok(db.json("SELECT json_agg(row_to_json(m) ORDER BY id) FROM bounce.messages m")
-               == before_rows and db.count("bounce.recipient_outcomes") == before_outcomes,
+        # (the rows now name where the second copies are: source aside)
+        strip = lambda rows: [dict(r, source=None) for r in rows or []]
+        tap.ok(strip(db.json("SELECT json_agg(row_to_json(m) ORDER BY id) FROM bounce.messages m"))
+               == strip(before_rows) and db.count("bounce.recipient_outcomes") == before_outcomes,
                "messages delivered twice are stored once", run3.stderr)
         tap.ok(not os.listdir(os.path.join(maildir, "new")),
                "messages delivered twice are acknowledged again")

@@ -39,8 +39,8 @@ def one_round(tap, workers):
                "\n".join("status %d: %s %s" % (s, o, e) for s, (o, e) in zip(statuses, outputs)))
         counts = []
         for out, _ in outputs:
-            m = re.match(r"(\d+) messages? ingested", out)
-            counts.append(int(m.group(1)) if m else -1)
+            m = re.match(r"(\d+) new, (\d+) already stored, (\d+) failed", out)
+            counts.append(sum(int(g) for g in m.groups()) if m else -1)
         tap.ok(sum(counts) == MESSAGES,
                "%d workers: their counts add up to %d (each message claimed once)"
                % (workers, MESSAGES), "counts %s" % counts)

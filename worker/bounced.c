@@ -29,6 +29,7 @@ static const Command commands[] = {
   { "sends", "import send counts (sends import FILE.csv)", cmd_sends },
   { "report", "summary of what is stored (table, JSON, HTML)", cmd_report },
   { "suppression", "the suppression list for mailers (suppression export)", cmd_suppression },
+  { "show", "a stored message, its outcomes and where its file is", cmd_show },
 };
 
 static void

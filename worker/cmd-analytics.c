@@ -464,6 +464,7 @@ cmd_sends (int argc, char **argv, const BounceSettings *settings)
 typedef struct {
   char *sha256;
   BounceReport *report;
+  char *path;             /* absolute: where the file is now */
 } ReprocessItem;
 
 static int
@@ -491,9 +492,26 @@ reprocess_flush (Store *store, GArray *items, gboolean dry_run, StoreReprocessSt
       batch[i].report = g_array_index (items, ReprocessItem, i).report;
     }
   ok = store_reprocess_batch (store, batch, items->len, dry_run, stats, error_out);
+  /* The stored messages are told where their files are now (a file the
+   * archive moved since, or a source recorded before bounced kept it). */
+  if (ok && !dry_run)
+    {
+      g_autofree const char **shas = g_new (const char *, items->len);
+      g_autofree const char **paths = g_new (const char *, items->len);
+      guint m = 0;
+
+      for (guint i = 0; i < items->len; i++)
+        if (g_array_index (items, ReprocessItem, i).path != NULL)
+          {
+            shas[m] = g_array_index (items, ReprocessItem, i).sha256;
+            paths[m++] = g_array_index (items, ReprocessItem, i).path;
+          }
+      ok = store_relocate (store, shas, paths, m, error_out);
+    }
   for (guint i = 0; i < items->len; i++)
     {
       g_free (g_array_index (items, ReprocessItem, i).sha256);
+      g_free (g_array_index (items, ReprocessItem, i).path);
       bounce_report_free (g_array_index (items, ReprocessItem, i).report);
     }
   g_array_set_size (items, 0);
@@ -653,7 +671,8 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
                   report = bounce_report_new_error (read_error->message);
                 g_clear_error (&read_error);
                 {
-                  ReprocessItem item = { g_strdup (sha), report };
+                  /* (an mbox's messages keep the source ingest gave them) */
+                  ReprocessItem item = { g_strdup (sha), report, NULL };
                   g_array_append_val (items, item);
                 }
                 if (items->len >= REPROCESS_BATCH)
@@ -679,14 +698,15 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
             progress_update (progress, done);
             continue;
           }
-        g_free (path);
         msgfile_sha256 (buffer->data, buffer->len, sha);
         report = bounce_report_parse ((const char *) buffer->data, buffer->len, &settings,
                                       &read_error);
         if (report == NULL)
           report = bounce_report_new_error (read_error ? read_error->message : "could not parse");
         {
-          ReprocessItem item = { g_strdup (sha), report };
+          ReprocessItem item = { g_strdup (sha), report, g_canonicalize_filename (path, NULL) };
+
+          g_free (path);
           g_array_append_val (items, item);
         }
         if (items->len >= REPROCESS_BATCH
@@ -1139,6 +1159,122 @@ cmd_suppression (int argc, char **argv, const BounceSettings *settings)
         g_printerr ("bounced suppression export: %" G_GUINT64_FORMAT " address%s left out of the "
                     "postfix table (white space or control characters cannot be a key)\n",
                     x.skipped, x.skipped == 1 ? "" : "es");
+    }
+  return status;
+}
+
+/* ---- show ------------------------------------------------------------------- */
+
+static void
+show_fields (GString *out, GPtrArray *fields, const char *indent)
+{
+  for (guint i = 0; i + 1 < fields->len; i += 2)
+    {
+      const char *v = g_ptr_array_index (fields, i + 1);
+
+      if (v != NULL)
+        g_string_append_printf (out, "%s%-20s %s\n", indent,
+                                (const char *) g_ptr_array_index (fields, i), v);
+    }
+}
+
+int
+cmd_show (int argc, char **argv, const BounceSettings *settings)
+{
+  CommonOptions common;
+  gboolean raw = FALSE;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+  int status = 0;
+  gint n;
+  GOptionEntry entries[] = {
+    { "raw", 0, 0, G_OPTION_ARG_NONE, &raw,
+      "Print the raw message itself (from where it is stored), not what is stored of it", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  common_options_init (&common, FALSE);
+  if (!parse_options ("show", "SHA256|MESSAGE-ID",
+                      "Prints a stored message (by the SHA-256 of its content, or the "
+                      "Message-ID of the returned message): its row, its recipient outcomes "
+                      "and where its file is; with --raw, the file.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  if (argc != 2 || argv[1][0] == '\0')
+    {
+      common_options_clear (&common);
+      return cli_usage_error ("give one SHA-256 or Message-ID");
+    }
+  config = load_config ("show", &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  store = open_store_readonly ("show", config, &status);
+  if (store == NULL)
+    return status;
+  messages = g_ptr_array_new_with_free_func ((GDestroyNotify) store_shown_message_free);
+  n = store_show (store, argv[1], messages, &error);
+  if (n < 0)
+    {
+      g_printerr ("bounced show: %s\n", error->message);
+      return 1;
+    }
+  if (n == 0)
+    {
+      g_printerr ("bounced show: no stored message has the SHA-256 or Message-ID \"%s\"\n",
+                  argv[1]);
+      return 1;
+    }
+  for (guint i = 0; i < messages->len; i++)
+    {
+      const StoreShownMessage *m = g_ptr_array_index (messages, i);
+
+      if (raw)
+        {
+          g_autoptr(GByteArray) buffer = g_byte_array_new ();
+          g_autoptr(GError) read_error = NULL;
+          char sha[65];
+
+          if (!msgfile_read (m->source, G_MAXSIZE - 1, buffer, &read_error))
+            {
+              g_printerr ("bounced show: message %s: %s (bounced reprocess records where "
+                          "archived files are)\n", m->sha256, read_error->message);
+              status = 1;
+              continue;
+            }
+          msgfile_sha256 (buffer->data, buffer->len, sha);
+          if (strcmp (sha, m->sha256) != 0)
+            {
+              g_printerr ("bounced show: \"%s\" is no longer message %s (its content "
+                          "changed)\n", m->source, m->sha256);
+              status = 1;
+              continue;
+            }
+          g_string_append_len (out, (const char *) buffer->data, buffer->len);
+          continue;
+        }
+      if (i > 0)
+        g_string_append_c (out, '\n');
+      g_string_append_printf (out, "message %s\n", m->sha256);
+      show_fields (out, m->fields, "  ");
+      if (!g_file_test (m->source, G_FILE_TEST_EXISTS))
+        g_string_append (out, "  (the file is no longer at its source)\n");
+      for (guint k = 0; k < m->outcomes->len; k++)
+        {
+          g_string_append_printf (out, "  outcome %u\n", k);
+          show_fields (out, g_ptr_array_index (m->outcomes, k), "    ");
+        }
+    }
+  if (fwrite (out->str, 1, out->len, stdout) != out->len || fflush (stdout) != 0)
+    {
+      g_printerr ("bounced show: could not write the output\n");
+      return 1;
     }
   return status;
 }

@@ -492,8 +492,15 @@ print_summary (const IngestCounts *counts, double seconds)
   GHashTableIter iter;
   gpointer key;
 
-  printf ("%" G_GUINT64_FORMAT " message%s ingested in %.2f s\n", counts->messages,
-          counts->messages == 1 ? "" : "s", seconds);
+  /* Rows, not files: a second run over the same mail stores nothing new. */
+  printf ("%" G_GUINT64_FORMAT " new, %" G_GUINT64_FORMAT " already stored, %" G_GUINT64_FORMAT
+          " failed in %.2f s\n", counts->stored_new, counts->already_stored, counts->by_kind[BOUNCE_KIND_ERROR] + counts->unreadable,
+          seconds);
+  if (counts->by_kind[BOUNCE_KIND_ERROR] + counts->unreadable > 0)
+    printf ("  (%" G_GUINT64_FORMAT " could not be parsed: in the failed folder, with their "
+            "error in bounce.parse_failures; %" G_GUINT64_FORMAT " could not be read: left in "
+            "place; each is named above)\n", counts->by_kind[BOUNCE_KIND_ERROR],
+            counts->unreadable);
   if (counts->messages == 0)
     return;
   printf ("\nmessages by kind:\n");
@@ -821,7 +828,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
         fputs (mbox_report->str, stdout);
       if (!quiet)
         print_summary (counts, (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC);
-      if (counts->by_kind[BOUNCE_KIND_ERROR] > 0 || counts->ack_failures > 0)
+      if (counts->by_kind[BOUNCE_KIND_ERROR] > 0 || counts->ack_failures > 0
+          || counts->unreadable > 0)
         run.status = MAX (run.status, 1);
       if (run.stop)
         run.status = MAX (run.status, 1);

@@ -27,4 +27,5 @@ int cmd_report (int argc, char **argv, const BounceSettings *settings);
 int cmd_suppression (int argc, char **argv, const BounceSettings *settings);
 int cmd_classify (int argc, char **argv, const BounceSettings *settings);
 int cmd_rules (int argc, char **argv, const BounceSettings *settings);
+int cmd_show (int argc, char **argv, const BounceSettings *settings);
 G_END_DECLS

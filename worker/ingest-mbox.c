@@ -114,7 +114,7 @@ flush (Ingest *ingest, Store *store, GArray *items, IngestMboxCounts *counts,
       /* The same message twice in one mbox: stored once. */
       g_hash_table_add (known, g_strdup (item->sha256));
       item_parse (item, ingest_get_settings (ingest));
-      writes[n++] = (StoreItem) { item->source, item->sha256, item->size, item->report };
+      writes[n++] = (StoreItem) { item->source, item->sha256, item->size, item->report, 0, NULL };
     }
   counts->known += items->len - n;
   if (n > 0 && !store_write_batch (store, writes, n, &error))

@@ -27,6 +27,14 @@
  *     the failed folder can be found in SQL.
  *  5. One message cannot block the others: a batch the database refuses is
  *     retried message by message (batch_write_one_by_one()).
+ *  6. A file that cannot be read (EACCES, EIO) is not unparseable mail: it
+ *     gets no row and does not go to the failed folder; it is held in the
+ *     claim directory (so that it cannot wake the watcher again at once),
+ *     named in the log, and returned to where it was for the first pass
+ *     INGEST_RETRY_UNREADABLE seconds later, or when the run ends.
+ *  7. Once a message is acknowledged, its messages row is told where the
+ *     file ended (store_relocate(), before the next write, or at once when
+ *     the connection is idle), so that an analyst can open it.
  */
 #include "ingest.h"
 
@@ -44,6 +52,8 @@ G_DEFINE_QUARK (ingest-error-quark, ingest_error)
 /* Messages per parse task: big enough to amortise the hand-off, small
  * enough to spread a batch over every core. */
 #define INGEST_CHUNK 32
+/* Seconds an unreadable message is held before it is tried again. */
+#define INGEST_RETRY_UNREADABLE 60
 /* Read size when hashing a message too large to read whole. */
 #define INGEST_HASH_BLOCK 65536
 
@@ -53,13 +63,26 @@ typedef struct {
   BounceReport *report;
   gsize size;
   char sha256[65];
+  gboolean unreadable;    /* could not be read (EACCES, EIO): not stored,
+                           * left in place, tried again later */
 } Item;
+
+/* An unreadable message held in the claim directory until it is tried
+ * again (invariant 6). */
+typedef struct {
+  Maildir *md;
+  MaildirClaim *claim;
+  gint64 since;           /* monotonic time it was found unreadable */
+} Held;
 
 typedef struct {
   GArray *items;          /* Item */
   guint pending;          /* parse tasks not yet finished (under lock) */
   gboolean written;       /* the writer is done with it (under lock) */
   GError *write_error;    /* why the write failed, or NULL */
+  guint stored_new;       /* messages the write stored anew */
+  GPtrArray *relocations; /* char* sha256, path, ...: where earlier batches'
+                           * messages ended, recorded before this write */
   double write_seconds;
   gint64 started;         /* when it was claimed */
 } Batch;
@@ -84,6 +107,8 @@ struct _Ingest {
   Batch *writing;         /* handed to the writer thread */
   GThread *writer;
   GAsyncQueue *to_write;  /* Batch*, or the stop marker */
+  GPtrArray *relocations; /* char* sha256, path, ... acknowledged, not yet recorded */
+  GPtrArray *held;        /* Held*: unreadable messages waiting for a retry */
   IngestCounts counts;
   GHashTable *reason_groups;  /* reason -> group (bounce.reasons), owned strings */
   gboolean record_warned;     /* a last-batch record failed once already */
@@ -151,6 +176,13 @@ item_parse (Item *item, const BounceSettings *settings, const Verp *verp)
         g_byte_array_set_size (buffer, 0);
       return;
     }
+  if (g_error_matches (error, MSGFILE_ERROR, MSGFILE_ERROR_UNREADABLE))
+    {
+      /* Invariant 6: not stored, tried again later. */
+      item->unreadable = TRUE;
+      item->report = bounce_report_new_error (error->message);
+      return;
+    }
   if (!hash_file (item->claim->path, item->sha256, &item->size))
     {
       /* Unreadable: the hash of its name stands in for the hash of its
@@ -203,7 +235,63 @@ batch_free (Batch *batch)
     return;
   g_array_unref (batch->items);
   g_clear_error (&batch->write_error);
+  g_clear_pointer (&batch->relocations, g_ptr_array_unref);
   g_free (batch);
+}
+
+/* Invariant 7 when no batch is in flight (the connection is ours). */
+static void
+relocations_flush (Ingest *ingest)
+{
+  g_autoptr(GError) error = NULL;
+  guint m = ingest->relocations->len / 2;
+  g_autofree const char **shas = NULL;
+  g_autofree const char **paths = NULL;
+
+  if (m == 0 || ingest->store == NULL || ingest->writing != NULL)
+    return;
+  shas = g_new (const char *, m);
+  paths = g_new (const char *, m);
+  for (guint k = 0; k < m; k++)
+    {
+      shas[k] = g_ptr_array_index (ingest->relocations, 2 * k);
+      paths[k] = g_ptr_array_index (ingest->relocations, 2 * k + 1);
+    }
+  if (!store_relocate (ingest->store, shas, paths, m, &error))
+    g_warning ("could not record where %u messages are: %s", m, error->message);
+  g_ptr_array_set_size (ingest->relocations, 0);
+}
+
+/* Invariant 6: returns the held messages to where they were, all of them
+ * or those held long enough. */
+static void
+held_release (Ingest *ingest, gboolean all)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < ingest->held->len;)
+    {
+      Held *h = g_ptr_array_index (ingest->held, i);
+      g_autoptr(GError) error = NULL;
+
+      if (!all && now - h->since < (gint64) INGEST_RETRY_UNREADABLE * G_USEC_PER_SEC)
+        {
+          i++;
+          continue;
+        }
+      if (!maildir_release (h->md, h->claim, &error))
+        g_warning ("%s", error->message);
+      g_ptr_array_remove_index (ingest->held, i);
+    }
+}
+
+static void
+held_free (gpointer p)
+{
+  Held *h = p;
+
+  maildir_claim_free (h->claim);
+  g_free (h);
 }
 
 Ingest *
@@ -225,6 +313,8 @@ ingest_new (const IngestSettings *settings)
   ingest->counts.reasons = g_hash_table_new (g_str_hash, g_str_equal);
   ingest->counts.groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ingest->reason_groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  ingest->relocations = g_ptr_array_new_with_free_func (g_free);
+  ingest->held = g_ptr_array_new_with_free_func (held_free);
   return ingest;
 }
 
@@ -247,6 +337,7 @@ ingest_rewind (Ingest *ingest)
         g_warning ("%s", error->message);
       maildir_rewind (md);
     }
+  held_release (ingest, FALSE);
   ingest->current = 0;
 }
 
@@ -347,6 +438,8 @@ ingest_finish (Ingest *ingest, GError **error_out)
   gboolean ok = writer_finish (ingest, error_out);
 
   ingest_release (ingest);
+  relocations_flush (ingest);
+  held_release (ingest, TRUE);
   return ok;
 }
 
@@ -420,16 +513,20 @@ store_ready (Ingest *ingest, GError **error_out)
  * or refuses even that; messages committed before stay committed and are
  * released with the rest (re-ingesting them is a no-op). */
 static gboolean
-batch_write_one_by_one (Ingest *ingest, Batch *batch, StoreItem *items, GError **error_out)
+batch_write_one_by_one (Ingest *ingest, Batch *batch, StoreItem *items, const guint *index,
+                        guint n, GError **error_out)
 {
-  for (guint i = 0; i < batch->items->len; i++)
+  for (guint i = 0; i < n; i++)
     {
-      Item *item = &g_array_index (batch->items, Item, i);
+      Item *item = &g_array_index (batch->items, Item, index[i]);
       g_autoptr(GError) error = NULL;
       g_autofree char *why = NULL;
 
       if (store_write_batch (ingest->store, &items[i], 1, &error))
-        continue;
+        {
+          batch->stored_new += store_last_batch_new (ingest->store);
+          continue;
+        }
       if (!g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
         {
           g_propagate_error (error_out, g_steal_pointer (&error));
@@ -443,6 +540,7 @@ batch_write_one_by_one (Ingest *ingest, Batch *batch, StoreItem *items, GError *
       items[i].report = item->report;
       if (!store_write_batch (ingest->store, &items[i], 1, error_out))
         return FALSE;
+      batch->stored_new += store_last_batch_new (ingest->store);
     }
   return TRUE;
 }
@@ -475,26 +573,62 @@ writer_run (gpointer data)
     {
       Batch *batch = g_async_queue_pop (ingest->to_write);
       g_autofree StoreItem *items = NULL;
+      g_autofree guint *index = NULL;
+      guint n = 0;
       GError *error = NULL;
       gint64 start = g_get_monotonic_time ();
 
       if (batch == &writer_stop)
         return NULL;
-      items = g_new (StoreItem, batch->items->len);
+      /* Invariant 7: where the messages of earlier batches ended.  A
+       * failure costs the paths only (reprocess records them too). */
+      if (batch->relocations != NULL && batch->relocations->len > 0)
+        {
+          g_autoptr(GError) reloc_error = NULL;
+          guint m = batch->relocations->len / 2;
+          g_autofree const char **shas = g_new (const char *, m);
+          g_autofree const char **paths = g_new (const char *, m);
+
+          for (guint k = 0; k < m; k++)
+            {
+              shas[k] = g_ptr_array_index (batch->relocations, 2 * k);
+              paths[k] = g_ptr_array_index (batch->relocations, 2 * k + 1);
+            }
+          if (!store_relocate (ingest->store, shas, paths, m, &reloc_error))
+            g_warning ("could not record where %u messages are: %s", m, reloc_error->message);
+        }
+      items = g_new0 (StoreItem, batch->items->len);
+      index = g_new (guint, batch->items->len);
       for (guint i = 0; i < batch->items->len; i++)
         {
           const Item *item = &g_array_index (batch->items, Item, i);
+          StoreItem *it = &items[n];
 
-          items[i].source = item->claim->source;
-          items[i].sha256 = item->sha256;
-          items[i].size = item->size;
-          items[i].report = item->report;
+          if (item->unreadable)
+            continue;
+          it->source = item->claim->source;
+          it->sha256 = item->sha256;
+          it->size = item->size;
+          it->report = item->report;
+          if (item->claim->name_time > 0)
+            {
+              it->delivered_at = item->claim->name_time;
+              it->delivered_source = "maildir-name";
+            }
+          else if (item->claim->mtime > 0)
+            {
+              it->delivered_at = item->claim->mtime;
+              it->delivered_source = "file-mtime";
+            }
+          index[n++] = i;
         }
-      if (!store_write_batch (ingest->store, items, batch->items->len, &error)
-          && g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
+      batch->stored_new = 0;
+      if (store_write_batch (ingest->store, items, n, &error))
+        batch->stored_new = store_last_batch_new (ingest->store);
+      else if (g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
         {
           g_clear_error (&error);
-          batch_write_one_by_one (ingest, batch, items, &error);
+          batch_write_one_by_one (ingest, batch, items, index, n, &error);
         }
       g_mutex_lock (&ingest->lock);
       batch->write_error = error;
@@ -508,6 +642,11 @@ writer_run (gpointer data)
 static void
 writer_submit (Ingest *ingest, Batch *batch)
 {
+  if (ingest->relocations->len > 0)
+    {
+      batch->relocations = ingest->relocations;
+      ingest->relocations = g_ptr_array_new_with_free_func (g_free);
+    }
   if (ingest->writer == NULL)
     ingest->writer = g_thread_new ("bounced-writer", writer_run, ingest);
   ingest->writing = batch;
@@ -613,24 +752,53 @@ batch_acknowledge (Ingest *ingest, Batch *batch)
 {
   guint64 kinds[BOUNCE_KIND_ERROR + 1] = { 0 };
 
+  guint64 unreadable = 0;
+
   for (guint i = 0; i < batch->items->len; i++)
     {
       Item *item = &g_array_index (batch->items, Item, i);
       g_autoptr(GError) ack_error = NULL;
+      g_autofree char *final_path = NULL;
       const BounceReport *report = item->report;
 
+      if (item->unreadable)
+        {
+          /* Invariant 6: one line, then held for a retry. */
+          Held *h = g_new0 (Held, 1);
+
+          g_warning ("could not read \"%s\": %s; left in place, tried again in %d s",
+                     item->claim->source, report->error, INGEST_RETRY_UNREADABLE);
+          h->md = item->md;
+          h->claim = g_steal_pointer (&item->claim);
+          h->since = g_get_monotonic_time ();
+          g_ptr_array_add (ingest->held, h);
+          unreadable++;
+          continue;
+        }
       kinds[report->kind]++;
       count_outcomes (ingest, report);
-      if (!maildir_acknowledge (item->md, item->claim, dest_of (report), &ack_error))
+      if (!maildir_acknowledge_to (item->md, item->claim, dest_of (report), &final_path,
+                                   &ack_error))
         {
           /* Committed already: the next recovery re-ingests it, a no-op. */
           g_warning ("%s", ack_error->message);
           ingest->counts.ack_failures++;
+          continue;
         }
+      if (report->kind == BOUNCE_KIND_ERROR)
+        g_warning ("could not parse \"%s\": %s; moved to \"%s\"", item->claim->source,
+                   report->error ? report->error : "unknown error", final_path);
+      g_ptr_array_add (ingest->relocations, g_strdup (item->sha256));
+      g_ptr_array_add (ingest->relocations, g_steal_pointer (&final_path));
     }
+  ingest->counts.unreadable += unreadable;
+  ingest->counts.stored_new += batch->stored_new;
+  ingest->counts.already_stored += batch->items->len - unreadable - kinds[BOUNCE_KIND_ERROR]
+                                   - MIN (batch->stored_new,
+                                          batch->items->len - unreadable - kinds[BOUNCE_KIND_ERROR]);
   for (guint k = 0; k <= BOUNCE_KIND_ERROR; k++)
     ingest->counts.by_kind[k] += kinds[k];
-  ingest->counts.messages += batch->items->len;
+  ingest->counts.messages += batch->items->len - unreadable;
   ingest->counts.batches++;
   ingest->counts.last_batch_seconds
     = (double) (g_get_monotonic_time () - batch->started) / G_USEC_PER_SEC;
@@ -733,6 +901,7 @@ ingest_step (Ingest *ingest, GError **error_out)
       batch_acknowledge (ingest, done);
       batch_free (done);
     }
+  relocations_flush (ingest);
   return next != NULL || done != NULL ? INGEST_STEP_WORKED : INGEST_STEP_IDLE;
 }
 
@@ -778,5 +947,7 @@ ingest_free (Ingest *ingest)
   g_hash_table_unref (ingest->counts.reasons);
   g_hash_table_unref (ingest->counts.groups);
   g_hash_table_unref (ingest->reason_groups);
+  g_ptr_array_unref (ingest->relocations);
+  g_ptr_array_unref (ingest->held);
   g_free (ingest);
 }

@@ -52,6 +52,9 @@ typedef struct {
   guint64 batches;
   guint64 by_kind[BOUNCE_KIND_ERROR + 1];
   guint64 ack_failures;   /* committed, but left in the claim directory */
+  guint64 stored_new;     /* messages stored for the first time (parsed) */
+  guint64 already_stored; /* parsed messages whose content was stored before */
+  guint64 unreadable;     /* files that could not be read: left in place */
   GHashTable *reasons;
   GHashTable *groups;         /* reason group (owned string) -> count of outcomes */
   guint64 batch_buckets[METRICS_N_BATCH_BUCKETS + 1];  /* batches per duration bucket */

@@ -205,7 +205,8 @@ rename_noreplace (int from_fd, const char *from, int to_fd, const char *to)
  * name if @to is taken.  Returns 0, or -1 with errno set (ENOENT: @from is
  * gone). */
 static int
-move_keeping_all (Maildir *md, int from_fd, const char *from, int to_fd, const char *to)
+move_keeping_all_to (Maildir *md, int from_fd, const char *from, int to_fd, const char *to,
+                     char **name_out)
 {
   for (int attempt = 0; attempt < 8; attempt++)
     {
@@ -214,12 +215,22 @@ move_keeping_all (Maildir *md, int from_fd, const char *from, int to_fd, const c
       if (attempt > 0)
         to = fresh = name_unique (md, to);
       if (rename_noreplace (from_fd, from, to_fd, to) == 0)
-        return 0;
+        {
+          if (name_out != NULL)
+            *name_out = g_strdup (to);
+          return 0;
+        }
       if (errno != EEXIST)
         return -1;
     }
   errno = EEXIST;
   return -1;
+}
+
+static int
+move_keeping_all (Maildir *md, int from_fd, const char *from, int to_fd, const char *to)
+{
+  return move_keeping_all_to (md, from_fd, from, to_fd, to, NULL);
 }
 
 static int
@@ -650,7 +661,11 @@ maildir_claim_next (Maildir *md, GError **error_out)
         }
       {
         MaildirClaim *claim = g_new0 (MaildirClaim, 1);
+        struct stat st;
 
+        if (fstatat (md->claim_fd[sub], entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+          claim->mtime = st.st_mtime;
+        claim->name_time = maildir_name_time (entry->d_name);
         claim->name = g_strdup (entry->d_name);
         claim->from_cur = sub == SUB_CUR;
         claim->source = g_build_filename (md->path, sub_names[sub], entry->d_name, NULL);
@@ -662,10 +677,34 @@ maildir_claim_next (Maildir *md, GError **error_out)
   return NULL;
 }
 
+gint64
+maildir_name_time (const char *name)
+{
+  gint64 t = 0;
+  const char *p = name;
+
+  g_return_val_if_fail (name != NULL, 0);
+  for (; g_ascii_isdigit (*p) && p - name < 12; p++)
+    t = t * 10 + (*p - '0');
+  /* 631152000 is 1990-01-01, 4102444800 2100-01-01 (UTC). */
+  if (p == name || *p != '.' || t < 631152000 || t >= G_GINT64_CONSTANT (4102444800))
+    return 0;
+  return t;
+}
+
 gboolean
 maildir_acknowledge (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
                      GError **error_out)
 {
+  return maildir_acknowledge_to (md, claim, dest, NULL, error_out);
+}
+
+gboolean
+maildir_acknowledge_to (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
+                        char **final_path_out, GError **error_out)
+{
+  const char *folder_name = NULL;
+  const char *sub_name = "cur";
   int from_fd;
   g_autofree char *to_name = NULL;
   int to_fd;
@@ -677,6 +716,7 @@ maildir_acknowledge (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
     case MAILDIR_DEST_DONE:
       to_name = name_with_seen (claim->name);
       to_fd = md->done_folder != NULL ? md->done.fd[SUB_CUR] : dirfd (md->dir[SUB_CUR]);
+      folder_name = md->done_folder;
       break;
     case MAILDIR_DEST_OTHER:
     case MAILDIR_DEST_FAILED:
@@ -687,13 +727,23 @@ maildir_acknowledge (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
          * in cur/ (the specification keeps new/ for names without one). */
         to_name = g_strdup (claim->name);
         to_fd = folder->fd[name_flags (claim->name) != NULL ? SUB_CUR : SUB_NEW];
+        folder_name = dest == MAILDIR_DEST_OTHER ? md->other_folder : md->failed_folder;
+        sub_name = name_flags (claim->name) != NULL ? "cur" : "new";
       }
       break;
     default:
       g_return_val_if_reached (FALSE);
     }
-  if (move_keeping_all (md, from_fd, claim->name, to_fd, to_name) != 0)
-    return set_io_error (error_out, errno, "acknowledge", claim->source);
+  {
+    g_autofree char *final_name = NULL;
+
+    if (move_keeping_all_to (md, from_fd, claim->name, to_fd, to_name, &final_name) != 0)
+      return set_io_error (error_out, errno, "acknowledge", claim->source);
+    if (final_path_out != NULL)
+      *final_path_out = folder_name != NULL
+                          ? g_build_filename (md->path, folder_name, sub_name, final_name, NULL)
+                          : g_build_filename (md->path, sub_name, final_name, NULL);
+  }
   return TRUE;
 }
 

@@ -66,10 +66,17 @@ typedef struct _Maildir Maildir;
  * @path: where the file is now (inside this worker's claim directory); read
  *   it from there.
  * @source: where it was when claimed ("MAILDIR/new/NAME").
+ * @name_time: when it was delivered, by its name (the leading seconds of
+ *   the name the specification recommends, "TIME.MUSECPPID.HOST"), as
+ *   Unix time; 0 when the name does not start that way.
+ * @mtime: the file's modification time when claimed (a rename keeps it),
+ *   as Unix time; 0 if unknown.
  */
 typedef struct {
   char *path;
   char *source;
+  gint64 name_time;
+  gint64 mtime;
 
   /*< private >*/
   char *name;
@@ -135,6 +142,21 @@ MaildirClaim *maildir_claim_next (Maildir *md, GError **error_out);
  */
 gboolean maildir_acknowledge (Maildir *md, const MaildirClaim *claim,
                               MaildirDest dest, GError **error_out);
+
+/* maildir_acknowledge(), telling where the message ended:
+ * @final_path_out: (out) (transfer full) (optional): its path now. */
+gboolean maildir_acknowledge_to (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
+                                 char **final_path_out, GError **error_out);
+
+/**
+ * maildir_name_time:
+ * The delivery time a Maildir file name carries: its leading decimal
+ * seconds up to the first dot ("1795000037.M1P4242.host" -> 1795000037),
+ * when they are a plausible time (1990 to 2100); else 0.  This is the one
+ * place where the worker reads a name beyond its info part, and only as the
+ * last witness of when an undated notice arrived.
+ */
+gint64 maildir_name_time (const char *name);
 
 /**
  * maildir_release:

@@ -180,3 +180,29 @@ typedef gboolean (*StoreSuppressionFunc) (const StoreSuppression *row, gpointer 
  */
 gint64 store_suppression_export (Store *store, const char *since, StoreSuppressionFunc row_func,
                                  gpointer user_data, char **as_of_out, GError **error_out);
+
+/**
+ * StoreShownMessage:
+ * A stored message and its outcomes, for `bounced show` (all owned).
+ * @fields: char* "name", char* value (NULL when absent), ...: the messages
+ *   row (sha256, source, kind, format, ...), in order.
+ * @outcomes: GPtrArray* per outcome, of the same name/value pairs.
+ */
+typedef struct {
+  char *sha256;
+  char *source;
+  GPtrArray *fields;
+  GPtrArray *outcomes;
+} StoreShownMessage;
+
+void store_shown_message_free (StoreShownMessage *m);
+
+/**
+ * store_show:
+ * @key: a content hash (64 hex digits) or a Message-ID of the returned
+ *   message, with or without its angle brackets.
+ * Appends to @messages_out (StoreShownMessage*, owned by the array's free
+ * function) every stored message with that hash or original Message-ID,
+ * oldest first.  Returns: how many, or -1 with @error_out set.
+ */
+gint store_show (Store *store, const char *key, GPtrArray *messages_out, GError **error_out);

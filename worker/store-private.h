@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 struct _Store {
   PGconn *conn;
   gboolean staged;           /* staging tables exist on this connection */
+  guint last_batch_new;      /* messages the last batch stored anew */
 };
 
 /**

@@ -83,3 +83,84 @@ fail:
   store_rollback (store);
   return -1;
 }
+
+/* ---- show ------------------------------------------------------------------- */
+
+void
+store_shown_message_free (StoreShownMessage *m)
+{
+  if (m == NULL)
+    return;
+  g_free (m->sha256);
+  g_free (m->source);
+  g_ptr_array_unref (m->fields);
+  g_ptr_array_unref (m->outcomes);
+  g_free (m);
+}
+
+/* Appends every column of row @row of @res as name/value pairs. */
+static GPtrArray *
+row_fields (const PGresult *res, int row, int first_col)
+{
+  GPtrArray *fields = g_ptr_array_new_with_free_func (g_free);
+
+  for (int c = first_col; c < PQnfields (res); c++)
+    {
+      g_ptr_array_add (fields, g_strdup (PQfname (res, c)));
+      g_ptr_array_add (fields, g_strdup (store_get_text (res, row, c)));
+    }
+  return fields;
+}
+
+gint
+store_show (Store *store, const char *key, GPtrArray *messages_out, GError **error_out)
+{
+  g_autoptr(PGresult) res = NULL;
+  g_autofree char *bracketed = NULL;
+  const char *params[2];
+  gint n;
+
+  g_return_val_if_fail (store != NULL && key != NULL && messages_out != NULL, -1);
+  bracketed = key[0] == '<' ? g_strdup (key) : g_strdup_printf ("<%s>", key);
+  params[0] = key;
+  params[1] = bracketed;
+  res = store_exec (store, "show messages", PGRES_TUPLES_OK,
+                    "SELECT id, sha256, source, kind, format, size, reporting_mta,\n"
+                    "       " ISO_UTC ("arrival_date") " AS arrival_date,\n"
+                    "       " ISO_UTC ("message_date") " AS message_date,\n"
+                    "       " ISO_UTC ("delivered_at") " AS delivered_at,\n"
+                    "       original_message_id, original_subject, campaign, classifier_version,\n"
+                    "       " ISO_UTC ("ingested_at") " AS ingested_at, error\n"
+                    "  FROM bounce.messages\n"
+                    " WHERE sha256 = lower($1) OR original_message_id IN ($1, $2)\n"
+                    " ORDER BY ingested_at, id", 2, params, error_out);
+  if (res == NULL)
+    return -1;
+  n = PQntuples (res);
+  for (int i = 0; i < n; i++)
+    {
+      StoreShownMessage *m = g_new0 (StoreShownMessage, 1);
+      g_autoptr(PGresult) outs = NULL;
+      const char *id[1] = { PQgetvalue (res, i, 0) };
+
+      m->sha256 = g_strdup (PQgetvalue (res, i, 1));
+      m->source = g_strdup (PQgetvalue (res, i, 2));
+      m->fields = row_fields (res, i, 1);
+      m->outcomes = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+      g_ptr_array_add (messages_out, m);
+      outs = store_exec (store, "show outcomes", PGRES_TUPLES_OK,
+                         "SELECT o.ordinal, o.recipient, o.reason, r.grp AS reason_group,\n"
+                         "       o.hard_bounce, o.action, o.status, o.reply_code,\n"
+                         "       " ISO_UTC ("o.event_time") " AS event_time, o.event_time_source,\n"
+                         "       o.remote_mta, o.diagnostic, o.evidence, o.campaign\n"
+                         "  FROM bounce.recipient_outcomes o\n"
+                         "  LEFT JOIN bounce.reasons r ON r.reason = o.reason\n"
+                         " WHERE o.message_id = $1::bigint ORDER BY o.ordinal",
+                         1, id, error_out);
+      if (outs == NULL)
+        return -1;
+      for (int k = 0; k < PQntuples (outs); k++)
+        g_ptr_array_add (m->outcomes, row_fields (outs, k, 0));
+    }
+  return n;
+}

@@ -748,7 +748,8 @@ static const char stage_sql[] =
   "  message_from text, message_subject text, message_date timestamptz,\n"
   "  original_message_id text, original_from text, original_to text,\n"
   "  original_subject text, original_date text, original_list_id text, campaign text,\n"
-  "  extensions jsonb, error text, arrival_date_text text, message_date_text text\n"
+  "  extensions jsonb, error text, arrival_date_text text, message_date_text text,\n"
+  "  delivered_at timestamptz, delivered_source text\n"
   ") ON COMMIT DELETE ROWS;\n"
   "CREATE TEMP TABLE IF NOT EXISTS bounced_stage_outcomes (\n"
   "  item int NOT NULL, ordinal int NOT NULL, recipient text, original_recipient text,\n"
@@ -765,7 +766,7 @@ static const char copy_messages_sql[] =
   " reporting_mta, dsn_gateway, received_from_mta, original_envelope_id, arrival_date,"
   " message_from, message_subject, message_date, original_message_id, original_from,"
   " original_to, original_subject, original_date, original_list_id, campaign, extensions,"
-  " error, arrival_date_text, message_date_text) FROM STDIN";
+  " error, arrival_date_text, message_date_text, delivered_at, delivered_source) FROM STDIN";
 
 static const char copy_outcomes_sql[] =
   "COPY pg_temp.bounced_stage_outcomes (item, ordinal, recipient, original_recipient,"
@@ -789,12 +790,13 @@ static const char write_sql[] =
   "      dsn_gateway, received_from_mta, original_envelope_id, arrival_date, message_from,\n"
   "      message_subject, message_date, original_message_id, original_from, original_to,\n"
   "      original_subject, original_date, original_list_id, campaign, extensions,\n"
-  "      parser_version, classifier_version, error, arrival_date_text, message_date_text)\n"
+  "      parser_version, classifier_version, error, arrival_date_text, message_date_text,\n"
+  "      delivered_at)\n"
   "  SELECT sha256, source, size, kind, format, reporting_mta, dsn_gateway,\n"
   "      received_from_mta, original_envelope_id, arrival_date, message_from,\n"
   "      message_subject, message_date, original_message_id, original_from, original_to,\n"
   "      original_subject, original_date, original_list_id, campaign, extensions,\n"
-  "      $1, $2, error, arrival_date_text, message_date_text\n"
+  "      $1, $2, error, arrival_date_text, message_date_text, delivered_at\n"
   "    FROM firsts ORDER BY sha256\n"
   "  ON CONFLICT (sha256) DO NOTHING\n"
   "  RETURNING id, sha256, ingested_at\n"
@@ -804,15 +806,21 @@ static const char write_sql[] =
   "      diagnostic_type,\n"
   "      diagnostic, remote_mta, last_attempt, will_retry_until, final_log_id, feedback_type,\n"
   "      reason, hard_bounce, evidence, extensions, kind, campaign, last_attempt_text,\n"
-  "      will_retry_until_text, command)\n"
+  "      will_retry_until_text, command, event_time_source)\n"
   "  SELECT n.id, o.ordinal,\n"
-  "      COALESCE(o.last_attempt, f.arrival_date, f.message_date, n.ingested_at),\n"
+  "      COALESCE(o.last_attempt, f.arrival_date, f.message_date, f.delivered_at,\n"
+  "               n.ingested_at),\n"
   "      o.recipient, lower(NULLIF(substring(o.recipient FROM '@([^@]*)$'), '')),\n"
   "      o.original_recipient, o.action, o.status, o.status_source, o.reply_code,\n"
   "      o.diagnostic_type,\n"
   "      o.diagnostic, o.remote_mta, o.last_attempt, o.will_retry_until, o.final_log_id,\n"
   "      o.feedback_type, o.reason, o.hard_bounce, o.evidence, o.extensions, f.kind,\n"
-  "      f.campaign, o.last_attempt_text, o.will_retry_until_text, o.command\n"
+  "      f.campaign, o.last_attempt_text, o.will_retry_until_text, o.command,\n"
+  "      CASE WHEN o.last_attempt IS NOT NULL THEN 'last-attempt'\n"
+  "           WHEN f.arrival_date IS NOT NULL THEN 'arrival-date'\n"
+  "           WHEN f.message_date IS NOT NULL THEN 'message-date'\n"
+  "           WHEN f.delivered_at IS NOT NULL THEN f.delivered_source\n"
+  "           ELSE 'ingest' END\n"
   "    FROM new_messages n\n"
   "    JOIN firsts f ON f.sha256 = n.sha256\n"
   "    JOIN pg_temp.bounced_stage_outcomes o ON o.item = f.item\n"
@@ -984,6 +992,16 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
                       : r->kind == BOUNCE_KIND_ERROR ? "unknown error" : NULL);
   store_copy_sep (messages, r->arrival_date_text);
   store_copy_sep (messages, r->message_date_text);
+  /* When the file was delivered, the last witness of an undated notice. */
+  if (it->delivered_at > 0)
+    {
+      g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (it->delivered_at);
+
+      copy_time (messages, dt);
+      store_copy_sep (messages, it->delivered_source);
+    }
+  else
+    g_string_append (messages, "\t\\N\t\\N");
   g_string_append_c (messages, '\n');
 
   for (guint i = 0; i < r->recipients->len; i++)
@@ -1037,7 +1055,69 @@ write_batch_once (Store *store, const GString *messages, const GString *outcomes
                     error_out);
   if (res == NULL)
     return FALSE;
+  /* How many of the batch this transaction stored (its rows carry its
+   * transaction time), unparseable ones apart, for the summary's "new" and
+   * "already stored". */
+  g_clear_pointer (&res, PQclear);
+  res = store_exec (store, "count new messages", PGRES_TUPLES_OK,
+                    "SELECT count(*) FROM bounce.messages m\n"
+                    " WHERE m.sha256 IN (SELECT sha256 FROM pg_temp.bounced_stage_messages)\n"
+                    "   AND m.ingested_at = now() AND m.kind <> 'error'", 0, NULL, error_out);
+  if (res == NULL)
+    return FALSE;
+  store->last_batch_new = (guint) store_get_int (res, 0, 0);
   return store_command (store, "commit batch", "COMMIT", error_out);
+}
+
+guint
+store_last_batch_new (const Store *store)
+{
+  g_return_val_if_fail (store != NULL, 0);
+  return store->last_batch_new;
+}
+
+gboolean
+store_relocate (Store *store, const char *const *sha256s, const char *const *paths, guint n,
+                GError **error_out)
+{
+  g_autoptr(GString) shas = g_string_new ("{");
+  g_autoptr(GString) where = g_string_new ("{");
+  g_autoptr(PGresult) res = NULL;
+  const char *params[2];
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  if (n == 0)
+    return TRUE;
+  /* Array literals: every element quoted, quotes and backslashes escaped. */
+  for (guint i = 0; i < n; i++)
+    {
+      GString *arrays[2] = { shas, where };
+      const char *values[2] = { sha256s[i], paths[i] };
+
+      for (int a = 0; a < 2; a++)
+        {
+          g_autofree char *valid = g_utf8_make_valid (values[a], -1);
+
+          g_string_append (arrays[a], i > 0 ? ",\"" : "\"");
+          for (const char *p = valid; *p; p++)
+            {
+              if (*p == '"' || *p == '\\')
+                g_string_append_c (arrays[a], '\\');
+              g_string_append_c (arrays[a], *p);
+            }
+          g_string_append_c (arrays[a], '"');
+        }
+    }
+  g_string_append_c (shas, '}');
+  g_string_append_c (where, '}');
+  params[0] = shas->str;
+  params[1] = where->str;
+  res = store_exec_in_transaction (store, "record message paths", PGRES_COMMAND_OK,
+                                   "UPDATE bounce.messages m SET source = v.path\n"
+                                   "  FROM unnest($1::text[], $2::text[]) AS v(sha256, path)\n"
+                                   " WHERE m.sha256 = v.sha256 AND m.source IS DISTINCT FROM v.path",
+                                   2, params, error_out);
+  return res != NULL;
 }
 
 gboolean

@@ -34,12 +34,18 @@ typedef struct _Store Store;
  * @sha256: hex SHA-256 of the raw bytes (the idempotency key), borrowed.
  * @size: size in bytes.
  * @report: the parse result (kind error for unparseable mail), borrowed.
+ * @delivered_at: when the file was delivered (Unix time), 0 if unknown:
+ *   the event time of outcomes whose report carries no date at all.
+ * @delivered_source: (nullable): how @delivered_at is known,
+ *   "maildir-name" or "file-mtime" (recorded as event_time_source).
  */
 typedef struct {
   const char *source;
   const char *sha256;
   gsize size;
   const BounceReport *report;
+  gint64 delivered_at;
+  const char *delivered_source;
 } StoreItem;
 
 /**
@@ -125,6 +131,20 @@ gboolean store_check_schema (Store *store, GError **error_out);
  */
 gboolean store_write_batch (Store *store, const StoreItem *items, guint n,
                             GError **error_out);
+
+/* How many messages of the last successful store_write_batch() were stored
+ * anew, not counting those of kind error (the others were stored before:
+ * same content). */
+guint store_last_batch_new (const Store *store);
+
+/**
+ * store_relocate:
+ * Records where @n messages (by content hash) are now (@paths), after the
+ * Maildir moved them, so that bounce.messages.source leads to the file.
+ * Returns: FALSE with @error_out set on failure.
+ */
+gboolean store_relocate (Store *store, const char *const *sha256s, const char *const *paths,
+                         guint n, GError **error_out);
 
 /* Whether the connection is usable; tries one reconnect if it is not. */
 gboolean store_check (Store *store, GError **error_out);
