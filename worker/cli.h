@@ -18,6 +18,7 @@ G_BEGIN_DECLS
                                   * what the command reads */
 #define CLI_EXIT_UNAVAILABLE 3   /* the database could not be reached (`db status`:
                                   * the private cluster does not run) */
+#define CLI_EXIT_INCIDENT    4   /* `report`: a sender-side incident is open */
 
 /**
  * cli_set_command:

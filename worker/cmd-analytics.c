@@ -843,6 +843,10 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
       g_printerr ("bounced report: could not write the report\n");
       return 1;
     }
+  /* For cron and monitoring: an open sender-side incident (bounced(1),
+   * INCIDENTS). */
+  if (data->open_incidents > 0)
+    return CLI_EXIT_INCIDENT;
   return 0;
 }
 

@@ -46,6 +46,33 @@ event_free (gpointer p)
   g_free (e);
 }
 
+static void
+incident_free (gpointer p)
+{
+  ReportIncident *i = p;
+  g_free (i->provider);
+  g_free (i->reason_group);
+  g_free (i->first_day);
+  g_free (i->last_day);
+  g_ptr_array_unref (i->diagnostics);
+  g_free (i);
+}
+
+ReportIncident *
+report_data_add_incident (GPtrArray *incidents, const char *provider, const char *reason_group,
+                          const char *first_day, const char *last_day)
+{
+  ReportIncident *i = g_new0 (ReportIncident, 1);
+
+  i->provider = g_strdup (provider);
+  i->reason_group = g_strdup (reason_group);
+  i->first_day = g_strdup (first_day);
+  i->last_day = g_strdup (last_day);
+  i->diagnostics = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (incidents, i);
+  return i;
+}
+
 ReportData *
 report_data_new (void)
 {
@@ -61,6 +88,7 @@ report_data_new (void)
   d->days = g_ptr_array_new_with_free_func (g_free);
   d->provider_daily = g_ptr_array_new_with_free_func (series_free);
   d->reason_daily = g_ptr_array_new_with_free_func (series_free);
+  d->incidents = g_ptr_array_new_with_free_func (incident_free);
   d->sends = -1;
   d->days_with_sends = -1;
   d->hard_rate = d->soft_rate = d->complaint_rate = -1;
@@ -85,6 +113,7 @@ report_data_free (ReportData *d)
   g_ptr_array_unref (d->days);
   g_ptr_array_unref (d->provider_daily);
   g_ptr_array_unref (d->reason_daily);
+  g_ptr_array_unref (d->incidents);
   g_free (d);
 }
 
@@ -348,6 +377,32 @@ report_data_append_json (GString *out, const ReportData *d)
   json_builder_add_boolean_value (b, d->provider_daily_is_rate);
   json_series (b, "provider_daily", d->provider_daily);
   json_series (b, "reason_daily", d->reason_daily);
+  json_int (b, "open_incidents", d->open_incidents);
+  json_builder_set_member_name (b, "incidents");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < d->incidents->len; i++)
+    {
+      const ReportIncident *x = g_ptr_array_index (d->incidents, i);
+
+      json_builder_begin_object (b);
+      json_string (b, "provider", x->provider);
+      json_string (b, "reason_group", x->reason_group);
+      json_string (b, "first_day", x->first_day);
+      json_string (b, "last_day", x->last_day);
+      json_int (b, "outcomes", x->outcomes);
+      json_int (b, "peak", x->peak);
+      json_builder_set_member_name (b, "baseline");
+      json_builder_add_double_value (b, x->baseline);
+      json_builder_set_member_name (b, "open");
+      json_builder_add_boolean_value (b, x->open);
+      json_builder_set_member_name (b, "diagnostics");
+      json_builder_begin_array (b);
+      for (guint k = 0; k < x->diagnostics->len; k++)
+        json_builder_add_string_value (b, g_ptr_array_index (x->diagnostics, k));
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
@@ -491,6 +546,24 @@ report_data_append_table (GString *out, const ReportData *d)
 
       g_string_append_printf (out, "  The rates count only the bounces of days and domains with "
                               "known sends: %s of %s (%s).\n", c, a, share);
+    }
+  if (d->incidents->len > 0)
+    {
+      g_string_append_printf (out, "\nSender-side incidents (%" G_GINT64_FORMAT " open)\n",
+                              d->open_incidents);
+      for (guint i = 0; i < d->incidents->len; i++)
+        {
+          const ReportIncident *x = g_ptr_array_index (d->incidents, i);
+          g_autofree char *n = report_data_format_int (x->outcomes);
+
+          g_string_append_printf (out, "  %s%s, %s refusals: %s to %s, %s outcomes (peak %"
+                                  G_GINT64_FORMAT " a day, baseline %.1f)\n",
+                                  x->open ? "OPEN " : "", x->provider, x->reason_group,
+                                  x->first_day, x->last_day, n, x->peak, x->baseline);
+          for (guint k = 0; k < x->diagnostics->len; k++)
+            g_string_append_printf (out, "      %s\n",
+                                    (const char *) g_ptr_array_index (x->diagnostics, k));
+        }
     }
   text_rates (out, "Top failing domains", d->top_domains);
   text_rates (out, "Top failing providers", d->top_providers);

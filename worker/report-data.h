@@ -50,6 +50,24 @@ typedef struct {
   GArray *values;
 } ReportSeries;
 
+/**
+ * ReportIncident:
+ * A sender-side incident (bounce.incidents): refusals of one reason group
+ * at one provider far above their baseline.
+ * @diagnostics: char*, the commonest diagnostic texts in it.
+ */
+typedef struct {
+  char *provider;
+  char *reason_group;
+  char *first_day;
+  char *last_day;
+  gint64 outcomes;
+  gint64 peak;
+  double baseline;
+  gboolean open;
+  GPtrArray *diagnostics;
+} ReportIncident;
+
 /* A parse failure or a suppression, for the lists at the end. */
 typedef struct {
   char *when;      /* ISO 8601 */
@@ -87,6 +105,9 @@ typedef struct {
  *   (when @provider_daily_is_rate) or daily bounce count.
  * @reason_daily: ReportSeries*, per reason (the most frequent, then
  *   "other") its count per day.
+ * @incidents: ReportIncident*, those of the period, latest first;
+ *   @open_incidents: how many incidents are open now (whatever the
+ *   period): `bounced report` then exits with status 4.
  */
 typedef struct {
   char *title;
@@ -120,6 +141,8 @@ typedef struct {
   GPtrArray *provider_daily;
   gboolean provider_daily_is_rate;
   GPtrArray *reason_daily;
+  GPtrArray *incidents;
+  gint64 open_incidents;
 } ReportData;
 
 /* An empty report (every array empty, rates -1).  Returns: (transfer full). */
@@ -130,6 +153,9 @@ void report_data_add_count (GPtrArray *counts, const char *name, gint64 count);
 ReportRate *report_data_add_rate (GPtrArray *rates, const char *name, gint64 sends,
                                   gint64 hard, gint64 soft, gint64 complaints);
 ReportSeries *report_data_add_series (GPtrArray *series, const char *name, guint n_days);
+ReportIncident *report_data_add_incident (GPtrArray *incidents, const char *provider,
+                                          const char *reason_group, const char *first_day,
+                                          const char *last_day);
 void report_data_add_event (GPtrArray *events, const char *when, const char *subject,
                             const char *detail);
 

@@ -582,6 +582,47 @@ report_html_append (GString *out, const ReportData *d)
   g_string_append (out, "<h2>Reasons per day</h2>\n");
   report_html_stacked_bars (out, d->days, d->reason_daily, "Outcomes per day by reason");
 
+  if (d->incidents->len > 0)
+    {
+      g_string_append_printf (out, "<h2>Sender-side incidents (%" G_GINT64_FORMAT " open)</h2>\n"
+                              "<p class=\"note\">Refusals of the sender (blocklistings, "
+                              "reputation, authentication, spam verdicts, policy) at one provider, "
+                              "at least 20 a day and 5 times the median of the 14 days before. "
+                              "They never count toward suppression.</p>\n"
+                              "<table><thead><tr><th>provider</th><th>group</th><th>from</th>"
+                              "<th>to</th><th class=\"n\">outcomes</th><th class=\"n\">peak a day"
+                              "</th><th class=\"n\">baseline</th><th>commonest diagnostics</th>"
+                              "</tr></thead>\n<tbody>\n", d->open_incidents);
+      for (guint i = 0; i < d->incidents->len; i++)
+        {
+          const ReportIncident *x = g_ptr_array_index (d->incidents, i);
+          char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+          g_string_append (out, x->open ? "<tr class=\"open\"><td>" : "<tr><td>");
+          esc (out, x->provider);
+          if (x->open)
+            g_string_append (out, " <strong>(open)</strong>");
+          g_string_append (out, "</td><td>");
+          esc (out, x->reason_group);
+          g_string_append (out, "</td><td>");
+          esc (out, x->first_day);
+          g_string_append (out, "</td><td>");
+          esc (out, x->last_day);
+          g_string_append (out, "</td>");
+          cell_int (out, x->outcomes);
+          cell_int (out, x->peak);
+          g_string_append_printf (out, "<td class=\"n\">%s</td><td>",
+                                  g_ascii_formatd (buf, sizeof buf, "%.1f", x->baseline));
+          for (guint k = 0; k < x->diagnostics->len; k++)
+            {
+              if (k > 0)
+                g_string_append (out, "<br>");
+              esc (out, g_ptr_array_index (x->diagnostics, k));
+            }
+          g_string_append (out, "</td></tr>\n");
+        }
+      g_string_append (out, "</tbody></table>\n");
+    }
   rates_table (out, "Top failing domains", "recipient domain", d->top_domains);
   rates_table (out, "Top failing providers", "provider", d->top_providers);
   counts_table (out, "Messages by kind", "kind", d->messages_by_kind);

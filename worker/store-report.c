@@ -180,6 +180,46 @@ store_report (Store *store, const char *since, GError **error_out)
       report_data_add_event (d->parse_failure_examples, store_get_text (res, row, 1),
                              store_get_text (res, row, 2), store_get_text (res, row, 3));
 
+  /* Incidents of the period, with their commonest diagnostics. */
+  QUERY ("report incidents",
+         "SELECT provider, reason_group, to_char(first_day, 'YYYY-MM-DD'),\n"
+         "       to_char(last_day, 'YYYY-MM-DD'), outcomes, peak, baseline, open,\n"
+         "       (SELECT count(*) FROM bounce.incidents WHERE open),\n"
+         "       array_to_string(ARRAY(SELECT o.diagnostic FROM bounce.recipient_outcomes o\n"
+         "               JOIN bounce.reasons r ON r.reason = o.reason\n"
+         "               LEFT JOIN bounce.domain_providers dp ON dp.domain = o.recipient_domain\n"
+         "              WHERE r.grp = i.reason_group AND COALESCE(dp.provider, 'other') = i.provider\n"
+         "                AND o.event_time >= i.first_day::timestamp AT TIME ZONE 'UTC'\n"
+         "                AND o.event_time < (i.last_day + 1)::timestamp AT TIME ZONE 'UTC'\n"
+         "                AND o.diagnostic IS NOT NULL\n"
+         "                AND o.reason IN ('blocked', 'badreputation', 'requireptr', 'authfailure',\n"
+         "                                 'spamdetected', 'policyviolation')\n"
+         "              GROUP BY o.diagnostic ORDER BY count(*) DESC, o.diagnostic LIMIT 3),\n"
+         "              chr(31))\n"
+         "  FROM (SELECT 1) one LEFT JOIN LATERAL (\n"
+         "    SELECT * FROM bounce.incidents WHERE ($1::date IS NULL OR last_day >= $1::date)) i\n"
+         "    ON true\n"
+         " ORDER BY last_day DESC, outcomes DESC");
+  d->open_incidents = MAX (0, store_get_int (res, 0, 8));
+  for (int row = 0; row < PQntuples (res); row++)
+    if (!PQgetisnull (res, row, 0))
+      {
+        ReportIncident *x = report_data_add_incident (d->incidents, store_get_text (res, row, 0),
+                                                      store_get_text (res, row, 1),
+                                                      store_get_text (res, row, 2),
+                                                      store_get_text (res, row, 3));
+        /* the diagnostics, separated by the unit separator (US, 0x1f) */
+        g_auto(GStrv) diags = PQgetisnull (res, row, 9) || PQgetvalue (res, row, 9)[0] == '\0'
+                                ? NULL : g_strsplit (PQgetvalue (res, row, 9), "\x1f", -1);
+
+        x->outcomes = store_get_int (res, row, 4);
+        x->peak = store_get_int (res, row, 5);
+        x->baseline = store_get_double (res, row, 6);
+        x->open = g_strcmp0 (store_get_text (res, row, 7), "t") == 0;
+        for (guint k = 0; diags != NULL && diags[k] != NULL; k++)
+          g_ptr_array_add (x->diagnostics, g_strdup (diags[k]));
+      }
+
   /* Suppression: the current count, and what was added and lifted in the
    * period by the clock of the outcomes (the deciding event's time; an
    * operator command's own time). */
