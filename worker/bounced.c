@@ -30,6 +30,7 @@ static const Command commands[] = {
   { "report", "summary of what is stored (table, JSON, HTML)", cmd_report },
   { "suppression", "the suppression list for mailers (suppression export)", cmd_suppression },
   { "show", "a stored message, its outcomes and where its file is", cmd_show },
+  { "retention", "drop the outcomes of old months (retention --older-than N)", cmd_retention },
 };
 
 static void

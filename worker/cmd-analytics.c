@@ -1282,3 +1282,78 @@ cmd_show (int argc, char **argv, const BounceSettings *settings)
     }
   return status;
 }
+
+/* ---- retention -------------------------------------------------------------- */
+
+int
+cmd_retention (int argc, char **argv, const BounceSettings *settings)
+{
+  CommonOptions common;
+  gint64 older_than = -1;
+  gboolean drop = FALSE;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(Store) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) months = g_ptr_array_new_with_free_func ((GDestroyNotify) store_month_free);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) first = NULL;
+  g_autoptr(GDateTime) cutoff = NULL;
+  g_autofree char *before = NULL;
+  gint64 total = 0;
+  int status = 0;
+  GOptionEntry entries[] = {
+    { "older-than", 0, 0, G_OPTION_ARG_INT64, &older_than,
+      "Months to keep before the current one: older months are listed (or dropped)", "N" },
+    { "drop", 0, 0, G_OPTION_ARG_NONE, &drop,
+      "Detach and drop them (default: only say what would be dropped)", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+
+  common_options_init (&common, FALSE);
+  if (!parse_options ("retention", NULL,
+                      "Drops the month partitions of recipient_outcomes older than N months "
+                      "before the current one; without --drop it only says what it would drop.",
+                      entries, &common, &argc, &argv))
+    {
+      common_options_clear (&common);
+      return 2;
+    }
+  if (argc > 1 || older_than < 0 || older_than > 1200)
+    {
+      common_options_clear (&common);
+      return cli_usage_error ("give --older-than N (months to keep before the current one, "
+                              "0 to 1200)");
+    }
+  first = g_date_time_new_utc (g_date_time_get_year (now), g_date_time_get_month (now), 1, 0, 0, 0);
+  cutoff = g_date_time_add_months (first, -(int) older_than);
+  before = g_date_time_format (cutoff, "%Y-%m-%d");
+  config = load_config ("retention", &common);
+  common_options_clear (&common);
+  if (config == NULL)
+    return 2;
+  store = open_store ("retention", config, &status);
+  if (store == NULL)
+    return status;
+  if (!store_retention (store, before, drop, months, &error))
+    {
+      g_printerr ("bounced retention: %s\n", error->message);
+      return 1;
+    }
+  for (guint i = 0; i < months->len; i++)
+    {
+      const StoreMonth *m = g_ptr_array_index (months, i);
+      g_autofree char *n = report_data_format_int (m->outcomes);
+
+      g_print ("%s %s (%s, %s outcomes)\n", drop ? "dropped" : "would drop", m->month,
+               m->partition, n);
+      total += m->outcomes;
+    }
+  {
+    g_autofree char *n = report_data_format_int (total);
+
+    g_print ("%s%u month%s before %s, %s outcomes%s\n", drop ? "dropped " : "dry run: ",
+             months->len, months->len == 1 ? "" : "s", before, n,
+             drop || months->len == 0 ? "" : " (--drop drops them)");
+  }
+  return 0;
+}

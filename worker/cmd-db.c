@@ -35,7 +35,7 @@ cmd_migrate (int argc, char **argv, const BounceSettings *settings)
   g_autofree char *origin = NULL;
   g_autoptr(Store) store = NULL;
   const char *env = g_getenv ("BOUNCED_CONFIG");
-  int applied;
+  int applied, months = 0;
 
   cli_add_entries (context, entries);
   if (!cli_parse (context, &argc, &argv))
@@ -61,12 +61,16 @@ cmd_migrate (int argc, char **argv, const BounceSettings *settings)
   if (conninfo == NULL)
     return cli_database_error (error, config->db_origin);
   store = store_open (conninfo, &error);
-  if (store == NULL || (applied = store_migrate (store, &error)) < 0)
+  if (store == NULL || (applied = store_migrate (store, &error)) < 0
+      || (months = store_prepare_partitions (store, &error)) < 0)
     return cli_database_error (error, origin);
   if (applied == 0)
     printf ("database schema is up to date\n");
   else
     printf ("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
+  if (months > 0)
+    printf ("created %d month partition%s of recipient_outcomes\n", months,
+            months == 1 ? "" : "s");
   return 0;
 }
 

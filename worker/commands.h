@@ -28,4 +28,5 @@ int cmd_suppression (int argc, char **argv, const BounceSettings *settings);
 int cmd_classify (int argc, char **argv, const BounceSettings *settings);
 int cmd_rules (int argc, char **argv, const BounceSettings *settings);
 int cmd_show (int argc, char **argv, const BounceSettings *settings);
+int cmd_retention (int argc, char **argv, const BounceSettings *settings);
 G_END_DECLS

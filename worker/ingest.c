@@ -486,8 +486,15 @@ store_ready (Ingest *ingest, GError **error_out)
     {
       if (store_migrate (ingest->store, &error) >= 0)
         {
+          g_autoptr(GError) part_error = NULL;
+
           ingest->migrated = TRUE;
           load_reason_groups (ingest);
+          /* This month's and next month's partitions exist before their
+           * rows arrive; a failure costs the partitioning only. */
+          if (store_prepare_partitions (ingest->store, &part_error) < 0)
+            g_warning ("could not prepare the month partitions of recipient_outcomes: %s",
+                       part_error->message);
         }
     }
   if (error != NULL)

@@ -322,3 +322,52 @@ fail:
   store_rollback (store);
   return FALSE;
 }
+
+/* ---- retention ----------------------------------------------------------- */
+
+void
+store_month_free (StoreMonth *m)
+{
+  if (m == NULL)
+    return;
+  g_free (m->partition);
+  g_free (m->month);
+  g_free (m);
+}
+
+gboolean
+store_retention (Store *store, const char *before, gboolean drop, GPtrArray *months_out,
+                 GError **error_out)
+{
+  const char *params[2] = { before, drop ? "t" : "f" };
+  g_autoptr(PGresult) res = NULL;
+
+  g_return_val_if_fail (store != NULL && before != NULL && months_out != NULL, FALSE);
+  if (!store_command (store, "begin retention", "BEGIN", error_out))
+    return FALSE;
+  res = store_exec (store, "move default partition", PGRES_TUPLES_OK,
+                    "SELECT count(*) FROM bounce.prepare_outcome_months()", 0, NULL, error_out);
+  if (res == NULL)
+    goto fail;
+  g_clear_pointer (&res, PQclear);
+  res = store_exec (store, "drop outcome months", PGRES_TUPLES_OK,
+                    "SELECT partition, to_char(month, 'YYYY-MM'), outcomes\n"
+                    "  FROM bounce.drop_outcome_months($1::date, $2::boolean)",
+                    2, params, error_out);
+  if (res == NULL || !store_command (store, "commit retention", "COMMIT", error_out))
+    goto fail;
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      StoreMonth *m = g_new0 (StoreMonth, 1);
+
+      m->partition = g_strdup (PQgetvalue (res, i, 0));
+      m->month = g_strdup (PQgetvalue (res, i, 1));
+      m->outcomes = store_get_int (res, i, 2);
+      g_ptr_array_add (months_out, m);
+    }
+  return TRUE;
+
+fail:
+  store_rollback (store);
+  return FALSE;
+}

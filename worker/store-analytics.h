@@ -206,3 +206,24 @@ void store_shown_message_free (StoreShownMessage *m);
  * oldest first.  Returns: how many, or -1 with @error_out set.
  */
 gint store_show (Store *store, const char *key, GPtrArray *messages_out, GError **error_out);
+
+/* One month partition of recipient_outcomes for retention. */
+typedef struct {
+  char *partition;
+  char *month;       /* "YYYY-MM" */
+  gint64 outcomes;
+} StoreMonth;
+
+void store_month_free (StoreMonth *m);
+
+/**
+ * store_retention:
+ * @before: "YYYY-MM-DD": the months wholly before it.
+ * @drop: detach and drop them (else only list them).
+ * Moves what the default partition still holds into month partitions
+ * first, then appends the months to @months_out (StoreMonth*), in one
+ * transaction.  Returns: FALSE with @error_out set on failure (nothing
+ * dropped).
+ */
+gboolean store_retention (Store *store, const char *before, gboolean drop, GPtrArray *months_out,
+                          GError **error_out);

@@ -737,6 +737,18 @@ store_check_schema (Store *store, GError **error_out)
   return TRUE;
 }
 
+gint
+store_prepare_partitions (Store *store, GError **error_out)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  g_return_val_if_fail (store != NULL, -1);
+  res = store_exec_in_transaction (store, "prepare outcome months", PGRES_TUPLES_OK,
+                                   "SELECT count(*) FROM bounce.prepare_outcome_months()",
+                                   0, NULL, error_out);
+  return res == NULL ? -1 : (gint) store_get_int (res, 0, 0);
+}
+
 /* ---- writing --------------------------------------------------------- */
 
 static const char stage_sql[] =

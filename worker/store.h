@@ -110,6 +110,15 @@ int store_migrate (Store *store, GError **error_out);
 int store_pending_migrations (Store *store, GError **error_out);
 
 /**
+ * store_prepare_partitions:
+ * Creates the recipient_outcomes partitions of the current and next month
+ * and moves the rows of the default partition into partitions of their
+ * months (bounce.prepare_outcome_months).  Returns: how many partitions
+ * were created, or -1 with @error_out set.
+ */
+gint store_prepare_partitions (Store *store, GError **error_out);
+
+/**
  * store_check_schema:
  * For commands that only read (report, suppression export, show): checks
  * that the bounce schema exists and that every migration of this program
