@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""render-html.py FILE.html [MIN_COLOURS]
+"""render-html.py FILE.html [MIN_COLOURS] [HEX:MIN_PIXELS...]
 
 Renders FILE.html in headless Chromium and checks what a reader would see:
 the screenshot is a real picture (a valid PNG of the window size, with at
 least MIN_COLOURS distinct colours, default 8: text, grid, several chart
 series) and the page logged no console error (a blocked external resource,
 a CSP violation or a script error all log one).
+
+Each HEX:MIN_PIXELS asks that at least MIN_PIXELS of the sampled pixels
+have exactly that colour: the report draws its threshold lines, axis titles
+and date labels in colours of their own, so that this shows they are on the
+screen, not only in the source.
 
 Exit status: 0 pass, 1 fail (reasons on stderr), 77 when chromium is not
 installed (the caller reports a skip).
@@ -53,7 +58,7 @@ def png_pixels(data):
     raw = zlib.decompress(idat)
     stride = width * bpp
     prev = bytearray(stride)
-    colours = set()
+    colours = {}
     i = 0
     for _ in range(height):
         ftype = raw[i]
@@ -75,7 +80,8 @@ def png_pixels(data):
                 pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
                 line[x] = (line[x] + pred) & 255
         for x in range(0, stride, bpp * 4):  # every 4th pixel is plenty
-            colours.add(bytes(line[x:x + 3]))
+            c = bytes(line[x:x + 3])
+            colours[c] = colours.get(c, 0) + 1
         prev = line
     return width, height, colours
 
@@ -85,6 +91,7 @@ def main():
         sys.exit(__doc__)
     html = os.path.abspath(sys.argv[1])
     min_colours = int(sys.argv[2]) if len(sys.argv) > 2 else 8
+    wanted = [(bytes.fromhex(a.split(':')[0]), int(a.split(':')[1])) for a in sys.argv[3:]]
     chromium = find_chromium()
     if chromium is None:
         print('render-html: chromium is not installed', file=sys.stderr)
@@ -119,6 +126,12 @@ def main():
                 failures.append(f'screenshot is {width}x{height}, not {WIDTH}x{HEIGHT}')
             if len(colours) < min_colours:
                 failures.append(f'only {len(colours)} distinct colours: the page looks empty')
+            for colour, least in wanted:
+                got = colours.get(colour, 0)
+                print(f'render-html: #{colour.hex()}: {got} sampled pixels (at least {least})')
+                if got < least:
+                    failures.append(f'#{colour.hex()} drawn on {got} sampled pixels, '
+                                    f'fewer than {least}: not on the screen')
             keep = os.environ.get('BOUNCED_KEEP_SCREENSHOT')
             if keep:
                 shutil.copy(shot, keep)

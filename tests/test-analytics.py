@@ -341,7 +341,7 @@ try:
     html = os.path.join(e.tmp, "report.html")
     r = e.run("report", "--format=html", "-o", html)
     page = open(html).read() if r.returncode == 0 else ""
-    t.ok(page.startswith("<!DOCTYPE html>") and page.count("<svg ") == 2 and
+    t.ok(page.startswith("<!DOCTYPE html>") and page.count("<svg ") == 3 and
          "<script" not in page and "Google" in page, "HTML report", r.stderr)
     shot = subprocess.run([sys.executable, os.path.join(h.SRCDIR, "tests", "render-html.py"),
                            html, "100"], capture_output=True, text=True)

@@ -64,11 +64,15 @@ def close(a, b):
     return abs(float(a) - float(b)) < 1e-12
 
 
-def expect_report(outcomes, sends, since=None):
+def expect_report(outcomes, sends, since=None, until=None, domain=None, campaign=None):
     """The totals and top lists of `bounced report --format=json`."""
+    outcomes = [o for o in outcomes if (domain is None or o.domain == domain)
+                and (campaign is None or o.campaign == campaign)]
+    sends = {k: n for k, n in sends.items() if (domain is None or k[2] == domain)
+             and (campaign is None or k[1] == campaign)}
     by_dd = f.cells(outcomes, sends, lambda d, c, dom: (d, dom) if dom else None)
     rows = [dict(v, day=k[0], domain=k[1]) for k, v in by_dd.items()
-            if since is None or k[0] >= since]
+            if (since is None or k[0] >= since) and (until is None or k[0] <= until)]
     exp = {}
     for fld in ("hard", "soft", "complaints"):
         exp[fld] = sum(r[fld] for r in rows)
@@ -82,7 +86,8 @@ def expect_report(outcomes, sends, since=None):
     exp["days_with_sends"] = len({r["day"] for r in known}) if known else None
     if rows:
         lo = since or min(r["day"] for r in rows)
-        exp["period_days"] = max(0, (max(r["day"] for r in rows) - lo).days + 1)
+        hi = until or max(r["day"] for r in rows)
+        exp["period_days"] = max(0, (hi - lo).days + 1)
     else:
         exp["period_days"] = 0
 
@@ -107,6 +112,19 @@ def expect_report(outcomes, sends, since=None):
                          "complaint_rate": f.rate(sum(r["complaints"] for r in kn), s)}
         return res
     exp["top_domains"] = group(lambda r: r["domain"])
+    exp["daily"] = {}
+    for r in rows:
+        x = exp["daily"].setdefault(str(r["day"]), {"sends": None, "hard": 0, "soft": 0,
+                                                    "complaints": 0, "bounces": 0, "covered": 0,
+                                                    "csends": 0, "chard": 0, "csoft": 0, "ccompl": 0})
+        for k in ("hard", "soft", "complaints", "bounces"):
+            x[k] += r[k]
+        if r["sends"] is not None:
+            x["sends"] = (x["sends"] or 0) + r["sends"]
+            x["covered"] += r["bounces"]
+            x["chard"] += r["hard"]
+            x["csoft"] += r["soft"]
+            x["ccompl"] += r["complaints"]
     exp["top_providers"] = group(lambda r: f.PROVIDER_OF_DOMAIN.get(r["domain"], "other"))
     return exp
 
@@ -242,6 +260,34 @@ for seed in (1, 2, 3):
         check_report(e, expect_report(outs, sends), "seed %d" % seed)
         check_report(e, expect_report(outs, sends, since=D(2026, 10, 15)),
                      "seed %d --since" % seed, "--since", "2026-10-15")
+        check_report(e, expect_report(outs, sends, since=D(2026, 10, 5), until=D(2026, 10, 20)),
+                     "seed %d --since --until" % seed, "--since", "2026-10-05", "--until",
+                     "2026-10-20")
+        check_report(e, expect_report(outs, sends, domain="gmail.com"),
+                     "seed %d --domain" % seed, "--domain", "gmail.com")
+        check_report(e, expect_report(outs, sends, campaign="spring"),
+                     "seed %d --campaign" % seed, "--campaign", "spring")
+        # --format=csv: the daily figures
+        exp = expect_report(outs, sends, until=D(2026, 10, 31))
+        r = e.run("report", "--format=csv", "--until", "2026-10-31")
+        import csv as csvmod
+        import io
+        got = {row["day"]: row for row in csvmod.DictReader(io.StringIO(r.stdout))}
+        bad = []
+        for day, x in exp["daily"].items():
+            g = got.get(day, {})
+            want = {"sends": "" if x["sends"] is None else str(x["sends"]), "hard": str(x["hard"]),
+                    "soft": str(x["soft"]), "complaints": str(x["complaints"]),
+                    "bounces": str(x["bounces"]), "covered_bounces": str(x["covered"]),
+                    "hard_rate": "" if f.rate(x["chard"], x["sends"]) is None
+                    else str(f.rate(x["chard"], x["sends"])),
+                    "complaint_rate": "" if f.rate(x["ccompl"], x["sends"]) is None
+                    else str(f.rate(x["ccompl"], x["sends"]))}
+            for k, v in want.items():
+                if g.get(k) != v:
+                    bad.append("%s %s: got %s, want %s" % (day, k, g.get(k), v))
+        t.ok(r.returncode == 0 and sorted(got) == sorted(exp["daily"]) and not bad,
+             "seed %d: --format=csv, every day's figures" % seed, "\n".join(bad[:10]) + r.stderr)
     finally:
         e.close()
 t.done()

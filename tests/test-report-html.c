@@ -129,7 +129,26 @@ test_charts (void)
   g_autoptr(ReportData) d = sample_report ();
   g_autofree char *html = render (d);
 
-  g_assert_cmpuint (count_of (html, "<svg "), ==, 2);
+  /* Providers' hard bounce rates, complaint rates, reasons. */
+  g_assert_cmpuint (count_of (html, "<svg "), ==, 3);
+  /* Threshold lines: the bounce threshold, the complaint limit and
+   * Google's target, each labelled. */
+  g_assert_cmpuint (count_of (html, "class=\"threshold\""), ==, 3);
+  g_assert_nonnull (strstr (html, ">threshold 2.00 %</text>"));
+  g_assert_nonnull (strstr (html, ">limit 0.30 %</text>"));
+  g_assert_nonnull (strstr (html, ">Google 0.10 %</text>"));
+  /* Dates with their year, axes with their unit. */
+  g_assert_nonnull (strstr (html, "class=\"xlabel\" text-anchor=\"middle\" x=\""));
+  g_assert_nonnull (strstr (html, ">2026-11-10</text>"));
+  g_assert_nonnull (strstr (html, ">hard bounces, % of sends</text>"));
+  g_assert_nonnull (strstr (html, ">complaints, % of sends</text>"));
+  g_assert_nonnull (strstr (html, ">outcomes per day</text>"));
+  g_assert_nonnull (strstr (html, ">day (UTC)</text>"));
+  /* The complaint series has no point (no daily figures): no legend. */
+  g_assert_null (strstr (html, "class=\"legend\" x=\"796.0\" y=\"45.0\">complaint rate<"));
+  g_assert_null (strstr (html, ">complaint rate</text>"));
+  /* A verdict in words. */
+  g_assert_nonnull (strstr (html, "class=\"verdict ok\">Hard bounce rate 0.70 % is under the 2.00 % threshold."));
   /* One line per provider, one marker per provider and day. */
   g_assert_cmpuint (count_of (html, "<polyline "), ==, 3);
   g_assert_cmpuint (count_of (html, "<circle "), ==, 3 * N_DAYS);
@@ -139,7 +158,7 @@ test_charts (void)
   /* Rates as percentages on the axis: max 0.016 -> nice ceiling 2%. */
   g_assert_nonnull (strstr (html, ">2%</text>"));
   /* At most REPORT_HTML_MAX_X_LABELS day labels. */
-  g_assert_cmpuint (count_of (html, "class=\"xlabel\""), <=, 2 * REPORT_HTML_MAX_X_LABELS);
+  g_assert_cmpuint (count_of (html, "class=\"xlabel\""), <=, 3 * REPORT_HTML_MAX_X_LABELS);
 }
 
 static void
@@ -195,7 +214,7 @@ test_counts_without_sends (void)
   d->hard_rate = d->soft_rate = d->complaint_rate = -1;
   d->provider_daily_is_rate = FALSE;
   html = render (d);
-  g_assert_nonnull (strstr (html, "Bounces per day (no send counts known)"));
+  g_assert_nonnull (strstr (html, "Bounces per day by provider (no send counts known)"));
   g_assert_nonnull (strstr (html, ">hard bounces<"));
   g_assert_null (strstr (html, "hard bounce rate"));
 }
@@ -263,7 +282,10 @@ test_chromium (void)
   g_assert_true (g_file_set_contents (file, html, -1, &error));
   script = g_test_build_filename (G_TEST_DIST, "render-html.py", NULL);
   {
-    const char *argv[] = { "python3", script, file, "200", NULL };
+    /* The threshold lines, the date labels and the axis titles are on the
+     * screen (each in a colour of its own: report-html.c's style). */
+    const char *argv[] = { "python3", script, file, "200", "c8102e:20", "3d2b56:5",
+                           "1f5f75:5", NULL };
     g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
                                  &out, &err, &status, &error));
   }

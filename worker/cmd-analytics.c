@@ -767,19 +767,34 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
 {
   CommonOptions common;
   g_autofree char *since = NULL;
+  g_autofree char *until = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *campaign = NULL;
   g_autofree char *format = NULL;
   g_autofree char *output = NULL;
+  double bounce_pct = REPORT_BOUNCE_LIMIT * 100, complaint_pct = REPORT_COMPLAINT_LIMIT * 100;
   g_autoptr(Config) config = NULL;
   g_autoptr(Store) store = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ReportData) data = NULL;
   g_autoptr(GString) out = g_string_new (NULL);
+  StoreReportFilter filter = { 0 };
   int status = 0;
   GOptionEntry entries[] = {
     { "since", 0, 0, G_OPTION_ARG_STRING, &since,
       "First day covered (YYYY-MM-DD, UTC; default: everything stored)", "DATE" },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &until,
+      "Last day covered (YYYY-MM-DD, UTC; default: the last day with data)", "DATE" },
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &domain,
+      "Only this recipient domain", "DOMAIN" },
+    { "campaign", 0, 0, G_OPTION_ARG_STRING, &campaign,
+      "Only this campaign", "CAMPAIGN" },
+    { "bounce-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &bounce_pct,
+      "Hard bounce rate, in percent of sends, above which the verdict says so (default 2)", "PCT" },
+    { "complaint-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &complaint_pct,
+      "Complaint rate limit in percent (default 0.3, Google's and Yahoo's)", "PCT" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
-      "table (default), json or html", "FORMAT" },
+      "table (default), json, html or csv (the daily figures)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       "Write to FILE instead of standard output", "FILE" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -787,29 +802,56 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
 
   common_options_init (&common, FALSE);
   if (!parse_options ("report", NULL,
-                      "Summarises what is stored: messages by kind, outcomes by reason group, "
-                      "hard/soft/complaint rates, top failing domains and providers, parse "
-                      "failures, addresses suppressed.",
+                      "Summarises what is stored: verdicts against the published limits, "
+                      "messages by kind, outcomes by reason, hard/soft/complaint rates, top "
+                      "failing domains and providers, sender-side incidents, parse failures, "
+                      "the suppression list.  Exit status 4 while an incident is open.",
                       entries, &common, &argc, &argv))
     {
       common_options_clear (&common);
       return 2;
     }
-  if (argc > 1 || (since != NULL && (!valid_day (since) || day_in_future (since)))
-      || (format != NULL && strcmp (format, "table") != 0 && strcmp (format, "json") != 0
-          && strcmp (format, "html") != 0))
-    {
-      if (argc > 1)
-        cli_usage_error ("unexpected argument \"%s\"", argv[1]);
-      else if (since != NULL && !valid_day (since))
-        cli_usage_error ("invalid value of --since: \"%s\" (expected YYYY-MM-DD)", since);
-      else if (since != NULL)
-        cli_usage_error ("invalid value of --since: \"%s\" is in the future", since);
-      else
-        cli_usage_error ("invalid value of --format: \"%s\" (use table, json or html)", format);
-      common_options_clear (&common);
-      return 2;
-    }
+  {
+    const char *bad = NULL;
+
+    if (argc > 1)
+      bad = "argument";
+    else if ((since != NULL && !valid_day (since)) || (until != NULL && !valid_day (until)))
+      bad = "day";
+    else if (since != NULL && day_in_future (since))
+      bad = "future";
+    else if (since != NULL && until != NULL && strcmp (since, until) > 0)
+      bad = "order";
+    else if (format != NULL && strcmp (format, "table") != 0 && strcmp (format, "json") != 0
+             && strcmp (format, "html") != 0 && strcmp (format, "csv") != 0)
+      bad = "format";
+    else if (!(bounce_pct > 0 && bounce_pct <= 100) || !(complaint_pct > 0 && complaint_pct <= 100))
+      bad = "threshold";
+    if (bad != NULL)
+      {
+        if (strcmp (bad, "argument") == 0)
+          cli_usage_error ("unexpected argument \"%s\"", argv[1]);
+        else if (strcmp (bad, "day") == 0)
+          cli_usage_error ("invalid value of --%s: \"%s\" (expected YYYY-MM-DD)",
+                           since != NULL && !valid_day (since) ? "since" : "until",
+                           since != NULL && !valid_day (since) ? since : until);
+        else if (strcmp (bad, "future") == 0)
+          cli_usage_error ("invalid value of --since: \"%s\" is in the future", since);
+        else if (strcmp (bad, "order") == 0)
+          cli_usage_error ("--since %s is after --until %s", since, until);
+        else if (strcmp (bad, "threshold") == 0)
+          cli_usage_error ("thresholds are percentages above 0 and at most 100");
+        else
+          cli_usage_error ("invalid value of --format: \"%s\" (use table, json, html or csv)",
+                           format);
+        common_options_clear (&common);
+        return 2;
+      }
+  }
+  filter.since = since;
+  filter.until = until;
+  filter.domain = domain;
+  filter.campaign = campaign;
   config = load_config ("report", &common);
   common_options_clear (&common);
   if (config == NULL)
@@ -817,13 +859,17 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
   store = open_store_readonly ("report", config, &status);
   if (store == NULL)
     return status;
-  data = store_report (store, since, &error);
+  data = store_report (store, &filter, &error);
   if (data == NULL)
     {
       g_printerr ("bounced report: %s\n", error->message);
       return 1;
     }
-  if (g_strcmp0 (format, "json") == 0)
+  data->bounce_threshold = bounce_pct / 100.0;
+  data->complaint_threshold = complaint_pct / 100.0;
+  if (g_strcmp0 (format, "csv") == 0)
+    report_data_append_csv (out, data);
+  else if (g_strcmp0 (format, "json") == 0)
     report_data_append_json (out, data);
   else if (g_strcmp0 (format, "html") == 0)
     report_html_append (out, data);

@@ -73,6 +73,164 @@ report_data_add_incident (GPtrArray *incidents, const char *provider, const char
   return i;
 }
 
+static void
+reason_free (gpointer p)
+{
+  ReportReason *r = p;
+  g_free (r->name);
+  g_free (r->group);
+  g_free (r->description);
+  g_free (r);
+}
+
+void
+report_data_add_reason (GPtrArray *reasons, const char *name, const char *group,
+                        const char *description, gint64 outcomes, gint64 hard)
+{
+  ReportReason *r = g_new0 (ReportReason, 1);
+
+  r->name = g_strdup (name);
+  r->group = g_strdup (group);
+  r->description = g_strdup (description);
+  r->outcomes = outcomes;
+  r->hard = hard;
+  g_ptr_array_add (reasons, r);
+}
+
+/* REASONS.md, "Suppression policy", by group. */
+const char *
+report_data_reason_meaning (const ReportReason *r)
+{
+  const char *g = r->group ? r->group : "unknown";
+
+  if (strcmp (g, "recipient") == 0)
+    return r->hard == r->outcomes ? "hard bounce: the address is dead, suppressed at once"
+           : r->hard == 0 ? "soft: suppressed after repeated bounces"
+                          : "hard when permanent (5xx), else soft";
+  if (strcmp (g, "mailbox") == 0 || strcmp (g, "infrastructure") == 0
+      || strcmp (g, "unknown") == 0)
+    return "soft: suppressed after repeated bounces over more than the soft span";
+  if (strcmp (g, "complaint") == 0)
+    return "complaint: an abuse report suppresses at once";
+  if (strcmp (g, "not-a-bounce") == 0)
+    return "not a bounce: counted in no rate";
+  return "sender-side or message refusal: never suppresses the address";
+}
+
+static void
+verdict_free (gpointer p)
+{
+  ReportVerdict *v = p;
+  g_free (v->text);
+  g_free (v);
+}
+
+static void
+verdict_add (GPtrArray *out, const char *level, char *text)
+{
+  ReportVerdict *v = g_new0 (ReportVerdict, 1);
+
+  v->level = level;
+  v->text = text;
+  g_ptr_array_add (out, v);
+}
+
+GPtrArray *
+report_data_verdicts (const ReportData *d)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (verdict_free);
+  g_autofree char *hard = report_data_format_rate (d->hard_rate);
+  g_autofree char *compl = report_data_format_rate (d->complaint_rate);
+  g_autofree char *blim = report_data_format_rate (d->bounce_threshold);
+  g_autofree char *clim = report_data_format_rate (d->complaint_threshold);
+  g_autofree char *ctarget = report_data_format_rate (REPORT_COMPLAINT_TARGET);
+
+  if (d->hard_rate < 0)
+    verdict_add (out, "unknown", g_strdup_printf ("Hard bounce rate unknown: no send counts for "
+                                                  "the period (threshold %s).", blim));
+  else if (d->hard_rate >= d->bounce_threshold)
+    verdict_add (out, "over", g_strdup_printf ("Hard bounce rate %s is over the %s threshold: "
+                                               "clean the list (suppressed addresses must not "
+                                               "be mailed).", hard, blim));
+  else
+    verdict_add (out, "ok", g_strdup_printf ("Hard bounce rate %s is under the %s threshold.",
+                                             hard, blim));
+  if (d->complaint_rate < 0)
+    verdict_add (out, "unknown", g_strdup_printf ("Complaint rate unknown: no send counts for "
+                                                  "the period (limit %s).", clim));
+  else if (d->complaint_rate >= d->complaint_threshold)
+    verdict_add (out, "over", g_strdup_printf ("Complaint rate %s is over the %s that Google's and "
+                                               "Yahoo's bulk-sender guidance allows: mail from "
+                                               "this sender is at risk of being refused.",
+                                               compl, clim));
+  else if (d->complaint_rate >= REPORT_COMPLAINT_TARGET)
+    verdict_add (out, "warning", g_strdup_printf ("Complaint rate %s is under the %s limit but "
+                                                  "over the %s Google asks bulk senders to stay "
+                                                  "under.", compl, clim, ctarget));
+  else
+    verdict_add (out, "ok", g_strdup_printf ("Complaint rate %s is under Google's %s and the "
+                                             "%s limit.", compl, ctarget, clim));
+  if (d->open_incidents > 0)
+    verdict_add (out, "over", g_strdup_printf ("%" G_GINT64_FORMAT " sender-side incident%s "
+                                               "open: a provider is refusing this sender "
+                                               "(see below).", d->open_incidents,
+                                               d->open_incidents == 1 ? " is" : "s are"));
+  return out;
+}
+
+static void
+csv_cell (GString *out, const char *v)
+{
+  if (v == NULL)
+    return;
+  if (strpbrk (v, ",\"\r\n") == NULL)
+    {
+      g_string_append (out, v);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = v; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+csv_rate (GString *out, double rate)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append_c (out, ',');
+  if (rate >= 0)
+    g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.6f", rate));
+}
+
+void
+report_data_append_csv (GString *out, const ReportData *d)
+{
+  g_string_append (out, "day,sends,hard,soft,complaints,bounces,covered_bounces,hard_rate,"
+                        "soft_rate,complaint_rate\r\n");
+  for (guint i = 0; i < d->daily->len; i++)
+    {
+      const ReportRate *r = g_ptr_array_index (d->daily, i);
+
+      csv_cell (out, r->name);
+      g_string_append_c (out, ',');
+      if (r->sends >= 0)
+        g_string_append_printf (out, "%" G_GINT64_FORMAT, r->sends);
+      g_string_append_printf (out, ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                              ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT, r->hard, r->soft,
+                              r->complaints, r->bounces, r->covered);
+      csv_rate (out, r->hard_rate);
+      csv_rate (out, r->soft_rate);
+      csv_rate (out, r->complaint_rate);
+      g_string_append (out, "\r\n");
+    }
+}
+
 ReportData *
 report_data_new (void)
 {
@@ -89,6 +247,10 @@ report_data_new (void)
   d->provider_daily = g_ptr_array_new_with_free_func (series_free);
   d->reason_daily = g_ptr_array_new_with_free_func (series_free);
   d->incidents = g_ptr_array_new_with_free_func (incident_free);
+  d->daily = g_ptr_array_new_with_free_func (rate_free);
+  d->reasons = g_ptr_array_new_with_free_func (reason_free);
+  d->bounce_threshold = REPORT_BOUNCE_LIMIT;
+  d->complaint_threshold = REPORT_COMPLAINT_LIMIT;
   d->sends = -1;
   d->days_with_sends = -1;
   d->hard_rate = d->soft_rate = d->complaint_rate = -1;
@@ -114,6 +276,11 @@ report_data_free (ReportData *d)
   g_ptr_array_unref (d->provider_daily);
   g_ptr_array_unref (d->reason_daily);
   g_ptr_array_unref (d->incidents);
+  g_ptr_array_unref (d->daily);
+  g_ptr_array_unref (d->reasons);
+  g_free (d->until);
+  g_free (d->domain);
+  g_free (d->campaign);
   g_free (d);
 }
 
@@ -336,6 +503,43 @@ report_data_append_json (GString *out, const ReportData *d)
   json_string (b, "title", d->title);
   json_string (b, "generated_at", d->generated_at);
   json_string (b, "since", d->since);
+  json_string (b, "until", d->until);
+  json_string (b, "domain", d->domain);
+  json_string (b, "campaign", d->campaign);
+  json_rate (b, "bounce_threshold", d->bounce_threshold);
+  json_rate (b, "complaint_threshold", d->complaint_threshold);
+  {
+    g_autoptr(GPtrArray) verdicts = report_data_verdicts (d);
+
+    json_builder_set_member_name (b, "verdicts");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < verdicts->len; i++)
+      {
+        const ReportVerdict *v = g_ptr_array_index (verdicts, i);
+
+        json_builder_begin_object (b);
+        json_string (b, "level", v->level);
+        json_string (b, "text", v->text);
+        json_builder_end_object (b);
+      }
+    json_builder_end_array (b);
+  }
+  json_builder_set_member_name (b, "reasons");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < d->reasons->len; i++)
+    {
+      const ReportReason *r = g_ptr_array_index (d->reasons, i);
+
+      json_builder_begin_object (b);
+      json_string (b, "reason", r->name);
+      json_string (b, "group", r->group);
+      json_string (b, "meaning", report_data_reason_meaning (r));
+      json_string (b, "description", r->description);
+      json_int (b, "outcomes", r->outcomes);
+      json_int (b, "hard", r->hard);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
   json_counts (b, "messages_by_kind", d->messages_by_kind);
   json_counts (b, "outcomes_by_group", d->outcomes_by_group);
   json_counts (b, "outcomes_by_reason", d->outcomes_by_reason);
@@ -361,6 +565,7 @@ report_data_append_json (GString *out, const ReportData *d)
   json_rate (b, "complaint_rate", d->complaint_rate);
   json_rates (b, "top_domains", d->top_domains);
   json_rates (b, "top_providers", d->top_providers);
+  json_rates (b, "daily", d->daily);
   json_int (b, "parse_failures", d->parse_failures);
   json_events (b, "parse_failure_examples", d->parse_failure_examples, "source", "error");
   json_int (b, "suppressed_now", d->suppressed_now);
@@ -516,10 +721,40 @@ report_data_append_table (GString *out, const ReportData *d)
   gboolean rates = d->sends >= 0;
 
   g_string_append_printf (out, "%s\n", d->title ? d->title : "bounced report");
-  g_string_append_printf (out, "period: %s to %s\n", d->since ? d->since : "the beginning",
-                          d->generated_at ? d->generated_at : "now");
+  g_string_append_printf (out, "period: %s to %s", d->since ? d->since : "the beginning",
+                          d->until ? d->until : d->generated_at ? d->generated_at : "now");
+  if (d->domain != NULL)
+    g_string_append_printf (out, ", domain %s", d->domain);
+  if (d->campaign != NULL)
+    g_string_append_printf (out, ", campaign %s", d->campaign);
+  g_string_append_c (out, '\n');
+  {
+    g_autoptr(GPtrArray) verdicts = report_data_verdicts (d);
+
+    g_string_append (out, "\nVerdict\n");
+    for (guint i = 0; i < verdicts->len; i++)
+      {
+        const ReportVerdict *v = g_ptr_array_index (verdicts, i);
+        g_string_append_printf (out, "  %-8s %s\n", strcmp (v->level, "ok") == 0 ? "ok"
+                                : strcmp (v->level, "over") == 0 ? "OVER"
+                                : strcmp (v->level, "warning") == 0 ? "warning" : "unknown",
+                                v->text);
+      }
+  }
   text_counts (out, "Messages by kind", d->messages_by_kind);
   text_counts (out, "Outcomes by reason group", d->outcomes_by_group);
+  if (d->reasons->len > 0)
+    {
+      g_string_append (out, "\nOutcomes by reason\n");
+      for (guint i = 0; i < d->reasons->len; i++)
+        {
+          const ReportReason *r = g_ptr_array_index (d->reasons, i);
+
+          g_string_append_printf (out, "  %-16s %-17s", r->name, r->group ? r->group : "-");
+          text_int (out, 10, r->outcomes);
+          g_string_append_printf (out, "  %s\n", report_data_reason_meaning (r));
+        }
+    }
   g_string_append (out, "\nRates (over sends; vacation, delivered and delay notices excluded)\n");
   if (!rates)
     g_string_append (out, "  sends                  unknown: counts only (bounced sends import)\n");

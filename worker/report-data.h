@@ -68,6 +68,29 @@ typedef struct {
   GPtrArray *diagnostics;
 } ReportIncident;
 
+/* A reason with its group and meaning, for the legend. */
+typedef struct {
+  char *name;
+  char *group;          /* nullable */
+  char *description;    /* nullable */
+  gint64 outcomes;
+  gint64 hard;          /* of them, hard bounces */
+} ReportReason;
+
+/* The published limits the verdicts compare with (bounced(1), REPORT
+ * THRESHOLDS): Google's and Yahoo's bulk-sender guidance keeps spam
+ * complaints under 0.3 % (Google asks for under 0.1 %); the bounce
+ * threshold is the hard bounce rate over sends, 2 % unless configured. */
+#define REPORT_COMPLAINT_LIMIT 0.003
+#define REPORT_COMPLAINT_TARGET 0.001
+#define REPORT_BOUNCE_LIMIT 0.02
+
+/* A verdict in plain words: @level "ok", "warning", "over" or "unknown". */
+typedef struct {
+  const char *level;
+  char *text;
+} ReportVerdict;
+
 /* A parse failure or a suppression, for the lists at the end. */
 typedef struct {
   char *when;      /* ISO 8601 */
@@ -79,7 +102,14 @@ typedef struct {
  * ReportData:
  * @title: heading of the report.
  * @generated_at: ISO 8601 time of the report.
- * @since: (nullable): first day covered ("YYYY-MM-DD"), NULL for all time.
+ * @since: (nullable): first day covered ("YYYY-MM-DD"), NULL for all time;
+ *   @until: (nullable): the last day; @domain, @campaign: (nullable) the
+ *   filters.
+ * @bounce_threshold, @complaint_threshold: the limits of the verdicts and
+ *   the threshold lines (fractions; REPORT_BOUNCE_LIMIT, ..._COMPLAINT_LIMIT
+ *   by default).
+ * @daily: ReportRate* named by day ("YYYY-MM-DD"), the totals of each day.
+ * @reasons: ReportReason*, most outcomes first.
  * @messages_by_kind, @outcomes_by_group, @outcomes_by_reason: ReportCount*.
  * @sends: messages sent in the period, or -1 when no send counts are known.
  * @hard, @soft, @complaints: outcomes of each class in the period
@@ -113,6 +143,13 @@ typedef struct {
   char *title;
   char *generated_at;
   char *since;
+  char *until;
+  char *domain;
+  char *campaign;
+  double bounce_threshold;
+  double complaint_threshold;
+  GPtrArray *daily;
+  GPtrArray *reasons;
   GPtrArray *messages_by_kind;
   GPtrArray *outcomes_by_group;
   GPtrArray *outcomes_by_reason;
@@ -153,6 +190,24 @@ void report_data_add_count (GPtrArray *counts, const char *name, gint64 count);
 ReportRate *report_data_add_rate (GPtrArray *rates, const char *name, gint64 sends,
                                   gint64 hard, gint64 soft, gint64 complaints);
 ReportSeries *report_data_add_series (GPtrArray *series, const char *name, guint n_days);
+void report_data_add_reason (GPtrArray *reasons, const char *name, const char *group,
+                             const char *description, gint64 outcomes, gint64 hard);
+
+/* What a reason means for the address, in words ("hard bounce: the address
+ * is dead", "sender-side: never suppresses", ...). */
+const char *report_data_reason_meaning (const ReportReason *reason);
+
+/**
+ * report_data_verdicts:
+ * The plain-language verdicts of @data against its thresholds: the hard
+ * bounce rate, the complaint rate, open incidents.  Returns: (transfer
+ * full) ReportVerdict* (free with the array).
+ */
+GPtrArray *report_data_verdicts (const ReportData *data);
+
+/* Appends @data's daily figures as CSV (RFC 4180, header line, CRLF). */
+void report_data_append_csv (GString *out, const ReportData *data);
+
 ReportIncident *report_data_add_incident (GPtrArray *incidents, const char *provider,
                                           const char *reason_group, const char *first_day,
                                           const char *last_day);

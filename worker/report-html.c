@@ -14,10 +14,10 @@
 
 #include <string.h>
 
-#define MARGIN_LEFT 64
+#define MARGIN_LEFT 72
 #define MARGIN_RIGHT 180
 #define MARGIN_TOP 36
-#define MARGIN_BOTTOM 56
+#define MARGIN_BOTTOM 64
 #define Y_TICKS 5
 
 /* Colours told apart by most forms of colour blindness (Okabe-Ito, then
@@ -114,8 +114,11 @@ svg_empty (GString *out, GPtrArray *days, GPtrArray *series)
 
 /* Axes, horizontal grid lines with labels from 0 to @ymax, and x labels
  * under the slot centres of @days. */
+/* Axes, grid, tick labels with their unit, and the axis titles: @unit
+ * names what the y axis counts ("% of sends", "outcomes"). */
 static void
-svg_axes (GString *out, GPtrArray *days, double ymax, gboolean is_rate, double slot)
+svg_axes (GString *out, GPtrArray *days, double ymax, gboolean is_rate, double slot,
+          const char *unit)
 {
   double plot_w = REPORT_HTML_CHART_WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
   double plot_h = REPORT_HTML_CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
@@ -163,22 +166,76 @@ svg_axes (GString *out, GPtrArray *days, double ymax, gboolean is_rate, double s
       g_string_append (out, "\" y=\"");
       num (out, bottom + 18);
       g_string_append (out, "\">");
-      /* "MM-DD": the year is in the report's period line. */
-      esc (out, strlen (g_ptr_array_index (days, d)) == 10
-                  ? (const char *) g_ptr_array_index (days, d) + 5
-                  : (const char *) g_ptr_array_index (days, d));
+      /* The whole date, year included: a chart may be read on its own. */
+      esc (out, g_ptr_array_index (days, d));
+      g_string_append (out, "</text>\n");
+    }
+  g_string_append (out, "<text class=\"axistitle\" text-anchor=\"middle\" x=\"");
+  num (out, MARGIN_LEFT + plot_w / 2);
+  g_string_append (out, "\" y=\"");
+  num (out, bottom + 40);
+  g_string_append (out, "\">day (UTC)</text>\n<text class=\"axistitle\" text-anchor=\"middle\" "
+                        "transform=\"rotate(-90)\" x=\"");
+  num (out, -(MARGIN_TOP + plot_h / 2));
+  g_string_append (out, "\" y=\"14\">");
+  esc (out, unit);
+  g_string_append (out, "</text>\n");
+}
+
+/* Whether a series has a point to draw (a known value, or for bars one
+ * above 0): only those get a legend entry. */
+static gboolean
+series_has_points (const ReportSeries *s, gboolean bars)
+{
+  for (guint k = 0; k < s->values->len; k++)
+    if (g_array_index (s->values, double, k) > (bars ? 0.0 : -0.5))
+      return TRUE;
+  return FALSE;
+}
+
+/* Dashed horizontal lines at @thresholds (rates), each with its label. */
+static void
+svg_thresholds (GString *out, const ReportThreshold *thresholds, guint n, double ymax)
+{
+  double plot_w = REPORT_HTML_CHART_WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
+  double plot_h = REPORT_HTML_CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
+  double bottom = MARGIN_TOP + plot_h;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double y = bottom - plot_h * thresholds[i].value / ymax;
+
+      g_string_append (out, "<line class=\"threshold\" x1=\"");
+      num (out, MARGIN_LEFT);
+      g_string_append (out, "\" x2=\"");
+      num (out, MARGIN_LEFT + plot_w);
+      g_string_append (out, "\" y1=\"");
+      num (out, y);
+      g_string_append (out, "\" y2=\"");
+      num (out, y);
+      g_string_append (out, "\"/>\n<text class=\"tlabel\" x=\"");
+      num (out, MARGIN_LEFT + plot_w + 4);
+      g_string_append (out, "\" y=\"");
+      num (out, y + 4);
+      g_string_append (out, "\">");
+      esc (out, thresholds[i].label);
       g_string_append (out, "</text>\n");
     }
 }
 
 static void
-svg_legend (GString *out, GPtrArray *series)
+svg_legend (GString *out, GPtrArray *series, gboolean bars)
 {
+  guint row = 0;
+
   for (guint s = 0; s < series->len; s++)
     {
       const ReportSeries *ser = g_ptr_array_index (series, s);
-      double y = MARGIN_TOP + 8 + s * 20;
+      double y = MARGIN_TOP + 8 + row * 20;
 
+      if (!series_has_points (ser, bars))
+        continue;
+      row++;
       g_string_append (out, "<rect x=\"");
       num (out, REPORT_HTML_CHART_WIDTH - MARGIN_RIGHT + 16);
       g_string_append (out, "\" y=\"");
@@ -196,7 +253,8 @@ svg_legend (GString *out, GPtrArray *series)
 
 void
 report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
-                        gboolean is_rate, const char *title)
+                        gboolean is_rate, const char *title, const char *unit,
+                        const ReportThreshold *thresholds, guint n_thresholds)
 {
   double plot_w = REPORT_HTML_CHART_WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
   double plot_h = REPORT_HTML_CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
@@ -212,9 +270,13 @@ report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
       for (guint d = 0; d < ser->values->len && d < days->len; d++)
         ymax = MAX (ymax, g_array_index (ser->values, double, d));
     }
+  /* The thresholds stay in view, with room above them. */
+  for (guint i = 0; i < n_thresholds; i++)
+    ymax = MAX (ymax, thresholds[i].value * 1.2);
   ymax = nice_ceiling (ymax);
   slot = plot_w / days->len;
-  svg_axes (out, days, ymax, is_rate, slot);
+  svg_axes (out, days, ymax, is_rate, slot, unit);
+  svg_thresholds (out, thresholds, n_thresholds, ymax);
 
   for (guint s = 0; s < series->len; s++)
     {
@@ -268,7 +330,7 @@ report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
           g_string_append (out, "</title></circle>\n");
         }
     }
-  svg_legend (out, series);
+  svg_legend (out, series, FALSE);
   g_string_append (out, "</svg>\n");
 }
 
@@ -297,7 +359,7 @@ report_html_stacked_bars (GString *out, GPtrArray *days, GPtrArray *series, cons
   ymax = nice_ceiling (ymax);
   slot = plot_w / days->len;
   bar = MAX (1.0, slot * 0.75);
-  svg_axes (out, days, ymax, FALSE, slot);
+  svg_axes (out, days, ymax, FALSE, slot, "outcomes per day");
 
   for (guint d = 0; d < days->len; d++)
     {
@@ -329,7 +391,7 @@ report_html_stacked_bars (GString *out, GPtrArray *days, GPtrArray *series, cons
           g_string_append (out, "</title></rect>\n");
         }
     }
-  svg_legend (out, series);
+  svg_legend (out, series, TRUE);
   g_string_append (out, "</svg>\n");
 }
 
@@ -354,6 +416,13 @@ static const char page_style[] =
   ".line{fill:none;stroke-width:2}"
   ".ctitle{font-size:15px;font-weight:600;fill:#1b1b1b}"
   ".xlabel,.ylabel,.legend{font-size:12px;fill:#333}.empty{font-size:14px;fill:#777}"
+  /* Colours of their own, so that a screenshot shows they are drawn. */
+  ".xlabel{fill:#3d2b56}.axistitle{font-size:13px;fill:#1f5f75}"
+  ".threshold{stroke:#c8102e;stroke-width:2;stroke-dasharray:6 4}"
+  ".tlabel{font-size:12px;fill:#c8102e}"
+  ".verdict{border-left:5px solid #888;padding:6px 10px;margin:6px 0;background:#f7f7f7}"
+  ".verdict.ok{border-color:#009e73}.verdict.warning{border-color:#e69f00}"
+  ".verdict.over{border-color:#c8102e}"
   ".note{color:#555;font-size:.9em}";
 
 /* A figure with its label and, when not NULL, a line saying what it
@@ -533,8 +602,31 @@ report_html_append (GString *out, const ReportData *d)
   g_string_append (out, "</h1>\n<p class=\"period\">From ");
   esc (out, d->since ? d->since : "the first message stored");
   g_string_append (out, " to ");
-  esc (out, d->generated_at ? d->generated_at : "now");
-  g_string_append (out, ".</p>\n<div class=\"cards\">\n");
+  esc (out, d->until ? d->until : d->generated_at ? d->generated_at : "now");
+  if (d->domain != NULL)
+    {
+      g_string_append (out, ", recipient domain ");
+      esc (out, d->domain);
+    }
+  if (d->campaign != NULL)
+    {
+      g_string_append (out, ", campaign ");
+      esc (out, d->campaign);
+    }
+  g_string_append (out, ".</p>\n");
+  {
+    g_autoptr(GPtrArray) verdicts = report_data_verdicts (d);
+
+    for (guint i = 0; i < verdicts->len; i++)
+      {
+        const ReportVerdict *v = g_ptr_array_index (verdicts, i);
+
+        g_string_append_printf (out, "<p class=\"verdict %s\">", v->level);
+        esc (out, v->text);
+        g_string_append (out, "</p>\n");
+      }
+  }
+  g_string_append (out, "<div class=\"cards\">\n");
 
   card_int (out, "messages", messages);
   card_int (out, "recipient outcomes", outcomes);
@@ -574,11 +666,55 @@ report_html_append (GString *out, const ReportData *d)
                           "domains whose sends are known, over those sends; each card says how "
                           "many of the bounces that is.</p>\n");
 
-  g_string_append (out, "<h2>Daily bounces by mailbox provider</h2>\n");
-  report_html_line_chart (out, d->days, d->provider_daily, d->provider_daily_is_rate,
-                          d->provider_daily_is_rate
-                            ? "Bounce rate per day (hard + soft + complaints over sends)"
-                            : "Bounces per day (no send counts known)");
+  {
+    g_autofree char *blim = report_data_format_rate (d->bounce_threshold);
+    g_autofree char *clim = report_data_format_rate (d->complaint_threshold);
+    g_autofree char *ctarget = report_data_format_rate (REPORT_COMPLAINT_TARGET);
+    g_autofree char *blabel = g_strdup_printf ("threshold %s", blim);
+    g_autofree char *clabel = g_strdup_printf ("limit %s", clim);
+    g_autofree char *tlabel = g_strdup_printf ("Google %s", ctarget);
+    ReportThreshold bounce_line[1] = { { d->bounce_threshold, blabel } };
+    ReportThreshold complaint_lines[2] = { { d->complaint_threshold, clabel },
+                                           { REPORT_COMPLAINT_TARGET, tlabel } };
+    ReportSeries *cs;
+
+    g_string_append (out, "<h2>Daily bounces by mailbox provider</h2>\n");
+    report_html_line_chart (out, d->days, d->provider_daily, d->provider_daily_is_rate,
+                            d->provider_daily_is_rate
+                              ? "Hard bounce rate per day by provider"
+                              : "Bounces per day by provider (no send counts known)",
+                            d->provider_daily_is_rate ? "hard bounces, % of sends"
+                                                      : "bounces per day",
+                            bounce_line, d->provider_daily_is_rate ? 1 : 0);
+    if (d->provider_daily_is_rate)
+      {
+        /* The complaint rate of each day, against Google's and Yahoo's limits. */
+        g_autoptr(GHashTable) by_day = g_hash_table_new (g_str_hash, g_str_equal);
+        GPtrArray *series = g_ptr_array_new_with_free_func (NULL);
+
+        for (guint i = 0; i < d->daily->len; i++)
+          {
+            ReportRate *r = g_ptr_array_index (d->daily, i);
+            g_hash_table_insert (by_day, r->name, r);
+          }
+        cs = g_new0 (ReportSeries, 1);
+        cs->name = (char *) "complaint rate";
+        cs->values = g_array_sized_new (FALSE, TRUE, sizeof (double), d->days->len);
+        for (guint k = 0; k < d->days->len; k++)
+          {
+            const ReportRate *r = g_hash_table_lookup (by_day, g_ptr_array_index (d->days, k));
+            double v = r != NULL ? r->complaint_rate : -1.0;
+            g_array_append_val (cs->values, v);
+          }
+        g_ptr_array_add (series, cs);
+        g_string_append (out, "<h2>Complaints</h2>\n");
+        report_html_line_chart (out, d->days, series, TRUE, "Complaint rate per day",
+                                "complaints, % of sends", complaint_lines, 2);
+        g_array_unref (cs->values);
+        g_free (cs);
+        g_ptr_array_unref (series);
+      }
+  }
   g_string_append (out, "<h2>Reasons per day</h2>\n");
   report_html_stacked_bars (out, d->days, d->reason_daily, "Outcomes per day by reason");
 
@@ -627,7 +763,33 @@ report_html_append (GString *out, const ReportData *d)
   rates_table (out, "Top failing providers", "provider", d->top_providers);
   counts_table (out, "Messages by kind", "kind", d->messages_by_kind);
   counts_table (out, "Outcomes by reason group", "group", d->outcomes_by_group);
-  counts_table (out, "Outcomes by reason", "reason", d->outcomes_by_reason);
+  if (d->reasons->len > 0)
+    {
+      g_string_append (out, "<h2>Outcomes by reason</h2>\n<table><thead><tr><th>reason</th>"
+                            "<th>group</th><th>what it means for the address</th>"
+                            "<th class=\"n\">outcomes</th><th class=\"n\">hard</th></tr>"
+                            "</thead>\n<tbody>\n");
+      for (guint i = 0; i < d->reasons->len; i++)
+        {
+          const ReportReason *r = g_ptr_array_index (d->reasons, i);
+
+          g_string_append (out, "<tr><td title=\"");
+          esc (out, r->description);
+          g_string_append (out, "\">");
+          esc (out, r->name);
+          g_string_append (out, "</td><td>");
+          esc (out, r->group);
+          g_string_append (out, "</td><td>");
+          esc (out, report_data_reason_meaning (r));
+          g_string_append (out, "</td>");
+          cell_int (out, r->outcomes);
+          cell_int (out, r->hard);
+          g_string_append (out, "</tr>\n");
+        }
+      g_string_append (out, "</tbody></table>\n");
+    }
+  else
+    counts_table (out, "Outcomes by reason", "reason", d->outcomes_by_reason);
   events_table (out, "Parse failures", d->parse_failures, d->parse_failure_examples,
                 "source", "error");
   events_table (out, "Addresses suppressed in the period, still suppressed",

@@ -27,13 +27,22 @@ G_BEGIN_DECLS
  */
 void report_html_append (GString *out, const ReportData *data);
 
+/* A threshold line of a rate chart: @value (a fraction) and its label. */
+typedef struct {
+  double value;
+  const char *label;
+} ReportThreshold;
+
 /**
  * report_html_line_chart:
  * Appends an inline <svg> of @series (ReportSeries*) over @days, one line
- * per series; values are rates shown as percentages when @is_rate.
+ * per series; values are rates shown as percentages when @is_rate.  @unit
+ * titles the y axis; @thresholds (@n_thresholds of them) are drawn as
+ * dashed lines with their labels.  Only series with a point get a legend.
  */
 void report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
-                             gboolean is_rate, const char *title);
+                             gboolean is_rate, const char *title, const char *unit,
+                             const ReportThreshold *thresholds, guint n_thresholds);
 
 /**
  * report_html_stacked_bars:

@@ -118,12 +118,24 @@ gboolean store_reprocess_batch (Store *store, const StoreReprocessItem *items, g
 
 /* Rows kept in the lists of a report. */
 #define STORE_REPORT_TOP 10
-/* Most days drawn in the daily charts (the latest ones). */
-#define STORE_REPORT_MAX_DAYS 92
 /* Lines of the provider chart and reasons of the reason chart (then
  * "other"). */
 #define STORE_REPORT_CHART_PROVIDERS 5
 #define STORE_REPORT_CHART_REASONS 7
+
+/**
+ * StoreReportFilter:
+ * What a report covers; every field (nullable) borrowed.
+ * @since, @until: first and last day ("YYYY-MM-DD", UTC), inclusive.
+ * @domain: only outcomes and sends of this recipient domain.
+ * @campaign: only those of this campaign.
+ */
+typedef struct {
+  const char *since;
+  const char *until;
+  const char *domain;
+  const char *campaign;
+} StoreReportFilter;
 
 /**
  * store_report:
@@ -132,7 +144,7 @@ gboolean store_reprocess_batch (Store *store, const StoreReprocessItem *items, g
  * Returns: (transfer full): the data (see report-data.h), or NULL with
  *   @error_out set.
  */
-ReportData *store_report (Store *store, const char *since, GError **error_out);
+ReportData *store_report (Store *store, const StoreReportFilter *filter, GError **error_out);
 
 /* ---- read-only queries (store-query.c) --------------------------------- */
 

@@ -7,15 +7,38 @@
 
 #include <string.h>
 
-/* Runs a report query with the one parameter $1 = since (NULL: all). */
+/* Every report query takes the filter as $1 since, $2 until (days,
+ * inclusive), $3 recipient domain, $4 campaign (each NULL: any), read once
+ * in the CTE p, so that every statement references all four. */
 static PGresult *
-report_query (Store *store, const char *name, const char *sql, const char *since,
+report_query (Store *store, const char *name, const char *sql, const StoreReportFilter *filter,
               GError **error_out)
 {
-  const char *params[1] = { since };
+  const char *params[4] = { filter->since, filter->until, filter->domain, filter->campaign };
 
-  return store_exec (store, name, PGRES_TUPLES_OK, sql, 1, params, error_out);
+  return store_exec (store, name, PGRES_TUPLES_OK, sql, 4, params, error_out);
 }
+
+#define P "WITH p AS (SELECT $1::date AS since, $2::date AS until, lower($3::text) AS dom,\n" \
+          "                  $4::text AS camp)\n"
+/* A day column (or a time column, by its UTC day) within the period. */
+#define IN_PERIOD(col) "(p.since IS NULL OR " col " >= p.since) AND (p.until IS NULL OR " col \
+                       " <= p.until)"
+#define IN_PERIOD_T(col) "(p.since IS NULL OR " col " >= p.since::timestamp AT TIME ZONE 'UTC')" \
+                         " AND (p.until IS NULL OR " col " < (p.until + 1)::timestamp AT TIME ZONE 'UTC')"
+#define MATCHES(dcol, ccol) "(p.dom IS NULL OR " dcol " = p.dom) AND (p.camp IS NULL OR " ccol \
+                            " = p.camp)"
+/* The (day, domain) rows every rate of the report is made of: the cells
+ * of the period and filter, added up by day and domain (bounce.daily_cells,
+ * as bounce.daily_domain_rates is made). */
+#define CELLS ", cells AS (\n"                                                          \
+  "  SELECT day, recipient_domain, sum(sends)::bigint AS sends, sum(hard)::bigint AS hard,\n" \
+  "         sum(soft)::bigint AS soft, sum(complaints)::bigint AS complaints,\n"       \
+  "         sum(hard + soft + complaints)::bigint AS bounces\n"                         \
+  "    FROM bounce.daily_cells, p\n"                                                    \
+  "   WHERE recipient_domain IS NOT NULL AND " IN_PERIOD ("day") "\n"                   \
+  "     AND " MATCHES ("recipient_domain", "campaign") "\n"                              \
+  "   GROUP BY 1, 2)\n"
 
 /* Columns of RATE_COLUMNS: name, sends, hard, soft, complaints, the three
  * rates (bounce.covered_rate: the bounces of the rows whose sends are known
@@ -81,13 +104,8 @@ report_series (const PGresult *res, ReportData *d, GPtrArray *target, GPtrArray 
     }
 }
 
-/* The period: outcomes with event day >= since; "$1::date IS NULL" makes
- * one statement serve both. */
-#define SINCE_DAY "($1::date IS NULL OR day >= $1::date)"
-#define SINCE_TIME(col) "($1::date IS NULL OR " col " >= $1::date::timestamp AT TIME ZONE 'UTC')"
-
 ReportData *
-store_report (Store *store, const char *since, GError **error_out)
+store_report (Store *store, const StoreReportFilter *filter, GError **error_out)
 {
   g_autoptr(ReportData) d = report_data_new ();
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
@@ -95,46 +113,56 @@ store_report (Store *store, const char *since, GError **error_out)
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   gboolean rates;
 
-  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (store != NULL && filter != NULL, NULL);
   d->title = g_strdup ("Bounce report");
   d->generated_at = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
-  d->since = g_strdup (since);
+  d->since = g_strdup (filter->since);
+  d->until = g_strdup (filter->until);
+  d->domain = g_strdup (filter->domain);
+  d->campaign = g_strdup (filter->campaign);
 
 #define QUERY(name, sql)                                              \
   do {                                                                \
     g_clear_pointer (&res, PQclear);                                  \
-    res = report_query (store, name, sql, since, error_out);          \
+    res = report_query (store, name, sql, filter, error_out);         \
     if (res == NULL)                                                  \
       return NULL;                                                    \
   } while (0)
 
   QUERY ("report kinds",
-         "SELECT kind, count(*) FROM bounce.messages\n"
-         " WHERE " SINCE_TIME ("COALESCE(arrival_date, message_date, ingested_at)") "\n"
-         " GROUP BY kind ORDER BY 2 DESC, 1");
+         P "SELECT m.kind, count(*) FROM bounce.messages m, p\n"
+         " WHERE " IN_PERIOD_T ("COALESCE(m.arrival_date, m.message_date, m.delivered_at, m.ingested_at)") "\n"
+         "   AND (p.camp IS NULL OR m.campaign = p.camp)\n"
+         "   AND (p.dom IS NULL OR EXISTS (SELECT 1 FROM bounce.recipient_outcomes o\n"
+         "                                  WHERE o.message_id = m.id AND o.recipient_domain = p.dom))\n"
+         " GROUP BY 1 ORDER BY 2 DESC, 1");
   report_counts (res, d->messages_by_kind);
 
   QUERY ("report groups",
-         "SELECT COALESCE(r.grp, 'unknown'), count(*) FROM bounce.recipient_outcomes o\n"
-         "  LEFT JOIN bounce.reasons r ON r.reason = o.reason\n"
-         " WHERE " SINCE_TIME ("o.event_time") "\n"
+         P "SELECT COALESCE(r.grp, 'unknown'), count(*) FROM bounce.recipient_outcomes o\n"
+         "  LEFT JOIN bounce.reasons r ON r.reason = o.reason, p\n"
+         " WHERE " IN_PERIOD_T ("o.event_time") " AND " MATCHES ("o.recipient_domain", "o.campaign") "\n"
          " GROUP BY 1 ORDER BY 2 DESC, 1");
   report_counts (res, d->outcomes_by_group);
 
+  /* Reasons with their group, meaning and how many were hard (the legend). */
   QUERY ("report reasons",
-         "SELECT reason, count(*) FROM bounce.recipient_outcomes\n"
-         " WHERE " SINCE_TIME ("event_time") "\n"
-         " GROUP BY 1 ORDER BY 2 DESC, 1");
+         P "SELECT o.reason, count(*), r.grp, r.description, count(*) FILTER (WHERE o.hard_bounce)\n"
+         "  FROM bounce.recipient_outcomes o LEFT JOIN bounce.reasons r ON r.reason = o.reason, p\n"
+         " WHERE " IN_PERIOD_T ("o.event_time") " AND " MATCHES ("o.recipient_domain", "o.campaign") "\n"
+         " GROUP BY 1, 3, 4 ORDER BY 2 DESC, 1");
   report_counts (res, d->outcomes_by_reason);
+  for (int row = 0; row < PQntuples (res); row++)
+    report_data_add_reason (d->reasons, PQgetvalue (res, row, 0), store_get_text (res, row, 2),
+                            store_get_text (res, row, 3), store_get_int (res, row, 1),
+                            store_get_int (res, row, 4));
 
-  /* Rates over sends count only the bounces of the days and domains whose
-   * sends are known: bounces of other domains have no denominator. */
   QUERY ("report totals",
-         "SELECT " RATE_COLUMNS ("NULL") ",\n"
+         P CELLS "SELECT " RATE_COLUMNS ("NULL") ",\n"
          "       bounce.covered_sum(hard, sends), bounce.covered_sum(soft, sends),\n"
          "       bounce.covered_sum(complaints, sends),\n"
-         "       GREATEST(max(day) - COALESCE($1::date, min(day)) + 1, 0)\n"
-         "  FROM bounce.daily_domain_rates WHERE " SINCE_DAY);
+         "       GREATEST(COALESCE(min(p.until), max(day)) - COALESCE(min(p.since), min(day)) + 1, 0)\n"
+         "  FROM cells, p");
   d->sends = store_get_int (res, 0, 1);
   d->hard = MAX (0, store_get_int (res, 0, 2));
   d->soft = MAX (0, store_get_int (res, 0, 3));
@@ -150,29 +178,29 @@ store_report (Store *store, const char *since, GError **error_out)
   rates = d->sends > 0;
 
   QUERY ("report domains",
-         "SELECT " RATE_COLUMNS ("recipient_domain")
-         "  FROM bounce.daily_domain_rates WHERE " SINCE_DAY "\n"
-         " GROUP BY 1 HAVING sum(bounces) > 0 ORDER BY sum(bounces) DESC, 1 LIMIT "
+         P CELLS "SELECT " RATE_COLUMNS ("recipient_domain")
+         "  FROM cells GROUP BY 1 HAVING sum(bounces) > 0 ORDER BY sum(bounces) DESC, 1 LIMIT "
          G_STRINGIFY (STORE_REPORT_TOP));
   report_rates (res, d->top_domains);
 
-  /* Providers from the domain rows, so that a rate counts exactly the
-   * bounces of the domains whose sends are known. */
   QUERY ("report providers",
-         "SELECT " RATE_COLUMNS ("COALESCE(p.provider, 'other')")
-         "  FROM bounce.daily_domain_rates r\n"
-         "  LEFT JOIN bounce.domain_providers p ON p.domain = r.recipient_domain\n"
-         " WHERE " SINCE_DAY "\n"
+         P CELLS "SELECT " RATE_COLUMNS ("COALESCE(dp.provider, 'other')")
+         "  FROM cells r LEFT JOIN bounce.domain_providers dp ON dp.domain = r.recipient_domain\n"
          " GROUP BY 1 HAVING sum(bounces) > 0 ORDER BY sum(bounces) DESC, 1 LIMIT "
          G_STRINGIFY (STORE_REPORT_TOP));
   report_rates (res, d->top_providers);
 
+  QUERY ("report daily",
+         P CELLS "SELECT " RATE_COLUMNS ("to_char(day, 'YYYY-MM-DD')")
+         "  FROM cells GROUP BY day ORDER BY day");
+  report_rates (res, d->daily);
+
   QUERY ("report parse failures",
-         "SELECT (SELECT count(*) FROM bounce.parse_failures WHERE " SINCE_TIME ("ingested_at") "),\n"
-         "       to_char(ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),\n"
-         "       source, error\n"
-         "  FROM (SELECT 1) one LEFT JOIN LATERAL (\n"
-         "    SELECT * FROM bounce.parse_failures WHERE " SINCE_TIME ("ingested_at") "\n"
+         P "SELECT (SELECT count(*) FROM bounce.parse_failures, p WHERE " IN_PERIOD_T ("ingested_at") "),\n"
+         "       to_char(f.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),\n"
+         "       f.source, f.error\n"
+         "  FROM p LEFT JOIN LATERAL (\n"
+         "    SELECT * FROM bounce.parse_failures WHERE " IN_PERIOD_T ("ingested_at") "\n"
          "     ORDER BY ingested_at DESC, id DESC LIMIT " G_STRINGIFY (STORE_REPORT_TOP) ") f ON true");
   d->parse_failures = store_get_int (res, 0, 0);
   for (int row = 0; row < PQntuples (res); row++)
@@ -182,8 +210,8 @@ store_report (Store *store, const char *since, GError **error_out)
 
   /* Incidents of the period, with their commonest diagnostics. */
   QUERY ("report incidents",
-         "SELECT provider, reason_group, to_char(first_day, 'YYYY-MM-DD'),\n"
-         "       to_char(last_day, 'YYYY-MM-DD'), outcomes, peak, baseline, open,\n"
+         P "SELECT i.provider, i.reason_group, to_char(i.first_day, 'YYYY-MM-DD'),\n"
+         "       to_char(i.last_day, 'YYYY-MM-DD'), i.outcomes, i.peak, i.baseline, i.open,\n"
          "       (SELECT count(*) FROM bounce.incidents WHERE open),\n"
          "       array_to_string(ARRAY(SELECT o.diagnostic FROM bounce.recipient_outcomes o\n"
          "               JOIN bounce.reasons r ON r.reason = o.reason\n"
@@ -196,10 +224,11 @@ store_report (Store *store, const char *since, GError **error_out)
          "                                 'spamdetected', 'policyviolation')\n"
          "              GROUP BY o.diagnostic ORDER BY count(*) DESC, o.diagnostic LIMIT 3),\n"
          "              chr(31))\n"
-         "  FROM (SELECT 1) one LEFT JOIN LATERAL (\n"
-         "    SELECT * FROM bounce.incidents WHERE ($1::date IS NULL OR last_day >= $1::date)) i\n"
-         "    ON true\n"
-         " ORDER BY last_day DESC, outcomes DESC");
+         "  FROM p LEFT JOIN LATERAL (\n"
+         "    SELECT * FROM bounce.incidents\n"
+         "     WHERE (p.since IS NULL OR last_day >= p.since) AND (p.until IS NULL OR first_day <= p.until)\n"
+         "       AND (p.dom IS NULL OR true) AND (p.camp IS NULL OR true)) i ON true\n"
+         " ORDER BY i.last_day DESC, i.outcomes DESC");
   d->open_incidents = MAX (0, store_get_int (res, 0, 8));
   for (int row = 0; row < PQntuples (res); row++)
     if (!PQgetisnull (res, row, 0))
@@ -224,20 +253,21 @@ store_report (Store *store, const char *since, GError **error_out)
    * period by the clock of the outcomes (the deciding event's time; an
    * operator command's own time). */
   QUERY ("report suppressions",
-         "SELECT (SELECT count(*) FROM bounce.suppression_list),\n"
-         "       (SELECT count(DISTINCT address) FROM bounce.suppression_log\n"
-         "         WHERE change = 'suppressed'\n"
-         "           AND " SINCE_TIME ("COALESCE(event_time, logged_at)") "),\n"
-         "       (SELECT count(DISTINCT address) FROM bounce.suppression_log\n"
-         "         WHERE change = 'unsuppressed'\n"
-         "           AND " SINCE_TIME ("COALESCE(event_time, logged_at)") "),\n"
-         "       (SELECT count(*) FROM bounce.suppression_list\n"
-         "         WHERE " SINCE_TIME ("suppressed_at") "),\n"
+         P "SELECT (SELECT count(*) FROM bounce.suppression_list, p WHERE p.dom IS NULL OR domain = p.dom),\n"
+         "       (SELECT count(DISTINCT address) FROM bounce.suppression_log, p\n"
+         "         WHERE change = 'suppressed' AND (p.dom IS NULL OR address LIKE '%@' || p.dom)\n"
+         "           AND " IN_PERIOD_T ("COALESCE(event_time, logged_at)") "),\n"
+         "       (SELECT count(DISTINCT address) FROM bounce.suppression_log, p\n"
+         "         WHERE change = 'unsuppressed' AND (p.dom IS NULL OR address LIKE '%@' || p.dom)\n"
+         "           AND " IN_PERIOD_T ("COALESCE(event_time, logged_at)") "),\n"
+         "       (SELECT count(*) FROM bounce.suppression_list, p\n"
+         "         WHERE (p.dom IS NULL OR domain = p.dom) AND " IN_PERIOD_T ("suppressed_at") "),\n"
          "       to_char(l.suppressed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),\n"
          "       l.address, l.reason\n"
-         "  FROM (SELECT 1) one LEFT JOIN LATERAL (\n"
+         "  FROM p LEFT JOIN LATERAL (\n"
          "    SELECT * FROM bounce.suppression_list\n"
-         "     WHERE " SINCE_TIME ("suppressed_at") "\n"
+         "     WHERE (p.dom IS NULL OR domain = p.dom) AND (p.camp IS NULL OR true)\n"
+         "       AND " IN_PERIOD_T ("suppressed_at") "\n"
          "     ORDER BY suppressed_at DESC, address LIMIT " G_STRINGIFY (STORE_REPORT_TOP) ") l ON true");
   d->suppressed_now = store_get_int (res, 0, 0);
   d->suppressed_added = store_get_int (res, 0, 1);
@@ -248,83 +278,62 @@ store_report (Store *store, const char *since, GError **error_out)
       report_data_add_event (d->suppression_examples, store_get_text (res, row, 4),
                              store_get_text (res, row, 5), store_get_text (res, row, 6));
 
-  /* The days of the charts: every day from the first to the last bounce
-   * of the period, at most STORE_REPORT_MAX_DAYS (the latest). */
+  /* The days of the charts: the whole period, from since (else the first
+   * day with anything) to until (else the last). */
   QUERY ("report days",
-         "WITH r AS (SELECT min(day) AS lo, max(day) AS hi FROM bounce.bounce_events\n"
-         "            WHERE " SINCE_DAY ")\n"
-         "SELECT to_char(g, 'YYYY-MM-DD') FROM r,\n"
-         "       generate_series(GREATEST(r.lo, r.hi - " G_STRINGIFY (STORE_REPORT_MAX_DAYS - 1) "),\n"
-         "                       r.hi, interval '1 day') g\n"
+         P CELLS ", r AS (SELECT COALESCE(min(p.since), min(day)) AS lo,\n"
+         "                 COALESCE(min(p.until), max(day)) AS hi FROM cells, p)\n"
+         "SELECT to_char(g, 'YYYY-MM-DD') FROM r, generate_series(r.lo, r.hi, interval '1 day') g\n"
          " WHERE r.lo IS NOT NULL ORDER BY 1");
   for (int row = 0; row < PQntuples (res); row++)
     g_ptr_array_add (d->days, g_strdup (PQgetvalue (res, row, 0)));
 
-  /* Provider lines: rates when sends are known for the period, else
-   * counts (a rate over unknown sends would be invented). */
+  /* Provider lines: hard bounce rates when sends are known for the period
+   * (the threshold is about those), else counts of bounces. */
   d->provider_daily_is_rate = rates;
   QUERY ("report chart providers",
-         "SELECT provider FROM bounce.daily_provider_rates WHERE " SINCE_DAY "\n"
+         P CELLS "SELECT COALESCE(dp.provider, 'other') FROM cells r\n"
+         "  LEFT JOIN bounce.domain_providers dp ON dp.domain = r.recipient_domain\n"
          " GROUP BY 1 HAVING sum(bounces) > 0 ORDER BY sum(bounces) DESC, 1 LIMIT "
          G_STRINGIFY (STORE_REPORT_CHART_PROVIDERS));
   for (int row = 0; row < PQntuples (res); row++)
     g_ptr_array_add (names, g_strdup (PQgetvalue (res, row, 0)));
   if (rates)
     QUERY ("report provider days",
-           "SELECT to_char(day, 'YYYY-MM-DD'), COALESCE(p.provider, 'other'),\n"
-           "       bounce.covered_rate(bounces, sends)\n"
-           "  FROM bounce.daily_domain_rates r\n"
-           "  LEFT JOIN bounce.domain_providers p ON p.domain = r.recipient_domain\n"
-           " WHERE " SINCE_DAY " GROUP BY 1, 2");
+           P CELLS "SELECT to_char(day, 'YYYY-MM-DD'), COALESCE(dp.provider, 'other'),\n"
+           "       bounce.covered_rate(hard, sends)\n"
+           "  FROM cells r LEFT JOIN bounce.domain_providers dp ON dp.domain = r.recipient_domain\n"
+           " GROUP BY 1, 2");
   else
     QUERY ("report provider days",
-           "SELECT to_char(day, 'YYYY-MM-DD'), provider, sum(bounces)\n"
-           "  FROM bounce.daily_provider_rates WHERE " SINCE_DAY " GROUP BY 1, 2");
+           P CELLS "SELECT to_char(day, 'YYYY-MM-DD'), COALESCE(dp.provider, 'other'), sum(bounces)\n"
+           "  FROM cells r LEFT JOIN bounce.domain_providers dp ON dp.domain = r.recipient_domain\n"
+           " GROUP BY 1, 2");
   /* A day without known sends has no rate: a gap in the line, not 0. */
   report_series (res, d, d->provider_daily, names, rates ? -1.0 : 0.0);
 
   /* Reason bars: the most frequent reasons, the rest as "other". */
   g_ptr_array_set_size (names, 0);
   QUERY ("report chart reasons",
-         "SELECT reason FROM bounce.bounce_events WHERE " SINCE_DAY "\n"
+         P "SELECT reason FROM bounce.bounce_events, p\n"
+         " WHERE " IN_PERIOD ("day") " AND " MATCHES ("recipient_domain", "campaign") "\n"
          " GROUP BY 1 ORDER BY count(*) DESC, 1");
   for (int row = 0; row < PQntuples (res) && row < STORE_REPORT_CHART_REASONS; row++)
     g_ptr_array_add (names, g_strdup (PQgetvalue (res, row, 0)));
   if (PQntuples (res) > STORE_REPORT_CHART_REASONS)
     g_ptr_array_add (names, g_strdup ("other"));
-  {
-    g_autoptr(GPtrArray) kept = g_ptr_array_new ();
-    g_autofree char *list = NULL;
-    const char *params[2] = { since, NULL };
-
-    for (guint i = 0; i < names->len && i < STORE_REPORT_CHART_REASONS; i++)
-      g_ptr_array_add (kept, g_ptr_array_index (names, i));
-    g_ptr_array_add (kept, NULL);
-    /* The reasons kept, as a PostgreSQL array literal: reason names are
-     * lower-case words, but quote them anyway. */
-    {
-      GString *l = g_string_new ("{");
-      for (guint i = 0; kept->pdata[i] != NULL; i++)
-        {
-          g_string_append (l, i ? ",\"" : "\"");
-          g_string_append (l, kept->pdata[i]);
-          g_string_append_c (l, '"');
-        }
-      g_string_append_c (l, '}');
-      list = g_string_free (l, FALSE);
-    }
-    params[1] = list;
-    g_clear_pointer (&res, PQclear);
-    res = store_exec (store, "report reason days", PGRES_TUPLES_OK,
-                      "SELECT to_char(day, 'YYYY-MM-DD'),\n"
-                      "       CASE WHEN reason = ANY ($2::text[]) THEN reason ELSE 'other' END,\n"
-                      "       count(*)\n"
-                      "  FROM bounce.bounce_events WHERE " SINCE_DAY " GROUP BY 1, 2",
-                      2, params, error_out);
-    if (res == NULL)
-      return NULL;
-    report_series (res, d, d->reason_daily, names, 0.0);
-  }
+  QUERY ("report reason days",
+         P ", ranked AS (SELECT reason, row_number() OVER (ORDER BY count(*) DESC, reason) AS n\n"
+         "                FROM bounce.bounce_events, p\n"
+         "               WHERE " IN_PERIOD ("day") " AND " MATCHES ("recipient_domain", "campaign") "\n"
+         "               GROUP BY reason)\n"
+         "SELECT to_char(e.day, 'YYYY-MM-DD'),\n"
+         "       CASE WHEN k.n <= " G_STRINGIFY (STORE_REPORT_CHART_REASONS) " THEN e.reason ELSE 'other' END,\n"
+         "       count(*)\n"
+         "  FROM bounce.bounce_events e JOIN ranked k ON k.reason = e.reason, p\n"
+         " WHERE " IN_PERIOD ("e.day") " AND " MATCHES ("e.recipient_domain", "e.campaign") "\n"
+         " GROUP BY 1, 2");
+  report_series (res, d, d->reason_daily, names, 0.0);
 #undef QUERY
   return g_steal_pointer (&d);
 }
