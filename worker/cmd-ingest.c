@@ -11,9 +11,13 @@
  *   batch per main-loop iteration, so a signal is handled between batches:
  *   the batch in hand is committed and acknowledged, then the worker exits.
  *
- * Database down (both commands): claims are released, the worker retries
- * with exponential backoff and logs once when the database goes away and
- * once when it comes back.
+ * Database down, or refusing writes for want of resources (a full disk):
+ * the batches parsed already are kept and written again with exponential
+ * backoff, not parsed again (ingest.c, invariant 2).  Only a committed batch
+ * is progress: it alone ends the unavailable state (one log line when the
+ * database goes away, one when a batch is committed again) and resets the
+ * --max-wait clock.  Handing a batch to the writer is not progress: with a
+ * full disk every hand-off succeeds and every commit fails.
  */
 #include "commands.h"
 #include "cli.h"
@@ -204,6 +208,15 @@ note_available (Run *run, gboolean idle)
   report_state (run, idle);
 }
 
+/* After a step that did some work: the database is available again only
+ * if a batch was committed since @batches_before. */
+static void
+note_step_worked (Run *run, guint64 batches_before)
+{
+  if (ingest_get_counts (run->ingest)->batches > batches_before)
+    note_available (run, FALSE);
+}
+
 static gboolean
 timeout_done (gpointer data)
 {
@@ -232,6 +245,7 @@ run_ingest (Run *run, guint max_wait)
   while (!run->stop)
     {
       g_autoptr(GError) error = NULL;
+      guint64 batches = ingest_get_counts (run->ingest)->batches;
       IngestStep step = ingest_step (run->ingest, &error);
 
       /* Deliver pending signals between batches. */
@@ -239,7 +253,7 @@ run_ingest (Run *run, guint max_wait)
         ;
       if (step == INGEST_STEP_WORKED)
         {
-          note_available (run, FALSE);
+          note_step_worked (run, batches);
           continue;
         }
       if (step == INGEST_STEP_IDLE)
@@ -262,7 +276,8 @@ run_ingest (Run *run, guint max_wait)
           return;
         }
       wait_interruptible (run, run->backoff_ms);
-      /* Released claims are back in new/, behind the pass: start again. */
+      /* Mail may have come in behind the pass meanwhile: start again (the
+       * batches kept are written first). */
       ingest_rewind (run->ingest);
     }
 }
@@ -336,17 +351,19 @@ work (gpointer data)
   Run *run = data;
   g_autoptr(GError) error = NULL;
   IngestStep step;
+  guint64 batches;
 
   if (run->stop)
     {
       run->work_source = 0;
       return G_SOURCE_REMOVE;
     }
+  batches = ingest_get_counts (run->ingest)->batches;
   step = ingest_step (run->ingest, &error);
   switch (step)
     {
     case INGEST_STEP_WORKED:
-      note_available (run, FALSE);
+      note_step_worked (run, batches);
       return G_SOURCE_CONTINUE;
     case INGEST_STEP_IDLE:
       note_available (run, TRUE);

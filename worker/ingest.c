@@ -17,14 +17,22 @@
  * Invariants:
  *  1. A message is acknowledged (leaves the claim directory) only after the
  *     transaction holding it committed (DESIGN.md, "Maildir protocol").
- *  2. When the database is unavailable or refuses a batch, every claim in
- *     hand is released: messages stay where they were, nothing is parsed
- *     twice into the database, and the next pass retries them.
+ *  2. When the database is unavailable (down, restarting, out of disk), the
+ *     batches in hand, parsed already, are kept (at most three, their claims
+ *     in the claim directory) and written again after the caller's backoff:
+ *     nothing is parsed twice, and nothing new is claimed meanwhile.  A crash
+ *     meanwhile leaves them to recovery.  When the database refuses a batch
+ *     for another reason, or the pipeline finishes, every claim in hand is
+ *     released: messages go back where they were.
  *  3. At most three batches are in memory: memory is flat in the number of
  *     messages.
- *  4. Every claimed message gets a messages row, unreadable and oversized
- *     ones included (kind "error" with the reason), so that what lands in
- *     the failed folder can be found in SQL.
+ *  4. Every claimed message gets a messages row, oversized ones and names
+ *     that are no longer regular files included (kind "error" with the
+ *     reason), so that what lands in the failed folder can be found in SQL.
+ *     Those are not read: an oversized file is refused by its size (fstat),
+ *     and a claimed name that turned into a symbolic link, FIFO or
+ *     directory is not opened through (msgfile.c); their key is the hash of
+ *     their name.  Files that cannot be read are invariant 6.
  *  5. One message cannot block the others: a batch the database refuses is
  *     retried message by message (batch_write_one_by_one()).
  *  6. A file that cannot be read (EACCES, EIO) is not unparseable mail: it
@@ -54,8 +62,6 @@ G_DEFINE_QUARK (ingest-error-quark, ingest_error)
 #define INGEST_CHUNK 32
 /* Seconds an unreadable message is held before it is tried again. */
 #define INGEST_RETRY_UNREADABLE 60
-/* Read size when hashing a message too large to read whole. */
-#define INGEST_HASH_BLOCK 65536
 
 typedef struct {
   Maildir *md;
@@ -109,6 +115,8 @@ struct _Ingest {
   GAsyncQueue *to_write;  /* Batch*, or the stop marker */
   GPtrArray *relocations; /* char* sha256, path, ... acknowledged, not yet recorded */
   GPtrArray *held;        /* Held*: unreadable messages waiting for a retry */
+  GQueue retry;           /* Batch*: parsed, their write failed for want of
+                           * a database; written again first (invariant 2) */
   IngestCounts counts;
   GHashTable *reason_groups;  /* reason -> group (bounce.reasons), owned strings */
   gboolean record_warned;     /* a last-batch record failed once already */
@@ -121,34 +129,6 @@ static gboolean writer_finish (Ingest *ingest, GError **error_out);
 
 static GPrivate buffer_key = G_PRIVATE_INIT ((GDestroyNotify) g_byte_array_unref);
 
-/* Hex SHA-256 of a file read block by block, for messages over the size
- * limit, which msgfile_read() refuses to load. */
-static gboolean
-hash_file (const char *path, char *hex_out, gsize *size_out)
-{
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 *block = g_malloc (INGEST_HASH_BLOCK);
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  gsize total = 0;
-  ssize_t n = 0;
-
-  if (fd >= 0)
-    {
-      while ((n = read (fd, block, INGEST_HASH_BLOCK)) > 0)
-        {
-          g_checksum_update (sum, block, n);
-          total += (gsize) n;
-        }
-      close (fd);
-    }
-  g_free (block);
-  if (fd < 0 || n < 0)
-    return FALSE;
-  g_strlcpy (hex_out, g_checksum_get_string (sum), 65);
-  *size_out = total;
-  return TRUE;
-}
-
 /* Reads, hashes and parses one claimed message; never fails: what cannot be
  * read or parsed becomes a report of kind error (invariant 4). */
 static void
@@ -156,13 +136,15 @@ item_parse (Item *item, const BounceSettings *settings, const Verp *verp)
 {
   GByteArray *buffer = g_private_get (&buffer_key);
   g_autoptr(GError) error = NULL;
+  guint64 size = 0;
 
   if (buffer == NULL)
     {
       buffer = g_byte_array_new ();
       g_private_set (&buffer_key, buffer);
     }
-  if (msgfile_read (item->claim->path, settings->max_message_size, buffer, &error))
+  if (msgfile_read_file (item->claim->path, MSGFILE_NOFOLLOW, settings->max_message_size,
+                         buffer, &size, &error))
     {
       msgfile_sha256 (buffer->data, buffer->len, item->sha256);
       item->size = buffer->len;
@@ -183,14 +165,21 @@ item_parse (Item *item, const BounceSettings *settings, const Verp *verp)
       item->report = bounce_report_new_error (error->message);
       return;
     }
-  if (!hash_file (item->claim->path, item->sha256, &item->size))
-    {
-      /* Unreadable: the hash of its name stands in for the hash of its
-       * content, so that the messages row is still unique per file. */
-      g_autofree char *key = g_strconcat ("unreadable\n", item->claim->source, NULL);
-      msgfile_sha256 ((const guint8 *) key, strlen (key), item->sha256);
-      item->size = 0;
-    }
+  /* Not read: not a regular file (a claimed name that turned into a link
+   * or a FIFO), or past the size limit (by its size alone: an 8 GiB file is
+   * not read to be hashed).  The hash of its name (and size) stands in for
+   * the hash of its content, so that the messages row is still unique per
+   * file, and the same on a re-run. */
+  {
+    g_autofree char *key = NULL;
+
+    if (g_error_matches (error, MSGFILE_ERROR, MSGFILE_ERROR_TOO_LARGE))
+      key = g_strdup_printf ("too large\n%s\n%" G_GUINT64_FORMAT, item->claim->source, size);
+    else
+      key = g_strconcat ("unreadable\n", item->claim->source, NULL);
+    msgfile_sha256 ((const guint8 *) key, strlen (key), item->sha256);
+    item->size = (gsize) MIN (size, (guint64) G_MAXINT64);
+  }
   item->report = bounce_report_new_error (error->message);
 }
 
@@ -425,6 +414,10 @@ batch_release (Ingest *ingest, Batch *batch)
 void
 ingest_release (Ingest *ingest)
 {
+  Batch *kept;
+
+  while ((kept = g_queue_pop_head (&ingest->retry)) != NULL)
+    batch_release (ingest, kept);
   if (ingest->ahead != NULL)
     {
       batch_release (ingest, ingest->ahead);
@@ -649,10 +642,20 @@ writer_run (gpointer data)
 static void
 writer_submit (Ingest *ingest, Batch *batch)
 {
-  if (ingest->relocations->len > 0)
+  /* A batch written again (invariant 2) starts afresh, keeping the
+   * relocations it carried (recording them twice is harmless). */
+  batch->written = FALSE;
+  g_clear_error (&batch->write_error);
+  if (ingest->relocations->len > 0 && batch->relocations == NULL)
     {
       batch->relocations = ingest->relocations;
       ingest->relocations = g_ptr_array_new_with_free_func (g_free);
+    }
+  else if (ingest->relocations->len > 0)
+    {
+      for (guint i = 0; i < ingest->relocations->len; i++)
+        g_ptr_array_add (batch->relocations, g_strdup (g_ptr_array_index (ingest->relocations, i)));
+      g_ptr_array_set_size (ingest->relocations, 0);
     }
   if (ingest->writer == NULL)
     ingest->writer = g_thread_new ("bounced-writer", writer_run, ingest);
@@ -843,6 +846,21 @@ writer_finish (Ingest *ingest, GError **error_out)
   return TRUE;
 }
 
+/* Sets @error_out from the failed write of @batch; returns whether the
+ * database was unavailable (then the batch is worth writing again). */
+static gboolean
+write_failed (Ingest *ingest, const Batch *batch, GError **error_out)
+{
+  gboolean unavailable = g_error_matches (batch->write_error, STORE_ERROR,
+                                          STORE_ERROR_UNAVAILABLE);
+
+  g_set_error (error_out, INGEST_ERROR,
+               unavailable ? INGEST_ERROR_UNAVAILABLE : INGEST_ERROR_FAILED,
+               "%s", batch->write_error->message);
+  ingest->check_store = TRUE;
+  return unavailable;
+}
+
 IngestStep
 ingest_step (Ingest *ingest, GError **error_out)
 {
@@ -852,23 +870,28 @@ ingest_step (Ingest *ingest, GError **error_out)
   g_return_val_if_fail (ingest != NULL, INGEST_STEP_FAILED);
 
   /* The connection is checked only while no batch is in flight: the writer
-   * thread owns it meanwhile. */
+   * thread owns it meanwhile.  Unavailable: what is parsed is kept for the
+   * next step (invariant 2). */
   if (ingest->writing == NULL && !store_ready (ingest, error_out))
-    {
-      ingest_release (ingest);
-      return INGEST_STEP_FAILED;
-    }
+    return INGEST_STEP_FAILED;
 
-  /* The next batch to write: parsed ahead, or claimed now. */
-  next = ingest->ahead;
-  ingest->ahead = NULL;
+  /* The next batch to write: one kept from a failed write, parsed ahead, or
+   * claimed now. */
+  next = g_queue_pop_head (&ingest->retry);
+  if (next == NULL)
+    {
+      next = ingest->ahead;
+      ingest->ahead = NULL;
+    }
   if (next == NULL)
     next = batch_claim (ingest, &error);
   if (next != NULL)
     {
       batch_wait (ingest, next);
-      /* Parse the one after while this one is written. */
-      ingest->ahead = batch_claim (ingest, &error);
+      /* Parse the one after while this one is written; not while older
+       * batches wait for the database. */
+      if (ingest->ahead == NULL && g_queue_is_empty (&ingest->retry))
+        ingest->ahead = batch_claim (ingest, &error);
     }
   if (error != NULL)
     {
@@ -886,18 +909,19 @@ ingest_step (Ingest *ingest, GError **error_out)
       done = writer_wait (ingest);
       if (done->write_error != NULL)
         {
-          gboolean unavailable = g_error_matches (done->write_error, STORE_ERROR,
-                                                  STORE_ERROR_UNAVAILABLE);
-
-          g_set_error (error_out, INGEST_ERROR,
-                       unavailable ? INGEST_ERROR_UNAVAILABLE : INGEST_ERROR_FAILED,
-                       "%s", done->write_error->message);
-          /* Invariant 2: nothing of it was committed; everything goes back. */
+          if (write_failed (ingest, done, error_out))
+            {
+              /* Invariant 2: kept, in order, and written again later. */
+              if (next != NULL)
+                g_queue_push_head (&ingest->retry, next);
+              g_queue_push_head (&ingest->retry, done);
+              return INGEST_STEP_FAILED;
+            }
+          /* Nothing of it was committed; everything goes back. */
           batch_release (ingest, done);
           if (next != NULL)
             batch_release (ingest, next);
           ingest_release (ingest);
-          ingest->check_store = TRUE;
           return INGEST_STEP_FAILED;
         }
     }

@@ -64,7 +64,9 @@ typedef struct {
 } IngestCounts;
 
 typedef enum {
-  INGEST_STEP_WORKED,      /* a batch was committed and acknowledged */
+  INGEST_STEP_WORKED,      /* work was done: a batch handed to the database,
+                            * or committed and acknowledged (only the latter
+                            * increases IngestCounts.batches: progress) */
   INGEST_STEP_IDLE,        /* the pass is over: nothing left to claim */
   INGEST_STEP_FAILED,      /* see the error: INGEST_ERROR_UNAVAILABLE means
                             * nothing was lost and the caller may retry */

@@ -3,6 +3,16 @@
  * A depth-first walk with a stack of open directories.  Each frame either
  * holds its sorted entry names (small directories) or streams a GDir (large
  * ones): memory is bounded by depth times INPUT_WALK_SORT_MAX names.
+ *
+ * The file system is not trusted:
+ *  - a symbolic link to a directory found inside the walk is not followed
+ *    (a link loop would print every message forty times), and is named once
+ *    on standard error; one named on the command line is followed;
+ *  - a directory that cannot be read is given back as an input of its own,
+ *    so that the caller reports it (an error object, exit status 1) rather
+ *    than skipping it in silence;
+ *  - files are opened by the caller (msgfile.c), which reads regular files
+ *    only and never waits on a FIFO.
  */
 #include "input-walk.h"
 
@@ -58,24 +68,21 @@ compare_names (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
-static void
+/* Pushes the directory @path; FALSE when it cannot be read (then nothing
+ * is pushed, and the caller hands @path on as an input, whose reading
+ * fails with the reason). */
+static gboolean
 push_dir (InputWalk *walk, const char *path)
 {
-  Frame *f = g_new0 (Frame, 1);
+  Frame *f;
   GDir *dir = g_dir_open (path, 0, NULL);
   const char *name;
 
+  if (dir == NULL)
+    return FALSE;
+  f = g_new0 (Frame, 1);
   f->path = g_strdup (path);
   f->maildir = is_maildir (path);
-  if (dir == NULL)
-    {
-      /* Unreadable: an empty frame; the error surfaces nowhere else, so
-       * the directory itself is reported by input_walk_next's caller when
-       * it was named directly (see input_walk_next). */
-      g_ptr_array_add (walk->stack, f);
-      f->names = g_ptr_array_new ();
-      return;
-    }
   f->names = g_ptr_array_new_with_free_func (g_free);
   while ((name = g_dir_read_name (dir)) != NULL)
     {
@@ -91,6 +98,25 @@ push_dir (InputWalk *walk, const char *path)
       g_ptr_array_sort (f->names, compare_names);
     }
   g_ptr_array_add (walk->stack, f);
+  return TRUE;
+}
+
+/* What an entry of a walked directory is, without following a link to a
+ * directory. */
+typedef enum { ENTRY_FILE, ENTRY_DIR, ENTRY_DIR_LINK, ENTRY_GONE } EntryType;
+
+static EntryType
+entry_type (const char *path)
+{
+  struct stat st;
+
+  if (lstat (path, &st) != 0)
+    return ENTRY_GONE;
+  if (S_ISDIR (st.st_mode))
+    return ENTRY_DIR;
+  if (S_ISLNK (st.st_mode))
+    return is_dir (path) ? ENTRY_DIR_LINK : ENTRY_FILE;
+  return ENTRY_FILE;
 }
 
 InputWalk *
@@ -142,11 +168,8 @@ input_walk_next (InputWalk *walk)
           if (arg == NULL)
             return NULL;
           walk->next_arg++;
-          if (strcmp (arg, "-") != 0 && is_dir (arg))
-            {
-              push_dir (walk, arg);
-              continue;
-            }
+          if (strcmp (arg, "-") != 0 && is_dir (arg) && push_dir (walk, arg))
+            continue;
           return g_strdup (arg);
         }
 
@@ -161,11 +184,21 @@ input_walk_next (InputWalk *walk)
           continue;
         }
       path = g_build_filename (f->path, name, NULL);
-      if (is_dir (path))
+      switch (entry_type (path))
         {
-          if (wanted (f, name, TRUE))
-            push_dir (walk, path);
+        case ENTRY_GONE:
           continue;
+        case ENTRY_DIR_LINK:
+          if (wanted (f, name, TRUE))
+            g_warning ("not following \"%s\": a symbolic link to a directory", path);
+          continue;
+        case ENTRY_DIR:
+          if (wanted (f, name, TRUE) && !push_dir (walk, path))
+            return g_steal_pointer (&path);   /* unreadable: the caller says why */
+          continue;
+        case ENTRY_FILE:
+        default:
+          break;
         }
       if (wanted (f, name, FALSE))
         return g_steal_pointer (&path);

@@ -20,7 +20,9 @@ InputWalk *input_walk_new (char **paths);
  * tmp/; another directory yields every file below it except hidden ones.
  * Entries come sorted by name, except in directories of more than
  * INPUT_WALK_SORT_MAX entries, which are streamed in file-system order so
- * that memory stays flat.
+ * that memory stays flat.  A directory below that cannot be read is
+ * returned as a path too (its reading fails, with the reason); a symbolic
+ * link to a directory below is not followed (logged once per link).
  */
 char *input_walk_next (InputWalk *walk);
 

@@ -50,6 +50,16 @@
  *     next recovery does not clean up.
  *  5. The directory is streamed (readdir), never listed: memory is flat in
  *     the number of messages.
+ *  6. The file system is not trusted.  Every directory inside the Maildir
+ *     (new/, cur/, folders, claim directories) is opened from the Maildir's
+ *     own descriptor with O_NOFOLLOW and must be a directory of the
+ *     Maildir's device and owner (or the worker's): a symbolic link to a
+ *     directory elsewhere is refused, with one log line, and nothing is ever
+ *     created or moved through one.  Only regular files are claimed; other
+ *     entries of new/ and cur/ (links, FIFOs, directories) stay where they
+ *     are, each named once in the log.  A claimed name that changed into
+ *     something else meanwhile is read O_NOFOLLOW|O_NONBLOCK and refused
+ *     (msgfile.c).
  *
  * Deliberate deviation: the brief form of Maildir++ delivery writes into a
  * folder's tmp/ and renames into new/.  Our files are complete before they
@@ -62,6 +72,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -106,7 +117,16 @@ struct _Maildir {
 
   int pass;                 /* the Sub being read, N_SUBS when the pass is over */
   guint unique_counter;
+
+  /* The file system is not trusted (invariant 6). */
+  dev_t dev;                /* the Maildir's device and owner */
+  uid_t uid;
+  const char *refusal;      /* why open_dir() refused the last directory */
+  GHashTable *reported;     /* what was skipped and logged once */
 };
+
+/* Entries logged as skipped, at most; past that, one line says so. */
+#define MAILDIR_REPORTED_MAX 10000
 
 void
 maildir_settings_init (MaildirSettings *settings)
@@ -233,10 +253,77 @@ move_keeping_all (Maildir *md, int from_fd, const char *from, int to_fd, const c
   return move_keeping_all_to (md, from_fd, from, to_fd, to, NULL);
 }
 
+/* Opens the directory @name of @at_fd, a part of the Maildir (invariant 6):
+ * never through a symbolic link (O_NOFOLLOW), and only a directory of the
+ * Maildir's own device and owner (or the worker's, for what it created).
+ * Returns the descriptor, or -1 with errno set and, when the directory was
+ * refused rather than missing, md->refusal saying why. */
 static int
-open_dir (int at_fd, const char *name)
+open_dir (Maildir *md, int at_fd, const char *name)
 {
-  return openat (at_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = openat (at_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  md->refusal = NULL;
+  if (fd < 0)
+    {
+      int e = errno;
+      struct stat lst;
+
+      if (e == ELOOP || (e == ENOTDIR && fstatat (at_fd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0
+                         && S_ISLNK (lst.st_mode)))
+        md->refusal = "it is a symbolic link, which is not followed";
+      else if (e == ENOTDIR)
+        md->refusal = "it is not a directory";
+      errno = e;
+      return -1;
+    }
+  if (fstat (fd, &st) != 0)
+    md->refusal = "it could not be examined";
+  else if (st.st_dev != md->dev)
+    md->refusal = "it is on another file system than the Maildir";
+  else if (st.st_uid != md->uid && st.st_uid != geteuid ())
+    md->refusal = "it belongs to another user than the Maildir";
+  if (md->refusal != NULL)
+    {
+      close (fd);
+      errno = EPERM;
+      return -1;
+    }
+  return fd;
+}
+
+/* Like set_io_error(), saying why open_dir() refused a directory. */
+static gboolean
+set_dir_error (const Maildir *md, GError **error_out, int e, const char *what,
+               const char *path)
+{
+  if (md->refusal == NULL)
+    return set_io_error (error_out, e, what, path);
+  g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_UNSAFE, "could not %s \"%s\": %s",
+               what, path, md->refusal);
+  return FALSE;
+}
+
+/* Logs @line once per Maildir and @key (what is skipped stays where it is
+ * and would be seen again on every pass). */
+static void
+report_once (Maildir *md, const char *key, const char *line)
+{
+  if (md->reported == NULL)
+    md->reported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (g_hash_table_contains (md->reported, key))
+    return;
+  if (g_hash_table_size (md->reported) == MAILDIR_REPORTED_MAX)
+    {
+      g_warning ("more entries skipped in \"%s\"; not logging them one by one", md->path);
+      g_hash_table_add (md->reported, g_strdup (key));
+      return;
+    }
+  if (g_hash_table_size (md->reported) > MAILDIR_REPORTED_MAX)
+    return;
+  g_hash_table_add (md->reported, g_strdup (key));
+  g_warning ("%s", line);
 }
 
 /* Creates the directory @name of @at_fd with @mode exactly (the umask
@@ -248,7 +335,7 @@ mkdir_mode (int at_fd, const char *name, mode_t mode)
 
   if (mkdirat (at_fd, name, mode) != 0)
     return errno == EEXIST ? 0 : -1;
-  fd = open_dir (at_fd, name);
+  fd = openat (at_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0)
     {
       if (fchmod (fd, mode) != 0)
@@ -261,9 +348,10 @@ mkdir_mode (int at_fd, const char *name, mode_t mode)
 static int
 mkdir_open (Maildir *md, int at_fd, const char *name)
 {
+  md->refusal = NULL;
   if (mkdir_mode (at_fd, name, md->dir_mode) != 0)
     return -1;
-  return open_dir (at_fd, name);
+  return open_dir (md, at_fd, name);
 }
 
 static gboolean
@@ -289,13 +377,14 @@ folder_open (Maildir *md, int root_fd, const char *name, Folder *folder, GError 
     }
   fd = mkdir_open (md, root_fd, name);
   if (fd < 0)
-    return set_io_error (error_out, errno, "create folder", where);
+    return set_dir_error (md, error_out, errno, "open folder", where);
   for (int s = 0; s < N_SUBS; s++)
     if ((folder->fd[s] = mkdir_open (md, fd, sub_names[s])) < 0)
       {
         int e = errno;
+        g_autofree char *part = g_build_filename (where, sub_names[s], NULL);
         close (fd);
-        return set_io_error (error_out, e, "create folder", where);
+        return set_dir_error (md, error_out, e, "open folder", part);
       }
   if (mkdir_mode (fd, "tmp", md->dir_mode) != 0)
     {
@@ -338,7 +427,7 @@ claims_return (Maildir *md, int id_fd, const char *id, int *returned, GError **e
 {
   for (int s = 0; s < N_SUBS; s++)
     {
-      int fd = open_dir (id_fd, sub_names[s]);
+      int fd = open_dir (md, id_fd, sub_names[s]);
       DIR *dir;
       struct dirent *entry;
 
@@ -346,6 +435,17 @@ claims_return (Maildir *md, int id_fd, const char *id, int *returned, GError **e
         {
           if (errno == ENOENT)
             continue;
+          if (md->refusal != NULL)
+            {
+              /* A forged claim (NAME/new a link to a directory elsewhere):
+               * nothing of it is taken in; it is left for a human. */
+              g_autofree char *key = g_strdup_printf ("claim %s/%s", id, sub_names[s]);
+              g_autofree char *line = g_strdup_printf (
+                "not recovering \"%s/%s/%s/%s\": %s", md->path, MAILDIR_CLAIM_DIR, id,
+                sub_names[s], md->refusal);
+              report_once (md, key, line);
+              return TRUE;
+            }
           return set_io_error (error_out, errno, "open claim directory", id);
         }
       dir = fdopendir (fd);
@@ -403,7 +503,17 @@ recover_one (Maildir *md, const char *lock_name, int *returned, GError **error_o
       close (lock_fd);
       return TRUE;
     }
-  id_fd = open_dir (md->claims_fd, id);
+  id_fd = open_dir (md, md->claims_fd, id);
+  if (id_fd < 0 && md->refusal != NULL)
+    {
+      g_autofree char *key = g_strdup_printf ("claim %s", id);
+      g_autofree char *line = g_strdup_printf ("not recovering \"%s/%s/%s\": %s", md->path,
+                                               MAILDIR_CLAIM_DIR, id, md->refusal);
+
+      report_once (md, key, line);
+      close (lock_fd);
+      return TRUE;
+    }
   if (id_fd >= 0)
     {
       ok = claims_return (md, id_fd, id, returned, error_out);
@@ -463,7 +573,7 @@ claims_setup (Maildir *md, int root_fd, GError **error_out)
 
   md->claims_fd = mkdir_open (md, root_fd, MAILDIR_CLAIM_DIR);
   if (md->claims_fd < 0)
-    return set_io_error (error_out, errno, "create", where);
+    return set_dir_error (md, error_out, errno, "open", where);
 
   if (gethostname (host, sizeof host) != 0)
     g_strlcpy (host, "localhost", sizeof host);
@@ -497,9 +607,9 @@ claims_setup (Maildir *md, int root_fd, GError **error_out)
     }
   if (mkdirat (md->claims_fd, md->id, md->dir_mode) != 0)
     return set_io_error (error_out, errno, "create claim directory in", where);
-  id_fd = open_dir (md->claims_fd, md->id);
+  id_fd = open_dir (md, md->claims_fd, md->id);
   if (id_fd < 0)
-    return set_io_error (error_out, errno, "open claim directory in", where);
+    return set_dir_error (md, error_out, errno, "open claim directory in", where);
   if (fchmod (id_fd, md->dir_mode) != 0)
     g_debug ("could not set the mode of \"%s/%s\": %s", where, md->id, g_strerror (errno));
   for (int s = 0; s < N_SUBS; s++)
@@ -538,23 +648,42 @@ maildir_open (const char *path, const MaildirSettings *settings, GError **error_
     md->claim_fd[s] = md->done.fd[s] = md->other.fd[s] = md->failed.fd[s] = -1;
   md->pass = 0;
 
+  /* The Maildir itself is the path the administrator named (a symbolic
+   * link there is theirs); everything inside it is opened from its
+   * descriptor and checked against its device and owner. */
   root_fd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     {
       set_io_error (error_out, errno, "open Maildir", path);
       return NULL;
     }
+  {
+    struct stat st;
+
+    if (fstat (root_fd, &st) != 0)
+      {
+        set_io_error (error_out, errno, "open Maildir", path);
+        close (root_fd);
+        return NULL;
+      }
+    md->dir_mode = st.st_mode & DIR_MODE_BITS;
+    md->dev = st.st_dev;
+    md->uid = st.st_uid;
+  }
   for (int s = 0; s < N_SUBS; s++)
     {
-      int fd = open_dir (root_fd, sub_names[s]);
+      int fd = open_dir (md, root_fd, sub_names[s]);
 
       if (fd < 0 || (md->dir[s] = fdopendir (fd)) == NULL)
         {
+          int e = errno;
+
           if (fd >= 0)
             close (fd);
-          g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR,
+          g_set_error (error_out, MAILDIR_ERROR,
+                       md->refusal ? MAILDIR_ERROR_UNSAFE : MAILDIR_ERROR_NOT_MAILDIR,
                        "\"%s\" is not a Maildir: could not open %s/: %s", path,
-                       sub_names[s], g_strerror (errno));
+                       sub_names[s], md->refusal ? md->refusal : g_strerror (e));
           close (root_fd);
           return NULL;
         }
@@ -562,9 +691,16 @@ maildir_open (const char *path, const MaildirSettings *settings, GError **error_
   {
     struct stat st;
 
-    md->dir_mode = fstat (root_fd, &st) == 0 ? st.st_mode & DIR_MODE_BITS : 0700;
+    if (fstatat (root_fd, "tmp", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR (st.st_mode))
+      {
+        g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_UNSAFE,
+                     "\"%s\" is not a Maildir: its tmp/ is not a directory%s", path,
+                     S_ISLNK (st.st_mode) ? " but a symbolic link" : "");
+        close (root_fd);
+        return NULL;
+      }
   }
-  if (faccessat (root_fd, "tmp", F_OK, 0) != 0)
+  if (faccessat (root_fd, "tmp", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
     {
       g_set_error (error_out, MAILDIR_ERROR, MAILDIR_ERROR_NOT_MAILDIR,
                    "\"%s\" is not a Maildir: it has no tmp/", path);
@@ -613,10 +749,36 @@ entry_wanted (Maildir *md, Sub sub, const struct dirent *entry)
     return FALSE;
   if (entry->d_type == DT_REG)
     return TRUE;
-  if (entry->d_type != DT_UNKNOWN)
-    return FALSE;
-  return fstatat (dirfd (md->dir[sub]), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
-         && S_ISREG (st.st_mode);
+  if (entry->d_type == DT_UNKNOWN)
+    {
+      if (fstatat (dirfd (md->dir[sub]), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return FALSE;   /* gone meanwhile */
+      if (S_ISREG (st.st_mode))
+        return TRUE;
+    }
+  /* Invariant 6: only regular files are messages.  What else is there
+   * stays where it is, named once in the log. */
+  {
+    const char *what;
+    g_autofree char *key = g_strdup_printf ("%s/%s", sub_names[sub], entry->d_name);
+    g_autofree char *line = NULL;
+
+    switch (entry->d_type)
+      {
+      case DT_LNK: what = "a symbolic link"; break;
+      case DT_DIR: what = "a directory"; break;
+      case DT_FIFO: what = "a FIFO"; break;
+      case DT_SOCK: what = "a socket"; break;
+      case DT_CHR: case DT_BLK: what = "a device"; break;
+      default:
+        what = S_ISLNK (st.st_mode) ? "a symbolic link" : S_ISDIR (st.st_mode) ? "a directory"
+               : S_ISFIFO (st.st_mode) ? "a FIFO" : "not a regular file";
+      }
+    line = g_strdup_printf ("skipping \"%s/%s/%s\": it is %s; only regular files are "
+                            "messages", md->path, sub_names[sub], entry->d_name, what);
+    report_once (md, key, line);
+  }
+  return FALSE;
 }
 
 MaildirClaim *
@@ -717,6 +879,23 @@ maildir_acknowledge_to (Maildir *md, const MaildirClaim *claim, MaildirDest dest
       to_name = name_with_seen (claim->name);
       to_fd = md->done_folder != NULL ? md->done.fd[SUB_CUR] : dirfd (md->dir[SUB_CUR]);
       folder_name = md->done_folder;
+      /* A name of up to 255 bytes (NAME_MAX) may not take ":2,S" more: it
+       * gets a fresh short name, else the rename fails, the message goes
+       * back to new/ and is ingested again on every pass. */
+      if (strlen (to_name) > NAME_MAX)
+        {
+          char *fresh = name_unique (md, to_name);
+
+          if (strlen (fresh) > NAME_MAX)
+            {
+              g_free (fresh);
+              fresh = name_unique (md, INFO_SEPARATOR "S");
+            }
+          g_message ("acknowledging \"%s\" as \"%s\": with its flags the name is longer "
+                     "than %d bytes", claim->source, fresh, NAME_MAX);
+          g_free (to_name);
+          to_name = fresh;
+        }
       break;
     case MAILDIR_DEST_OTHER:
     case MAILDIR_DEST_FAILED:
@@ -778,7 +957,7 @@ maildir_close (Maildir *md)
     return;
   if (md->lock_fd >= 0 && md->claims_fd >= 0)
     {
-      int id_fd = open_dir (md->claims_fd, md->id);
+      int id_fd = open_dir (md, md->claims_fd, md->id);
       int returned = 0;
       g_autoptr(GError) error = NULL;
 
@@ -815,6 +994,7 @@ maildir_close (Maildir *md)
   g_free (md->failed_folder);
   g_free (md->id);
   g_free (md->lock_name);
+  g_clear_pointer (&md->reported, g_hash_table_unref);
   g_free (md);
 }
 
@@ -857,7 +1037,7 @@ static gboolean
 count_messages (int dir_fd, const char *name, gboolean unflagged_only, guint64 *count,
                 GError **error_out, const char *where)
 {
-  int fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = openat (dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR *dir;
   struct dirent *entry;
 

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 typedef enum {
   MAILDIR_ERROR_NOT_MAILDIR,  /* the path is not a Maildir (no cur/ new/ tmp/) */
   MAILDIR_ERROR_IO,           /* a rename, mkdir or read failed: see the message */
+  MAILDIR_ERROR_UNSAFE,       /* a part of the Maildir is a symbolic link, not a
+                               * directory, or of another device or owner */
 } MaildirError;
 
 GQuark maildir_error_quark (void);

@@ -1,8 +1,10 @@
 /* msgfile.c - reading message files
  *
  * One read path for every command, so that size limits and error messages
- * are the same everywhere.  The size is checked with fstat() on the open
- * descriptor (no stat-then-open race), and nothing past the limit is read.
+ * are the same everywhere.  The file is opened O_NONBLOCK (a FIFO would
+ * block the open forever) and, for files of a Maildir, O_NOFOLLOW; the
+ * descriptor is then checked with fstat() (no stat-then-open race): only a
+ * regular file is read, and nothing of one past the size limit.
  */
 #include "msgfile.h"
 
@@ -16,30 +18,63 @@
 
 G_DEFINE_QUARK (msgfile-error-quark, msgfile_error)
 
+/* What a file that is not a regular one is, for the error message. */
+static const char *
+file_type_name (mode_t mode)
+{
+  if (S_ISDIR (mode))
+    return "a directory";
+  if (S_ISFIFO (mode))
+    return "a FIFO";
+  if (S_ISSOCK (mode))
+    return "a socket";
+  if (S_ISCHR (mode) || S_ISBLK (mode))
+    return "a device";
+  if (S_ISLNK (mode))
+    return "a symbolic link";
+  return "not a regular file";
+}
+
 gboolean
-msgfile_read (const char *path, gsize max_size, GByteArray *buffer,
-              GError **error_out)
+msgfile_read_file (const char *path, MsgfileFlags flags, gsize max_size, GByteArray *buffer,
+                   guint64 *size_out, GError **error_out)
 {
   gboolean is_stdin = strcmp (path, "-") == 0;
-  int fd = is_stdin ? STDIN_FILENO : open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: opening a FIFO (or a device) waits for a writer forever
+   * otherwise; on a regular file it changes nothing.  O_NOFOLLOW for the
+   * Maildir's files: a name swapped for a symbolic link between scan and
+   * claim must not read (and store the size and hash of) its target. */
+  int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK
+               | ((flags & MSGFILE_NOFOLLOW) ? O_NOFOLLOW : 0);
+  int fd = is_stdin ? STDIN_FILENO : open (path, oflags);
   struct stat st;
   gsize want, got = 0;
 
+  if (size_out != NULL)
+    *size_out = 0;
   if (fd < 0)
     {
       int e = errno;
-      g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_UNREADABLE,
-                   "could not open \"%s\": %s", path, g_strerror (e));
+      if (e == ELOOP && (flags & MSGFILE_NOFOLLOW))
+        g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_NOT_REGULAR,
+                     "could not read \"%s\": it is a symbolic link, not followed", path);
+      else
+        g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_UNREADABLE,
+                     "could not open \"%s\": %s", path, g_strerror (e));
       return FALSE;
     }
   if (fstat (fd, &st) != 0 || (!is_stdin && !S_ISREG (st.st_mode)))
     {
-      g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_UNREADABLE,
-                   "could not read \"%s\": not a regular file", path);
+      g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_NOT_REGULAR,
+                   "could not read \"%s\": it is %s", path, file_type_name (st.st_mode));
       if (!is_stdin)
         close (fd);
       return FALSE;
     }
+  if (S_ISREG (st.st_mode) && size_out != NULL)
+    *size_out = (guint64) st.st_size;
+  /* The size first, from the descriptor: nothing of a file past the limit
+   * is read, let alone hashed. */
   if (S_ISREG (st.st_mode) && (guint64) st.st_size > max_size)
     {
       g_set_error (error_out, MSGFILE_ERROR, MSGFILE_ERROR_TOO_LARGE,
@@ -79,6 +114,8 @@ msgfile_read (const char *path, gsize max_size, GByteArray *buffer,
                        path, max_size);
           if (!is_stdin)
             close (fd);
+          if (size_out != NULL)
+            *size_out = got;
           return FALSE;
         }
       if (got == buffer->len)
@@ -87,7 +124,15 @@ msgfile_read (const char *path, gsize max_size, GByteArray *buffer,
   if (!is_stdin)
     close (fd);
   g_byte_array_set_size (buffer, got);
+  if (size_out != NULL)
+    *size_out = got;
   return TRUE;
+}
+
+gboolean
+msgfile_read (const char *path, gsize max_size, GByteArray *buffer, GError **error_out)
+{
+  return msgfile_read_file (path, MSGFILE_FOLLOW, max_size, buffer, NULL, error_out);
 }
 
 /* SHA-256 through libcrypto (already loaded by libpq): it uses the CPU's
