@@ -71,8 +71,29 @@ is_rule (const char *line, gsize len)
   return run >= 5;
 }
 
+/* Whether @line names an address other than @addr. */
+static gboolean
+names_other_address (const char *line, gsize len, const char *addr)
+{
+  const char *word;
+  gsize word_len, wpos = 0;
+
+  while (bounce_text_next_address_word (line, len, &wpos, &word, &word_len))
+    {
+      g_autofree char *other = bounce_text_address (word, (gssize) word_len);
+      if (other != NULL && !bounce_text_address_equal (other, addr))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Appends to @text the lines after the recipient @addr's line that belong
+ * to it.  A line that names @addr again continues the paragraph ("Your
+ * message was not delivered to <a@b> for the following reason:\nUser
+ * <a@b> not listed in Domino Directory"); one that names another address
+ * starts another recipient's. */
 static void
-generic_paragraph (GString *text, const char *body, gsize limit, gsize pos)
+generic_paragraph (GString *text, const char *body, gsize limit, gsize pos, const char *addr)
 {
   const char *line;
   gsize line_len;
@@ -80,7 +101,8 @@ generic_paragraph (GString *text, const char *body, gsize limit, gsize pos)
   for (int n = 0; n < GENERIC_TEXT_MAX_LINES
        && bounce_text_next_line (body, limit, &pos, &line, &line_len); n++)
     {
-      if (legacy_line_is_blank (line, line_len) || memchr (line, '@', line_len) != NULL
+      if (legacy_line_is_blank (line, line_len)
+          || (memchr (line, '@', line_len) != NULL && names_other_address (line, line_len, addr))
           || starts_header_block (line, line_len) || is_quoted_field (line, line_len)
           || is_rule (line, line_len))
         break;
@@ -154,7 +176,7 @@ legacy_generic_recognise (BounceReport *report, const BounceView *view)
           {
             g_autoptr(GString) text = g_string_new (NULL);
             legacy_text_append (text, line, line_len);
-            generic_paragraph (text, view->body, limit, pos);
+            generic_paragraph (text, view->body, limit, pos, r->recipient);
             legacy_set_diagnostic (report, r, text);
           }
       }

@@ -68,6 +68,11 @@ legacy_recognise (BounceReport *report, const BounceView *view)
       if (e->recognise (report, view))
         {
           report->format = e->name;
+          /* A layout recognised by its markers whose recipient lines are
+           * not where its recogniser looks (a relay's notice quoting
+           * another system's words): the generic reading still finds them. */
+          if (report->recipients->len == 0 && e->recognise != legacy_generic_recognise)
+            legacy_generic_recognise (report, view);
           if (report->original.message_id == NULL && view->returned == NULL)
             legacy_original_from_body (report, view);
           return TRUE;
