@@ -1150,6 +1150,17 @@ bounce_report_parse (const char *data, gsize length,
                   break;
                 }
             }
+          /* A notice whose own words say the mail system is still trying
+           * ("will retry", "has been delayed") reports a delay: its
+           * recipients are delayed unless the server's answer is final. */
+          if (report->notice_class == '4')
+            for (guint i = 0; i < report->recipients->len; i++)
+              {
+                BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+                if (g_strcmp0 (r->action, "failed") == 0 && (r->status == NULL || r->status[0] != '5')
+                    && (r->reply_code == NULL || r->reply_code[0] != '5'))
+                  r->action = "delayed";
+              }
         }
     }
   if (report->too_many)

@@ -1330,6 +1330,7 @@ classify_notice_permanence (BounceReport *report, const char *subject, const cha
     }
   if (best != NULL)
     report->notice_class = best->reason == CLASSIFY_TRANSIENT ? '4' : '5';
+
 }
 
 static void
