@@ -1139,7 +1139,10 @@ bounce_report_parse (const char *data, gsize length,
                            "notice has more than %u recipients", settings->max_recipients);
               return NULL;
             }
-          report->kind = BOUNCE_KIND_LEGACY;
+          /* A recogniser may know the kind better (a feedback loop's
+           * complaint in a provider's own format). */
+          if (report->kind == BOUNCE_KIND_NOT_BOUNCE)
+            report->kind = BOUNCE_KIND_LEGACY;
           commands_from_notice (report, &w);
           for (guint i = 0; i < report->recipients->len; i++)
             {

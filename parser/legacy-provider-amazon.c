@@ -129,67 +129,191 @@ ses_original (BounceReport *report, JsonObject *mail)
     report->original.date = bounce_report_str (report, json_str (common, "date"));
 }
 
-static gboolean
-ses_bounce (BounceReport *report, const BounceView *view, JsonObject *root)
+/* Fills what a recipient entry of a bounce or delay says: diagnostic
+ * ("smtp; 550 5.1.1 ...", its RFC 3464 type first), status, remote MTA. */
+static void
+ses_recipient_fields (BounceReport *report, BounceRecipient *rcpt, JsonObject *r)
 {
-  const char *type = json_str (root, "notificationType");
-  JsonObject *bounce = json_obj (root, "bounce");
-  JsonNode *list;
-  JsonArray *array;
-  const char *mta;
+  const char *diag = json_str (r, "diagnosticCode");
+  const char *status = json_str (r, "status");
 
-  if (type == NULL)
-    type = json_str (root, "eventType");
-  if (type == NULL || g_ascii_strcasecmp (type, "Bounce") != 0 || bounce == NULL)
-    return FALSE;
-  list = json_object_get_member (bounce, "bouncedRecipients");
-  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
-    return FALSE;
-  array = json_node_get_array (list);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  if (diag != NULL)
+    {
+      const char *semi = strchr (diag, ';');
+      if (semi != NULL && semi - diag < 16 && memchr (diag, ' ', (gsize) (semi - diag)) == NULL)
+        {
+          g_autofree char *t = g_ascii_strdown (diag, semi - diag);
+          rcpt->diagnostic_type = bounce_report_str (report, t);
+          diag = semi + 1;
+        }
+      set_diagnostic (report, rcpt, diag, -1);
+    }
+  if (status != NULL && dsn_status_is_valid (status, -1))
+    rcpt->status = bounce_report_str (report, status);
+  if (json_str (r, "remoteMtaIp") != NULL)
+    rcpt->remote_mta = bounce_report_str (report, json_str (r, "remoteMtaIp"));
+}
+
+static void
+ses_reporting_mta (BounceReport *report, JsonObject *o)
+{
+  const char *mta = json_str (o, "reportingMTA");
+
+  if (mta != NULL && report->reporting_mta == NULL)
+    {
+      const char *semi = strchr (mta, ';');
+      g_autofree char *host = g_strstrip (g_strdup (semi ? semi + 1 : mta));
+      report->reporting_mta = bounce_report_str (report, host);
+    }
+}
+
+/* The array @name of @o, or NULL. */
+static JsonArray *
+json_arr (JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+
+  return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
+/* Bounce: bouncedRecipients, with bounceType and bounceSubType (SES's own
+ * verdict: Permanent/NoEmail, Transient/MailboxFull, ...) as what the
+ * notice says of each recipient, and as the diagnostic when SES gives none. */
+static void
+ses_bounce (BounceReport *report, const BounceView *view, JsonObject *bounce)
+{
+  JsonArray *array = json_arr (bounce, "bouncedRecipients");
+  const char *type = json_str (bounce, "bounceType");
+  const char *subtype = json_str (bounce, "bounceSubType");
+  g_autofree char *verdict = NULL;
+
+  if (type != NULL || subtype != NULL)
+    verdict = g_strdup_printf ("bounceType=%s bounceSubType=%s", type ? type : "",
+                               subtype ? subtype : "");
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonNode *e = json_array_get_element (array, i);
       JsonObject *r = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
       const char *addr = json_str (r, "emailAddress");
-      const char *diag = json_str (r, "diagnosticCode");
-      const char *status = json_str (r, "status");
       const char *action = json_str (r, "action");
       BounceRecipient *rcpt;
 
-      if (addr == NULL)
+      if (addr == NULL || (rcpt = legacy_add (report, view, addr, -1, NULL, 0)) == NULL)
         continue;
-      rcpt = legacy_add (report, view, addr, -1, NULL, 0);
-      if (rcpt == NULL)
-        continue;
-      if (diag != NULL)
+      ses_recipient_fields (report, rcpt, r);
+      if (verdict != NULL)
         {
-          /* "smtp; 550 5.1.1 user unknown": RFC 3464 diagnostic-type first. */
-          const char *semi = strchr (diag, ';');
-          if (semi != NULL && semi - diag < 16 && memchr (diag, ' ', (gsize) (semi - diag)) == NULL)
-            {
-              g_autofree char *t = g_ascii_strdown (diag, semi - diag);
-              rcpt->diagnostic_type = bounce_report_str (report, t);
-              diag = semi + 1;
-            }
-          set_diagnostic (report, rcpt, diag, -1);
+          bounce_recipient_add_notice (report, rcpt, verdict, -1);
+          if (rcpt->diagnostic == NULL)
+            rcpt->diagnostic = bounce_report_str (report, verdict);
         }
-      if (status != NULL && dsn_status_is_valid (status, -1))
-        rcpt->status = bounce_report_str (report, status);
-      if (action != NULL && (g_ascii_strcasecmp (action, "delayed") == 0))
+      if (action != NULL && g_ascii_strcasecmp (action, "delayed") == 0)
         rcpt->action = "delayed";
-      else if (g_strcmp0 (json_str (bounce, "bounceType"), "Transient") == 0
-               && status != NULL && status[0] == '4')
+      else if (g_strcmp0 (type, "Transient") == 0 && rcpt->status != NULL && rcpt->status[0] == '4')
         rcpt->action = "delayed";
-      rcpt->remote_mta = bounce_report_str (report, json_str (r, "remoteMtaIp"));
     }
+  ses_reporting_mta (report, bounce);
+}
+
+/* DeliveryDelay (event publishing): delayedRecipients, delayType. */
+static void
+ses_delay (BounceReport *report, const BounceView *view, JsonObject *delay)
+{
+  JsonArray *array = json_arr (delay, "delayedRecipients");
+  const char *type = json_str (delay, "delayType");
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      JsonObject *r = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      const char *addr = json_str (r, "emailAddress");
+      BounceRecipient *rcpt;
+
+      if (addr == NULL || (rcpt = legacy_add (report, view, addr, -1, NULL, 0)) == NULL)
+        continue;
+      rcpt->action = "delayed";
+      ses_recipient_fields (report, rcpt, r);
+      if (type != NULL)
+        {
+          g_autofree char *verdict = g_strdup_printf ("delayType=%s", type);
+          bounce_recipient_add_notice (report, rcpt, verdict, -1);
+          if (rcpt->diagnostic == NULL)
+            rcpt->diagnostic = bounce_report_str (report, verdict);
+        }
+    }
+  ses_reporting_mta (report, delay);
+}
+
+/* Complaint: complainedRecipients; complaintFeedbackType is the ARF
+ * Feedback-Type (RFC 5965 7.3) when the complaint came as one. */
+static void
+ses_complaint (BounceReport *report, const BounceView *view, JsonObject *complaint)
+{
+  JsonArray *array = json_arr (complaint, "complainedRecipients");
+  const char *type = json_str (complaint, "complaintFeedbackType");
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      JsonObject *r = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+      const char *addr = json_str (r, "emailAddress");
+      BounceRecipient *rcpt;
+
+      if (addr == NULL || (rcpt = legacy_add (report, view, addr, -1, NULL, 0)) == NULL)
+        continue;
+      rcpt->action = NULL;
+      rcpt->feedback_type = bounce_report_str (report, type ? type : "abuse");
+      rcpt->diagnostic = bounce_report_str (report, json_str (complaint, "userAgent"));
+    }
+  report->kind = BOUNCE_KIND_FEEDBACK;
+}
+
+/* Delivery: recipients (strings), smtpResponse. */
+static void
+ses_delivery (BounceReport *report, const BounceView *view, JsonObject *delivery)
+{
+  JsonArray *array = json_arr (delivery, "recipients");
+  const char *response = json_str (delivery, "smtpResponse");
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *e = json_array_get_element (array, i);
+      BounceRecipient *rcpt;
+
+      if (json_node_get_value_type (e) != G_TYPE_STRING
+          || (rcpt = legacy_add (report, view, json_node_get_string (e), -1, NULL, 0)) == NULL)
+        continue;
+      rcpt->action = "delivered";
+      if (response != NULL)
+        set_diagnostic (report, rcpt, response, -1);
+      rcpt->remote_mta = bounce_report_str (report, json_str (delivery, "remoteMtaIp"));
+    }
+  ses_reporting_mta (report, delivery);
+}
+
+/* An SES notification (notificationType, SNS) or event (eventType, event
+ * publishing): Bounce, Complaint, Delivery, DeliveryDelay. */
+static gboolean
+ses_notification (BounceReport *report, const BounceView *view, JsonObject *root)
+{
+  const char *type = json_str (root, "notificationType");
+
+  if (type == NULL)
+    type = json_str (root, "eventType");
+  if (type == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (type, "Bounce") == 0)
+    ses_bounce (report, view, json_obj (root, "bounce"));
+  else if (g_ascii_strcasecmp (type, "DeliveryDelay") == 0)
+    ses_delay (report, view, json_obj (root, "deliveryDelay"));
+  else if (g_ascii_strcasecmp (type, "Complaint") == 0)
+    ses_complaint (report, view, json_obj (root, "complaint"));
+  else if (g_ascii_strcasecmp (type, "Delivery") == 0)
+    ses_delivery (report, view, json_obj (root, "delivery"));
+  else
+    return FALSE;
   if (report->recipients->len == 0)
     return FALSE;
-  mta = json_str (bounce, "reportingMTA");
-  if (mta != NULL && report->reporting_mta == NULL)
-    {
-      const char *semi = strchr (mta, ';');
-      report->reporting_mta = bounce_report_str (report, semi ? semi + 1 : mta);
-    }
   ses_original (report, json_obj (root, "mail"));
   return TRUE;
 }
@@ -228,9 +352,9 @@ legacy_amazonses_json_recognise (BounceReport *report, const BounceView *view)
       if (!json_parser_load_from_data (p2, inner, -1, NULL)
           || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p2)))
         return FALSE;
-      return ses_bounce (report, view, json_node_get_object (json_parser_get_root (p2)));
+      return ses_notification (report, view, json_node_get_object (json_parser_get_root (p2)));
     }
-  return ses_bounce (report, view, root);
+  return ses_notification (report, view, root);
 }
 
 /* ---- Amazon SES and WorkMail text notices -------------------------------- */
