@@ -862,15 +862,6 @@ static const Foreign foreign[] = {
     "Did you see the line \"Technical details of permanent failure\" again?\n",
   },
   {
-    "ses-complaint", /* an SES notification that is not about a bounce */
-    "From: no-reply@sns.amazonaws.com\n"
-    "Subject: AWS Notification Message\n"
-    "x-amz-sns-message-id: 00000000-0000-0000-0000-000000000001\n"
-    "\n"
-    "{\"notificationType\":\"Complaint\",\"complaint\":{\"complainedRecipients\":"
-    "[{\"emailAddress\":\"lena@example.org\"}],\"complaintFeedbackType\":\"abuse\"}}\n",
-  },
-  {
     "quoting-gmail", /* a person pasting a notice into a question */
     "From: Pat <pat@gmail.example.com>\n"
     "To: help@example.com\n"
