@@ -897,6 +897,74 @@ notice_command_for (const BounceWordIndex *index, const char *address)
   return NULL;
 }
 
+/* Lines above a transcript's reply searched for the command it answered. */
+#define TRANSCRIPT_COMMAND_MAX_LINES 4
+
+/* The command a Sendmail-style transcript shows before @diagnostic's reply:
+ * "... while talking to mx.example.org.:", ">>> RCPT To:<a@example.org>",
+ * "<<< 550 5.1.1 ... User unknown" (">>> ." ends DATA).  NULL when the
+ * notice has no such transcript. */
+static const char *
+transcript_command_for (const char *body, gsize len, const char *diagnostic)
+{
+  static const struct {
+    const char *verb;
+    const char *command;
+  } verbs[] = {
+    { "rcpt", "RCPT" }, { "mail", "MAIL" }, { "data", "DATA" }, { ".", "DATA" },
+    { "ehlo", "EHLO" }, { "helo", "HELO" }, { "bdat", "DATA" },
+  };
+  const char *text = diagnostic;
+  g_autofree char *key = NULL;
+  const char *p;
+  gsize pos;
+
+  /* The reply's words after its codes ("550 5.1.1 "). */
+  while (*text != '\0' && (g_ascii_isdigit (*text) || *text == '.' || *text == '-' || *text == ' '))
+    text++;
+  if (strlen (text) < 8)
+    return NULL;
+  key = g_strndup (text, MIN (strlen (text), 40));
+  /* The reply as the transcript quotes it, not as the list of
+   * recipients does ("(reason: 550 ...)"). */
+  for (p = body; (p = bounce_text_find (p, (gssize) (len - (gsize) (p - body)), key)) != NULL;
+       p += strlen (key))
+    {
+      pos = (gsize) (p - body);
+      while (pos > 0 && body[pos - 1] != '\n')
+        pos--;
+      if (len - pos >= 4 && memcmp (body + pos, "<<< ", 4) == 0)
+        break;
+    }
+  if (p == NULL)
+    return NULL;
+  /* Up the transcript to the nearest line the client sent. */
+  for (int n = 0; n < TRANSCRIPT_COMMAND_MAX_LINES && pos > 0; n++)
+    {
+      gsize start = pos - 1;
+
+      while (start > 0 && body[start - 1] != '\n')
+        start--;
+      if (pos - start > 4 && memcmp (body + start, ">>> ", 4) == 0)
+        {
+          const char *verb = body + start + 4;
+          gsize verb_len = 0;
+
+          while (start + 4 + verb_len < pos && !g_ascii_isspace (verb[verb_len]))
+            verb_len++;
+          for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+            if (strlen (verbs[i].verb) == verb_len
+                && g_ascii_strncasecmp (verb, verbs[i].verb, verb_len) == 0)
+              return verbs[i].command;
+          return NULL;
+        }
+      if (pos - start < 4 || memcmp (body + start, "<<< ", 4) != 0)
+        return NULL;
+      pos = start;
+    }
+  return NULL;
+}
+
 /* A DSN has no field for the command a reply answered; the human-readable
  * part often says it, and it tells whose fault a refusal is (a "user
  * unknown" at RCPT TO is about the recipient, after DATA about the
@@ -918,6 +986,8 @@ commands_from_notice (BounceReport *report, Walk *w)
           notice_index_init (&index, w->body->str, w->body->len, report->recipients->len - i);
         }
       rcpt->command = notice_command_for (&index, rcpt->recipient);
+      if (rcpt->command == NULL && rcpt->diagnostic != NULL)
+        rcpt->command = transcript_command_for (w->body->str, w->body->len, rcpt->diagnostic);
     }
 }
 
@@ -1173,6 +1243,21 @@ bounce_report_parse (const char *data, gsize length,
                    report->kind == BOUNCE_KIND_FEEDBACK ? "feedback report" : "report",
                    settings->max_recipients);
       return NULL;
+    }
+
+  /* A multi-line reply cut to its first line (Sendmail's Diagnostic-Code
+   * and "(reason: ...)" lines) is whole in the notice's transcript. */
+  for (guint i = 0; i < report->recipients->len; i++)
+    {
+      BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+      g_autofree char *whole = NULL;
+
+      if (r->diagnostic == NULL || !g_ascii_isdigit (r->diagnostic[0]) || r->diagnostic[3] != '-')
+        continue;
+      ensure_body (&w);
+      whole = bounce_text_join_reply (w.body->str, w.body->len, r->diagnostic);
+      if (whole != NULL && strlen (whole) > strlen (r->diagnostic))
+        r->diagnostic = bounce_report_str (report, whole);
     }
 
   for (guint i = 0; i < report->recipients->len; i++)

@@ -118,6 +118,13 @@ gboolean bounce_text_next_line (const char *text, gsize len, gsize *pos,
  * allocated. */
 char *bounce_text_date_utc (const char *text);
 
+/* When @first is the first line of a multi-line reply ("552-5.7.0 This
+ * message was blocked ..."; RFC 5321 4.2.1) that an MTA copied alone into
+ * a field, the whole reply as @body (a notice or its transcript, "<<< "
+ * prefixes allowed) has it: its lines joined, each with its code.  NULL
+ * when @first is no such line or @body has no more of it. */
+char *bounce_text_join_reply (const char *body, gsize len, const char *first);
+
 /* Whether the addresses are the same, case-insensitively. */
 gboolean bounce_text_address_equal (const char *a, const char *b);
 

@@ -419,4 +419,77 @@ bounce_text_date_utc (const char *text)
                           g_date_time_get_year (utc), g_date_time_get_month (utc),
                           g_date_time_get_day_of_month (utc), g_date_time_get_hour (utc),
                           g_date_time_get_minute (utc), g_date_time_get_second (utc));
+
+/* Lines of a multi-line reply gathered at most (RFC 5321 4.2.1 sets no
+ * limit; real replies have a handful). */
+#define TEXT_REPLY_MAX_LINES 24
+
+/* Whether @line (of @len bytes), after blanks and a transcript's "<<< " or
+ * a quote's "> ", starts with @code ("552") and then '-' or ' '; *@rest_out
+ * points past that prefix and *@last_out says whether it was the last line
+ * (a blank after the code). */
+static gboolean
+reply_line (const char *line, gsize len, const char *code, const char **rest_out,
+            gboolean *last_out)
+{
+  gsize i = 0;
+
+  while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '>' || line[i] == '<'))
+    i++;
+  if (len - i < 4 || memcmp (line + i, code, 3) != 0 || (line[i + 3] != '-' && line[i + 3] != ' '))
+    return FALSE;
+  *last_out = line[i + 3] == ' ';
+  *rest_out = line + i + 4;
+  return TRUE;
+}
+
+char *
+bounce_text_join_reply (const char *body, gsize len, const char *first)
+{
+  char code[4];
+  const char *p, *from;
+  gsize key_len;
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (first != NULL, NULL);
+  if (body == NULL || len == 0 || strlen (first) < 8 || !g_ascii_isdigit (first[0])
+      || !g_ascii_isdigit (first[1]) || !g_ascii_isdigit (first[2]) || first[3] != '-')
+    return NULL;
+  memcpy (code, first, 3);
+  code[3] = '\0';
+  /* The first line as the notice has it: the text after "552-". */
+  key_len = MIN (strlen (first + 4), 48);
+  key = g_strndup (first + 4, key_len);
+  from = body;
+  while ((p = bounce_text_find (from, (gssize) (len - (gsize) (from - body)), key)) != NULL)
+    {
+      gsize pos = (gsize) (p - body);
+      const char *line;
+      gsize line_len;
+      g_autoptr(GString) out = g_string_new (NULL);
+      guint n = 0;
+      gboolean last = FALSE;
+
+      /* Back to the start of the line that holds it. */
+      while (pos > 0 && body[pos - 1] != '\n')
+        pos--;
+      while (n < TEXT_REPLY_MAX_LINES && !last && bounce_text_next_line (body, len, &pos, &line, &line_len))
+        {
+          const char *rest;
+
+          if (!reply_line (line, line_len, code, &rest, &last))
+            break;
+          if (out->len > 0)
+            g_string_append_c (out, ' ');
+          /* Every line keeps its code: the classifier's normal form drops
+           * the repeated ones (classify-text.c). */
+          g_string_append_printf (out, "%s%c", code, last ? ' ' : '-');
+          g_string_append_len (out, rest, (gssize) (line_len - (gsize) (rest - line)));
+          n++;
+        }
+      if (n > 1)
+        return bounce_text_collapse (out->str, (gssize) out->len);
+      from = p + key_len;
+    }
+  return NULL;
 }

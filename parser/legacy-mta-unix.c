@@ -239,7 +239,31 @@ typedef struct {
   char *address;
   GString *text;
   char reply[4];
+  /* The command the reply answered (">>> RCPT To:<a@b>"), or NULL. */
+  const char *command;
 } Verdict;
+
+/* The command a transcript's client line sends (">>> RCPT To:<a@b>",
+ * ">>> DATA", ">>> ." at the end of the data), as the JSON names it. */
+static const char *
+transcript_command (const char *s, gsize n)
+{
+  static const struct {
+    const char *verb;
+    const char *command;
+  } verbs[] = {
+    { "RCPT", "RCPT" }, { "MAIL", "MAIL" }, { "DATA", "DATA" }, { ".", "DATA" },
+    { "BDAT", "DATA" }, { "EHLO", "EHLO" }, { "HELO", "HELO" }, { "LHLO", "EHLO" },
+  };
+  gsize len = 0;
+
+  while (len < n && !g_ascii_isspace (s[len]))
+    len++;
+  for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
+    if (strlen (verbs[i].verb) == len && g_ascii_strncasecmp (s, verbs[i].verb, len) == 0)
+      return verbs[i].command;
+  return NULL;
+}
 
 static void
 verdict_free (gpointer data)
@@ -279,6 +303,12 @@ transcript_read (const char *from, const char *end, char **remote_out)
   g_autoptr(GString) exchange = g_string_new (NULL);
   g_autofree char *rcpt_to = NULL;
   char reply[4] = "";
+  const char *command = NULL;
+  /* Whether the exchange holds the server's reply lines ("<<< "): they
+   * are the diagnostic, not Sendmail's own verdict line after them. */
+  gboolean replied = FALSE;
+  /* Whether a client line (">>> ") opened the exchange. */
+  gboolean sent = FALSE;
   const char *line;
   gsize line_len, pos = 0, len = (gsize) (end - from);
 
@@ -308,8 +338,10 @@ transcript_read (const char *from, const char *end, char **remote_out)
         {
           g_string_truncate (exchange, 0);
           reply[0] = '\0';
+          replied = FALSE;
+          sent = TRUE;
           g_clear_pointer (&rcpt_to, g_free);
-          legacy_text_append (exchange, s, n);
+          command = transcript_command (s + 4, n - 4);
           if (n > 12 && g_ascii_strncasecmp (s + 4, "RCPT To:", 8) == 0)
             rcpt_to = bounce_text_address (s + 12, (gssize) n - 12);
           continue;
@@ -318,7 +350,10 @@ transcript_read (const char *from, const char *end, char **remote_out)
         {
           if (reply[0] == '\0' && starts_with_code (s + 4, n - 4))
             memcpy (reply, s + 4, 3), reply[3] = '\0';
-          legacy_text_append (exchange, s, n);
+          if (!replied)
+            g_string_truncate (exchange, 0);
+          replied = TRUE;
+          legacy_text_append (exchange, s + 4, n - 4);
           continue;
         }
       if (starts_with_code (s, n))
@@ -339,13 +374,17 @@ transcript_read (const char *from, const char *end, char **remote_out)
           if (addr == NULL)
             {
               g_string_truncate (exchange, 0);
+              replied = sent = FALSE;
+              command = NULL;
               continue;
             }
           v = g_new0 (Verdict, 1);
           v->address = g_steal_pointer (&addr);
           v->text = g_string_new (NULL);
           g_string_append_len (v->text, exchange->str, (gssize) exchange->len);
-          legacy_text_append (v->text, s, n);
+          if (!replied)
+            legacy_text_append (v->text, s, n);
+          v->command = command;
           if (reply[0] != '\0')
             memcpy (v->reply, reply, 4);
           else if (dots != NULL && dots + 4 <= s + n
@@ -356,6 +395,9 @@ transcript_read (const char *from, const char *end, char **remote_out)
           g_ptr_array_add (verdicts, v);
           g_string_truncate (exchange, 0);
           reply[0] = '\0';
+          replied = FALSE;
+          sent = FALSE;
+          command = NULL;
           g_clear_pointer (&rcpt_to, g_free);
           continue;
         }
@@ -368,7 +410,7 @@ transcript_read (const char *from, const char *end, char **remote_out)
           continue;
         }
       /* "kijitora... Deferred: Connection refused": a local verdict. */
-      if (exchange->len == 0 && bounce_text_find (s, (gssize) n, "... ") != NULL)
+      if (exchange->len == 0 && !sent && bounce_text_find (s, (gssize) n, "... ") != NULL)
         {
           Verdict *v = g_new0 (Verdict, 1);
           const char *dots = bounce_text_find (s, (gssize) n, "... ");
@@ -386,6 +428,7 @@ transcript_read (const char *from, const char *end, char **remote_out)
       Verdict *v = g_new0 (Verdict, 1);
       v->address = g_steal_pointer (&rcpt_to);
       v->text = g_string_new (exchange->str);
+      v->command = command;
       memcpy (v->reply, reply, 4);
       g_ptr_array_add (verdicts, v);
     }
@@ -419,6 +462,8 @@ verdict_apply (BounceReport *report, BounceRecipient *rcpt, Verdict *v)
   if (rcpt == NULL || v == NULL)
     return;
   legacy_set_diagnostic (report, rcpt, v->text);
+  if (rcpt->command == NULL)
+    rcpt->command = v->command;
   if (v->reply[0] != '\0')
     rcpt->reply_code = bounce_report_reply_code (report, v->reply, -1);
 }
