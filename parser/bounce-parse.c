@@ -897,6 +897,45 @@ notice_command_for (const BounceWordIndex *index, const char *address)
   return NULL;
 }
 
+/* Lines after a transcript's reply searched for the DATA's own reply. */
+#define TRANSCRIPT_PIPELINE_MAX_LINES 6
+
+/* Whether the reply at @reply, which follows ">>> DATA", answered a
+ * pipelined RCPT (RFC 2920): Sendmail writes ">>> DATA" for the group it
+ * sent, the first refusal and its own verdict, and then the DATA's reply
+ * ("503 5.0.0 Need RCPT", "554 Error: no valid recipients").  A DATA
+ * refused by itself has one reply. */
+static gboolean
+pipelined_reply (const char *body, gsize len, const char *reply)
+{
+  gsize pos = (gsize) (reply - body);
+  const char *line;
+  gsize line_len;
+  gboolean first = TRUE, after_verdict = FALSE;
+
+  while (pos > 0 && body[pos - 1] != '\n')
+    pos--;
+  for (int n = 0; n < TRANSCRIPT_PIPELINE_MAX_LINES
+       && bounce_text_next_line (body, len, &pos, &line, &line_len); n++)
+    {
+      gboolean server = line_len > 4 && memcmp (line, "<<< ", 4) == 0;
+
+      if (first)
+        {
+          first = FALSE;
+          continue;
+        }
+      if (line_len == 0 || (line_len > 4 && memcmp (line, ">>> ", 4) == 0))
+        return FALSE;
+      /* The refusal's continuation lines ("<<< 550-..."), then the verdict. */
+      if (!server)
+        after_verdict = TRUE;
+      else if (after_verdict)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Lines above a transcript's reply searched for the command it answered. */
 #define TRANSCRIPT_COMMAND_MAX_LINES 4
 
@@ -955,7 +994,14 @@ transcript_command_for (const char *body, gsize len, const char *diagnostic)
           for (gsize i = 0; i < G_N_ELEMENTS (verbs); i++)
             if (strlen (verbs[i].verb) == verb_len
                 && g_ascii_strncasecmp (verb, verbs[i].verb, verb_len) == 0)
-              return verbs[i].command;
+              {
+                /* Pipelining (RFC 2920): ">>> DATA" stands for the group
+                 * sent, and a "503 Need RCPT" after the reply says the
+                 * reply answered the RCPT. */
+                if (strcmp (verbs[i].command, "DATA") == 0 && pipelined_reply (body, len, p))
+                  return "RCPT";
+                return verbs[i].command;
+              }
           return NULL;
         }
       if (pos - start < 4 || memcmp (body + start, "<<< ", 4) != 0)

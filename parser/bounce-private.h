@@ -121,7 +121,7 @@ char *bounce_text_date_utc (const char *text);
 /* When @first is the first line of a multi-line reply ("552-5.7.0 This
  * message was blocked ..."; RFC 5321 4.2.1) that an MTA copied alone into
  * a field, the whole reply as @body (a notice or its transcript, "<<< "
- * prefixes allowed) has it: its lines joined, each with its code.  NULL
+ * prefixes allowed) has it: its lines joined, the codes on the first only.  NULL
  * when @first is no such line or @body has no more of it. */
 char *bounce_text_join_reply (const char *body, gsize len, const char *first);
 

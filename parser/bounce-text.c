@@ -419,6 +419,9 @@ bounce_text_date_utc (const char *text)
                           g_date_time_get_year (utc), g_date_time_get_month (utc),
                           g_date_time_get_day_of_month (utc), g_date_time_get_hour (utc),
                           g_date_time_get_minute (utc), g_date_time_get_second (utc));
+}
+
+/* ---- multi-line replies ------------------------------------------------- */
 
 /* Lines of a multi-line reply gathered at most (RFC 5321 4.2.1 sets no
  * limit; real replies have a handful). */
@@ -441,6 +444,34 @@ reply_line (const char *line, gsize len, const char *code, const char **rest_out
   *last_out = line[i + 3] == ' ';
   *rest_out = line + i + 4;
   return TRUE;
+}
+
+/* Past an enhanced status code and its blank at @s ("5.1.1 "), if any. */
+static const char *
+skip_enhanced_code (const char *s, const char *end)
+{
+  const char *p = s;
+  int parts = 0;
+
+  while (parts < 3)
+    {
+      const char *digits = p;
+
+      while (p < end && g_ascii_isdigit (*p))
+        p++;
+      if (p == digits || p - digits > 3)
+        return s;
+      parts++;
+      if (parts < 3)
+        {
+          if (p >= end || *p != '.')
+            return s;
+          p++;
+        }
+    }
+  if (p < end && *p != ' ')
+    return s;
+  return p < end ? p + 1 : p;
 }
 
 char *
@@ -479,11 +510,15 @@ bounce_text_join_reply (const char *body, gsize len, const char *first)
 
           if (!reply_line (line, line_len, code, &rest, &last))
             break;
-          if (out->len > 0)
-            g_string_append_c (out, ' ');
-          /* Every line keeps its code: the classifier's normal form drops
-           * the repeated ones (classify-text.c). */
-          g_string_append_printf (out, "%s%c", code, last ? ' ' : '-');
+          if (out->len == 0)
+            g_string_append_printf (out, "%s%c", code, last ? ' ' : '-');
+          else
+            {
+              /* The codes again on every line say nothing new: the text
+               * reads on as one reply ("... Please try double-checking"). */
+              g_string_append_c (out, ' ');
+              rest = skip_enhanced_code (rest, line + line_len);
+            }
           g_string_append_len (out, rest, (gssize) (line_len - (gsize) (rest - line)));
           n++;
         }

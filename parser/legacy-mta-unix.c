@@ -348,6 +348,19 @@ transcript_read (const char *from, const char *end, char **remote_out)
         }
       if (n > 4 && strncmp (s, "<<< ", 4) == 0)
         {
+          /* Pipelining (RFC 2920): Sendmail writes ">>> DATA" for the
+           * group it sent, then the first refusal and its verdict; a reply
+           * after the verdict is the DATA's own ("503 Need RCPT", "554 no
+           * valid recipients"), so the verdict answered the RCPT. */
+          if (!sent && exchange->len == 0 && verdicts->len > 0
+              && starts_with_code (s + 4, n - 4))
+            {
+              Verdict *last = g_ptr_array_index (verdicts, verdicts->len - 1);
+
+              if (last->command != NULL && strcmp (last->command, "DATA") == 0)
+                last->command = "RCPT";
+              continue;
+            }
           if (reply[0] == '\0' && starts_with_code (s + 4, n - 4))
             memcpy (reply, s + 4, 3), reply[3] = '\0';
           if (!replied)

@@ -278,7 +278,9 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
               switch (mbox_next (mbox, settings.max_message_size, bytes, &ordinal, &mbox_error))
                 {
                 case MBOX_NEXT_MESSAGE:
-                  input->source = mbox_source (path, ordinal);
+                  /* A message saved with its From_ line is the file. */
+                  input->source = mbox_is_single (mbox) ? g_strdup (path)
+                                                        : mbox_source (path, ordinal);
                   input->data = g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
                   break;
                 case MBOX_NEXT_TOO_LARGE:

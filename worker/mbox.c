@@ -203,6 +203,13 @@ mbox_next (Mbox *mbox, gsize max_size, GByteArray *buffer, guint *ordinal_out,
   return MBOX_NEXT_MESSAGE;
 }
 
+gboolean
+mbox_is_single (const Mbox *mbox)
+{
+  g_return_val_if_fail (mbox != NULL, FALSE);
+  return mbox->ordinal == 1 && (mbox->next_marker < 0 || mbox->next_marker >= mbox->size);
+}
+
 char *
 mbox_source (const char *path, guint ordinal)
 {

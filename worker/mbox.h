@@ -56,6 +56,11 @@ typedef enum {
 MboxNext mbox_next (Mbox *mbox, gsize max_size, GByteArray *buffer, guint *ordinal_out,
                     GError **error_out);
 
+/* Whether the message mbox_next() last gave is the file's only one (a
+ * message saved with its From_ line): then it is the file, and parse names
+ * it by its path. */
+gboolean mbox_is_single (const Mbox *mbox);
+
 /* "PATH#N": how message N of an mbox is named in output and in the
  * database's source column.  Returns: (transfer full). */
 char *mbox_source (const char *path, guint ordinal);
