@@ -114,10 +114,14 @@ const ClassifyRefinement classify_refinements[] = {
   { .name = "gave-up", .rule = "network-error", .from = "networkerror", .to = "expired", .failed = TRUE },
   { .name = "gave-up", .rule = "no-valid-route", .from = "networkerror", .to = "expired", .failed = TRUE },
   { .name = "gave-up", .rule = "network-other-languages", .from = "networkerror", .to = "expired", .failed = TRUE },
-  /* A size limit named by x.2.3 ("Message length exceeds administrative
-   * limit") is exceedlimit's own code (REASONS.md): the code names whose
-   * limit the text's "size limit" is. */
-  { .name = "mailbox-limit", .from = "mesgtoobig", .to = "exceedlimit", .status = "x.2.3" },
+  /* x.2.3 is the per-recipient size limit (RFC 3463 3.3, REASONS.md): size
+   * words that do not say whose limit ("Message too big", the registry's
+   * own "Message length exceeds administrative limit") are the mailbox's.
+   * Words that name the system's limit decide by themselves (provider
+   * wording in 050-message.rules: Sendmail's and Cyrus's "fixed maximum
+   * message size", Gmail's "Google's message size limits"). */
+  { .name = "mailbox-limit", .from = "mesgtoobig", .to = "exceedlimit", .status = "x.2.3",
+    .below_provider = TRUE },
   /* x.4.7 says the queue lifetime ran out: a refused or reset connection
    * was why each attempt failed, the expiry is why the message did. */
   { .name = "queue-expired", .from = "networkerror", .to = "expired", .status = "x.4.7" },

@@ -224,9 +224,24 @@ static const Case command_cases[] = {
   { "Sendmail: refused connections until the queue lifetime ran out (x.4.7)", FAILED,
     .status = "4.4.7", .diagnostic = "Deferred: Connection refused by mx.example.org.",
     .reason = "expired", .evidence = "diagnostic:connection-failure/gave-up" },
-  { "size text with x.2.3 is the mailbox's limit", FAILED, .status = "5.2.3", .reply = "552",
-    .diagnostic = "552 5.2.3 Message size exceeds fixed maximum message size (10485760)",
-    .reason = "exceedlimit", .evidence = "diagnostic:exceeds-size-limit/mailbox-limit" },
+  /* Sendmail's MaxMessageSize is the system's limit whatever the code
+   * (x.2.3): REASONS.md's 552 "message size exceeds" is mesgtoobig. */
+  { "Sendmail's fixed maximum under x.2.3 is the system's limit", FAILED, .status = "5.2.3",
+    .reply = "552", .diagnostic = "552 5.2.3 Message size exceeds fixed maximum message size (10485760)",
+    .reason = "mesgtoobig", .evidence = "diagnostic:fixed-maximum-size" },
+  /* Words that do not say whose limit go by x.2.3: the mailbox's. */
+  { "size words with x.2.3 are the mailbox's limit", FAILED, .status = "5.2.3", .reply = "552",
+    .diagnostic = "552 5.2.3 Message too big", .reason = "exceedlimit",
+    .evidence = "diagnostic:message-too-big/mailbox-limit" },
+  /* The registry's title of x.2.3 with its code is the per-recipient limit;
+   * Courier's 523 without a code is its SIZELIMIT. */
+  { "x.2.3's title with x.2.3 is the mailbox's limit", FAILED, .status = "5.2.3", .reply = "552",
+    .diagnostic = "552 5.2.3 Message length exceeds administrative limit",
+    .reason = "exceedlimit",
+    .evidence = "diagnostic:message-length-exceeds-administrative-limit/mailbox-limit" },
+  { "Courier's 523 administrative limit is the system's", FAILED, .reply = "523",
+    .diagnostic = "523 Message length exceeds administrative limit",
+    .reason = "mesgtoobig", .evidence = "diagnostic:message-length-exceeds-administrative-limit" },
   /* REASONS.md, "How to decide" 2: the text names the real cause, "e.g. a
    * 5.7.1 that says 'user unknown'". */
   { "policy code with 'user unknown' and no command: the text decides", FAILED, .status = "5.7.1",
