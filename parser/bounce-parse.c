@@ -482,40 +482,107 @@ walk (Walk *w, GMimeObject *object, guint depth)
     }
 }
 
-/* A crude HTML to text: tags dropped, <br> and block ends become new lines,
- * the common entities decoded.  Enough for providers that send HTML-only
- * notices. */
+/* Tags after which HTML starts a new line (<br>) or a new paragraph (block
+ * ends): the text keeps the layout a plain-text notice would have, so that
+ * the recognisers read both alike ("pat@b<br>mx.b<br>Remote Server
+ * returned '...'" is one paragraph, "</p><p>" a blank line between two). */
+static const char *const html_line_tags[] = { "br", "li", "tr", "dt", "dd" };
+static const char *const html_block_tags[] = {
+  "p", "div", "table", "ul", "ol", "dl", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+  "blockquote", "pre", "address",
+};
+
+/* Whether the tag at @tag (after '<' and an optional '/', @len bytes up to
+ * '>') is one of @names. */
+static gboolean
+html_tag_is (const char *tag, gsize len, const char *const *names, gsize n)
+{
+  for (gsize k = 0; k < n; k++)
+    {
+      gsize nl = strlen (names[k]);
+      if (len >= nl && g_ascii_strncasecmp (tag, names[k], nl) == 0
+          && (len == nl || !g_ascii_isalnum (tag[nl])))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Appends @c unless it would start a line with blanks or double one. */
+static void
+html_append_space (GString *out)
+{
+  if (out->len > 0 && out->str[out->len - 1] != ' ' && out->str[out->len - 1] != '\n')
+    g_string_append_c (out, ' ');
+}
+
+/* Ends the current line; @blank leaves an empty line after it (at most one). */
+static void
+html_append_break (GString *out, gboolean blank)
+{
+  while (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+  if (out->len == 0)
+    return;
+  if (out->str[out->len - 1] != '\n')
+    g_string_append_c (out, '\n');
+  if (blank && (out->len < 2 || out->str[out->len - 2] != '\n'))
+    g_string_append_c (out, '\n');
+}
+
+/* HTML to text for notices sent as HTML only (Exchange, Domino, providers):
+ * tags dropped, whitespace collapsed as a browser does (but kept in
+ * <pre>), line and paragraph breaks from the tags above, <style> and
+ * <script> skipped, named entities of mail notices and numeric ones
+ * decoded. */
 static void
 html_to_text (GString *out, const char *html, gsize len)
 {
   static const struct { const char *entity; const char *text; } entities[] = {
     { "&lt;", "<" }, { "&gt;", ">" }, { "&amp;", "&" }, { "&quot;", "\"" },
-    { "&nbsp;", " " }, { "&#39;", "'" }, { "&apos;", "'" },
+    { "&nbsp;", " " }, { "&apos;", "'" }, { "&ndash;", "-" }, { "&mdash;", "-" },
+    { "&laquo;", "\"" }, { "&raquo;", "\"" }, { "&rsquo;", "'" }, { "&lsquo;", "'" },
+    { "&rdquo;", "\"" }, { "&ldquo;", "\"" }, { "&hellip;", "..." },
   };
+  guint pre = 0;
 
   for (gsize i = 0; i < len; i++)
     {
       if (html[i] == '<')
         {
           const char *end = memchr (html + i, '>', len - i);
+          const char *tag = html + i + 1;
+          gboolean closing;
           gsize tlen;
 
           if (end == NULL)
             break;
-          tlen = (gsize) (end - (html + i));
-          if ((tlen >= 3 && g_ascii_strncasecmp (html + i, "<br", 3) == 0)
-              || (tlen >= 3 && g_ascii_strncasecmp (html + i, "</p", 3) == 0)
-              || (tlen >= 4 && g_ascii_strncasecmp (html + i, "</tr", 4) == 0)
-              || (tlen >= 5 && g_ascii_strncasecmp (html + i, "</div", 5) == 0)
-              || (tlen >= 3 && g_ascii_strncasecmp (html + i, "<li", 3) == 0))
-            g_string_append_c (out, '\n');
-          else if (tlen >= 4 && g_ascii_strncasecmp (html + i, "</td", 4) == 0)
-            g_string_append_c (out, ' ');
-          if ((tlen >= 6 && g_ascii_strncasecmp (html + i, "<style", 6) == 0)
-              || (tlen >= 7 && g_ascii_strncasecmp (html + i, "<script", 7) == 0))
+          closing = tag < end && *tag == '/';
+          if (closing)
+            tag++;
+          tlen = (gsize) (end - tag);
+          if (tlen >= 3 && strncmp (tag, "!--", 3) == 0)
+            {
+              const char *close = bounce_text_find (tag, (gssize) (len - (gsize) (tag - html)), "-->");
+              if (close == NULL)
+                break;
+              i = (gsize) (close - html) + 2;
+              continue;
+            }
+          if (html_tag_is (tag, tlen, html_line_tags, G_N_ELEMENTS (html_line_tags)))
+            html_append_break (out, FALSE);
+          else if (html_tag_is (tag, tlen, html_block_tags, G_N_ELEMENTS (html_block_tags)))
+            html_append_break (out, TRUE);
+          else if (closing && tlen >= 2 && (g_ascii_strncasecmp (tag, "td", 2) == 0
+                                            || g_ascii_strncasecmp (tag, "th", 2) == 0))
+            html_append_space (out);
+          if (tlen >= 3 && g_ascii_strncasecmp (tag, "pre", 3) == 0
+              && (tlen == 3 || !g_ascii_isalnum (tag[3])))
+            pre = closing ? (pre > 0 ? pre - 1 : 0) : pre + 1;
+          if (!closing && ((tlen >= 5 && g_ascii_strncasecmp (tag, "style", 5) == 0)
+                           || (tlen >= 6 && g_ascii_strncasecmp (tag, "script", 6) == 0)))
             {
               const char *close = bounce_text_find (end, (gssize) (len - (gsize) (end - html)),
-                                                    html[i + 2] == 't' || html[i + 2] == 'T'
+                                                    g_ascii_tolower (tag[1]) == 't'
                                                     ? "</style" : "</script");
               if (close == NULL)
                 break;
@@ -529,12 +596,41 @@ html_to_text (GString *out, const char *html, gsize len)
       if (html[i] == '&')
         {
           gboolean done = FALSE;
+
+          if (i + 2 < len && html[i + 1] == '#')
+            {
+              gsize k = i + 2;
+              gboolean hex = k < len && (html[k] == 'x' || html[k] == 'X');
+              gunichar c = 0;
+              gsize digits = 0;
+
+              if (hex)
+                k++;
+              while (k < len && digits < 8 && (hex ? g_ascii_isxdigit (html[k]) : g_ascii_isdigit (html[k])))
+                {
+                  c = c * (hex ? 16 : 10) + (gunichar) (hex ? g_ascii_xdigit_value (html[k])
+                                                            : g_ascii_digit_value (html[k]));
+                  k++, digits++;
+                }
+              if (digits > 0 && k < len && html[k] == ';' && g_unichar_validate (c) && c != 0)
+                {
+                  if (c == 0xA0)
+                    html_append_space (out);
+                  else
+                    g_string_append_unichar (out, c);
+                  i = k;
+                  continue;
+                }
+            }
           for (gsize e = 0; e < G_N_ELEMENTS (entities); e++)
             {
               gsize elen = strlen (entities[e].entity);
               if (i + elen <= len && g_ascii_strncasecmp (html + i, entities[e].entity, elen) == 0)
                 {
-                  g_string_append (out, entities[e].text);
+                  if (entities[e].text[0] == ' ')
+                    html_append_space (out);
+                  else
+                    g_string_append (out, entities[e].text);
                   i += elen - 1;
                   done = TRUE;
                   break;
@@ -543,8 +639,14 @@ html_to_text (GString *out, const char *html, gsize len)
           if (done)
             continue;
         }
+      if (pre == 0 && (html[i] == ' ' || html[i] == '\t' || html[i] == '\n' || html[i] == '\r'))
+        {
+          html_append_space (out);
+          continue;
+        }
       g_string_append_c (out, html[i]);
     }
+  html_append_break (out, FALSE);
 }
 
 /* The text of the notice: its text parts converted to UTF-8 from their

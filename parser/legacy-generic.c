@@ -110,6 +110,103 @@ generic_paragraph (GString *text, const char *body, gsize limit, gsize pos, cons
     }
 }
 
+/* Labels of a line that gives the reason of the failure apart from the
+ * recipient's line ("Reason: 550 5.2.2 Mailbox full", Google's "The error
+ * that the other server returned was:" with the answer on the next line),
+ * in the languages notices are written in.  Compared case-insensitively at
+ * the start of a line, after blanks. */
+static const char *const reason_labels[] = {
+  "The error that the other server returned was:", "The response from the remote server was:",
+  "The response was:", "Remote host said:", "Remote server said:", "Server response:",
+  "Error message:", "Error details:", "Error:", "Reason:", "Diagnostic:", "Details:",
+  "Grund:", "Fehlermeldung:", "Fehler:", "Ursache:",
+  "Raison :", "Raison:", "Motif :", "Motif:", "Erreur :", "Erreur:",
+  "Motivo:", "Razón:", "Causa:", "Errore:", "Reden:", "Oorzaak:", "Foutmelding:",
+  "Powód:", "Przyczyna:", "Důvod:", "Příčina:", "Причина:", "Ошибка:",
+  "原因:", "原因：", "理由:", "理由：", "エラー内容:", "エラー内容：", "错误:", "错误：",
+  "사유:", "원인:",
+};
+
+/* Longest label above, in bytes. */
+#define REASON_LABEL_MAX 64
+
+/* The reason a labelled line of the notice's text (before @limit) gives:
+ * the rest of its line, or when the label ends the line, the lines up to
+ * the next blank one (GENERIC_TEXT_MAX_LINES at most).  NULL when there is
+ * none; the first labelled line with words decides. */
+static GString *
+notice_reason (const char *body, gsize limit)
+{
+  const char *line;
+  gsize line_len, pos = 0;
+
+  while (bounce_text_next_line (body, limit, &pos, &line, &line_len))
+    {
+      gsize ind = 0;
+
+      while (ind < line_len && (line[ind] == ' ' || line[ind] == '\t'))
+        ind++;
+      for (gsize i = 0; i < G_N_ELEMENTS (reason_labels); i++)
+        {
+          gsize n = strlen (reason_labels[i]);
+          g_autoptr(GString) text = NULL;
+
+          if (line_len - ind < n || g_ascii_strncasecmp (line + ind, reason_labels[i], n) != 0)
+            continue;
+          text = g_string_new (NULL);
+          legacy_text_append (text, line + ind + n, line_len - ind - n);
+          if (text->len == 0)
+            {
+              gsize next = pos;
+              const char *l;
+              gsize l_len;
+
+              for (int k = 0; k < GENERIC_TEXT_MAX_LINES
+                   && bounce_text_next_line (body, limit, &next, &l, &l_len); k++)
+                {
+                  if (legacy_line_is_blank (l, l_len))
+                    {
+                      if (text->len > 0)
+                        break;
+                      continue;
+                    }
+                  legacy_text_append (text, l, l_len);
+                }
+            }
+          if (text->len > 0)
+            return g_steal_pointer (&text);
+          break;
+        }
+    }
+  return NULL;
+}
+
+/* Whether @diagnostic says nothing but @address (and punctuation, or a
+ * label such as "Recipient:"): a recipient's line with no reason on it. */
+static gboolean
+says_only_address (const char *diagnostic, const char *address)
+{
+  const char *at = diagnostic ? bounce_text_find (diagnostic, -1, address) : NULL;
+  guint letters = 0;
+
+  if (diagnostic == NULL)
+    return TRUE;
+  if (at == NULL)
+    return FALSE;
+  for (const char *p = diagnostic; *p; p++)
+    {
+      if (p == at)
+        {
+          p += strlen (address) - 1;
+          continue;
+        }
+      if (g_ascii_isalnum (*p) || (guchar) *p >= 0x80)
+        letters++;
+    }
+  /* "Recipient: a@b", "To: <a@b>", "Empfänger: a@b". */
+  return letters <= 12;
+}
+
 gboolean
 legacy_generic_recognise (BounceReport *report, const BounceView *view)
 {
@@ -180,6 +277,23 @@ legacy_generic_recognise (BounceReport *report, const BounceView *view)
             legacy_set_diagnostic (report, r, text);
           }
       }
+    }
+  /* A reason given on its own line, apart from the recipients' lines, is
+   * the notice's for the recipients whose lines say none. */
+  if (report->recipients->len > 0)
+    {
+      g_autoptr(GString) reason = notice_reason (view->body, limit);
+
+      for (guint i = 0; reason != NULL && i < report->recipients->len; i++)
+        {
+          BounceRecipient *r = g_ptr_array_index (report->recipients, i);
+
+          if (r->recipient != NULL && says_only_address (r->diagnostic, r->recipient))
+            {
+              r->diagnostic = NULL;
+              legacy_set_diagnostic (report, r, reason);
+            }
+        }
     }
   return report->recipients->len > 0;
 }

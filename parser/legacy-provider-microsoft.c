@@ -61,8 +61,30 @@ exchange_diagnostic (BounceReport *report, BounceRecipient *rcpt, const char *te
       q = ret + strlen (" returned '");
       {
         const char *end = strstr (q, "'\n");
+        const char *smtp;
+
         if (end == NULL)
           end = strrchr (q, '\'');
+        /* Exchange relaying a remote answer in its own brackets:
+         *   Remote Server returned '<mx.example.org #5.1.1 smtp;550 5.1.1 ...>'  */
+        if (*q == '<' && end != NULL && end > q && end[-1] == '>'
+            && (smtp = bounce_text_find (q, end - q, " smtp;")) != NULL)
+          {
+            const char *code = memchr (q, '#', (gsize) (smtp - q));
+            char status[16];
+
+            if (code != NULL && dsn_status_find (code + 1, status)
+                && strncmp (code + 1, status, strlen (status)) == 0 && rcpt->status == NULL)
+              rcpt->status = bounce_report_str (report, status);
+            if (rcpt->remote_mta == NULL && code != NULL && code > q + 1)
+              {
+                g_autofree char *host = g_strstrip (g_strndup (q + 1, (gsize) (code - q - 1)));
+                if (*host != '\0' && strchr (host, ' ') == NULL && strchr (host, '.') != NULL)
+                  rcpt->remote_mta = bounce_report_str (report, host);
+              }
+            q = smtp + strlen (" smtp;");
+            end--;
+          }
         set_diagnostic (report, rcpt, q, end && end > q ? end - q : -1);
       }
       return;
