@@ -224,6 +224,20 @@ static const Case command_cases[] = {
   { "Sendmail: refused connections until the queue lifetime ran out (x.4.7)", FAILED,
     .status = "4.4.7", .diagnostic = "Deferred: Connection refused by mx.example.org.",
     .reason = "expired", .evidence = "diagnostic:connection-failure/gave-up" },
+  /* The authentication acronyms in refusals of other languages decide over
+   * a family code (x.7.1), not over a specific code or wording. */
+  { "German SPF refusal under 5.7.1", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550 5.7.1 SPF-Prüfung fehlgeschlagen, Nachricht abgewiesen",
+    .reason = "authfailure", .evidence = "diagnostic:authentication-acronyms" },
+  { "French DKIM refusal under 5.7.1", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550 5.7.1 Échec de la vérification DKIM du message",
+    .reason = "authfailure", .evidence = "diagnostic:authentication-acronyms" },
+  { "Korean DMARC refusal under 5.7.1", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550 5.7.1 DMARC 정책에 의해 거부되었습니다",
+    .reason = "authfailure", .evidence = "diagnostic:dmarc" },
+  { "a spam refusal that mentions a passing SPF is spam", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550 5.7.1 Message classified as spam (SPF pass, DKIM pass)",
+    .reason = "spamdetected", .evidence = "diagnostic:detected-as-spam" },
   /* Sendmail's MaxMessageSize is the system's limit whatever the code
    * (x.2.3): REASONS.md's 552 "message size exceeds" is mesgtoobig. */
   { "Sendmail's fixed maximum under x.2.3 is the system's limit", FAILED, .status = "5.2.3",
