@@ -92,7 +92,7 @@ static const Case order_cases[] = {
   { "text beats code: a 5.2.1 naming an unknown user at RCPT TO (the notice says so)", FAILED,
     .status = "5.2.1", .reply = "550", .command = "RCPT",
     .diagnostic = "550 5.2.1 <u@example.org>: Recipient address rejected: User unknown in relay recipient table",
-    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:recipient-rejected-unknown" },
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:postfix-recipient-table" },
   { "text beats code: a 5.1.1 that is really a full mailbox", FAILED, .status = "5.1.1",
     .reply = "552", .diagnostic = "552 sorry, mailbox u@example.org is over quota temporarily (#5.1.1)",
     .reason = "mailboxfull", .evidence = "diagnostic:mailbox-full" },
@@ -238,6 +238,25 @@ static const Case command_cases[] = {
   { "a spam refusal that mentions a passing SPF is spam", FAILED, .status = "5.7.1", .reply = "550",
     .diagnostic = "550 5.7.1 Message classified as spam (SPF pass, DKIM pass)",
     .reason = "spamdetected", .evidence = "diagnostic:detected-as-spam" },
+  /* Past forms of "not found" in the Romance languages. */
+  { "Portuguese: the recipient's domain was not found", FAILED,
+    .diagnostic = "Não foi possível entregar a mensagem: o domínio do destinatário não foi encontrado.",
+    .reason = "hostunknown", .hard = TRUE, .evidence = "diagnostic:es-pt-it-hostunknown" },
+  { "Spanish: the user was not found", FAILED, .reply = "550",
+    .diagnostic = "550 El usuario no se encontró en el servidor",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:es-userunknown" },
+  { "Italian: the domain was not found", FAILED,
+    .diagnostic = "Il dominio del destinatario non è stato trovato",
+    .reason = "hostunknown", .hard = TRUE, .evidence = "diagnostic:es-pt-it-hostunknown" },
+  /* A gateway relaying Postfix's RCPT-time answer at DATA. */
+  { "Postfix's virtual alias table relayed after DATA", FAILED, .reply = "550",
+    .command = "DATA",
+    .diagnostic = "permanent failure for one or more recipients (kim@example.org:550 5.1.1 "
+                  "<kim@example.org>: Recipient address rejected: User unknown in virtual alias table)",
+    .reason = "userunknown", .hard = TRUE, .evidence = "diagnostic:postfix-recipient-table" },
+  { "Exchange's MX loopback under 5.4.4 is no dead domain", FAILED, .status = "5.4.4", .reply = "554",
+    .diagnostic = "554 5.4.4 SMTPSEND.DNS.MxLoopback; DNS records for the destination domain are configured in a loop",
+    .reason = "systemerror", .evidence = "diagnostic:dns-loopback" },
   /* Sendmail's MaxMessageSize is the system's limit whatever the code
    * (x.2.3): REASONS.md's 552 "message size exceeds" is mesgtoobig. */
   { "Sendmail's fixed maximum under x.2.3 is the system's limit", FAILED, .status = "5.2.3",
