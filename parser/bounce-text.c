@@ -114,6 +114,18 @@ address_around (const char *start, const char *end, const char *at)
    * RFC 5322 3.2.3 allows an apostrophe in a local part (o'neil@...). */
   if (*l == '\'' && r < end && *r == '\'')
     l++;
+  /* A quoted reply run into the address, "550-'a@b... No such user'"
+   * (a relay quoting the remote answer): the code and the quote are the
+   * sentence's.  An apostrophe inside a local part (o'neil) stays. */
+  {
+    const char *q = memchr (l, '\'', (gsize) (at - l));
+    gboolean code = q != NULL && q > l;
+
+    for (const char *c = l; code && c < q; c++)
+      code = g_ascii_isdigit (*c) || *c == '-';
+    if (code)
+      l = q + 1;
+  }
   while (l < at && (*l == '.'))
     l++;
   if (l == at || r == at + 1)
