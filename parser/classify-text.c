@@ -14,7 +14,10 @@
  *  - Latin letters with diacritics (U+00C0-U+017F) as their base letters,
  *    ligatures spelled out ("Empfänger" -> "empfanger", "ß" -> "ss",
  *    "œ" -> "oe"): French, German, Spanish, Portuguese, Italian, Polish and
- *    Czech servers send both spellings, often the unaccented one;
+ *    Czech servers send both spellings, often the unaccented one; beyond
+ *    them, Latin and Greek letters without their combining marks (by
+ *    canonical decomposition: Romanian, Vietnamese, Greek tonos), Greek
+ *    final sigma as sigma;
  *  - fullwidth ASCII (U+FF01-U+FF5E) as ASCII;
  *  - typographic apostrophes and quotes as ' and ", dashes as -, every
  *    kind of space as one ASCII space, runs of blanks collapsed;
@@ -53,6 +56,32 @@ static const struct {
   { 0x0161, "s" }, { 0x0167, "t" }, { 0x0173, "u" }, { 0x0175, "w" }, { 0x0178, "y" },
   { 0x017E, "z" }, { 0x017F, "s" },
 };
+
+/* @c without its diacritics when it is a Latin letter beyond Latin
+ * Extended-A (Romanian "ș", "ț"; Vietnamese "ệ", "ồ") or a Greek one with
+ * tonos or breathings ("ή" -> "η"), found by its canonical decomposition
+ * (a base and combining marks).  Cyrillic, kana and Hangul keep theirs:
+ * "й" and "и", "が" and "か" are different letters there.  Greek final
+ * sigma is sigma, so that upper and lower case fold alike. */
+static gunichar
+strip_marks (gunichar c)
+{
+  gunichar d[G_UNICHAR_MAX_DECOMPOSITION_LENGTH];
+  gsize n;
+
+  if (c == 0x03C2)
+    return 0x03C3;
+  if (!((c >= 0x0180 && c <= 0x024F) || (c >= 0x1E00 && c <= 0x1EFF)
+        || (c >= 0x0370 && c <= 0x03FF) || (c >= 0x1F00 && c <= 0x1FFF)))
+    return c;
+  n = g_unichar_fully_decompose (c, FALSE, d, G_N_ELEMENTS (d));
+  if (n < 2)
+    return c;
+  for (gsize i = 1; i < n; i++)
+    if (!g_unichar_ismark (d[i]))
+      return c;
+  return d[0];
+}
 
 /* The ASCII replacement of @c, or NULL to keep it (lower-cased). */
 static const char *
@@ -216,6 +245,7 @@ classify_text_normalise (const char *in, gsize len, char *out)
             i += n;
             continue;
           }
+        u = strip_marks (u);
         f = fold (u);
         if (f != NULL)
           {
