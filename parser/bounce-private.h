@@ -42,7 +42,9 @@ void bounce_report_remove_recipient (BounceReport *report, guint index);
 
 /* Adds @text (its first @n bytes, or up to NUL with -1; whitespace
  * collapsed) to what the report itself says of @rcpt (BounceRecipient
- * .notice); several notes are joined by "; ".  Blank text is ignored. */
+ * .notice); several notes are joined by "; ", up to BOUNCE_NOTICE_MAX_BYTES
+ * in all (cut at a character).  Blank text is ignored. */
+#define BOUNCE_NOTICE_MAX_BYTES 4096
 void bounce_recipient_add_notice (BounceReport *report, BounceRecipient *rcpt,
                                   const char *text, gssize n);
 

@@ -153,14 +153,24 @@ bounce_recipient_add_notice (BounceReport *report, BounceRecipient *rcpt,
   g_autofree char *collapsed = NULL;
   g_autofree char *joined = NULL;
 
+  gsize len;
+
+  /* Full: a block of a hundred thousand commented Status fields would
+   * otherwise join (and keep) a hundred thousand ever longer copies. */
+  if (rcpt->notice != NULL && strlen (rcpt->notice) >= BOUNCE_NOTICE_MAX_BYTES)
+    return;
   if (text == NULL || (collapsed = bounce_text_collapse (text, n)) == NULL)
     return;
-  if (rcpt->notice == NULL)
+  joined = rcpt->notice == NULL ? g_steal_pointer (&collapsed)
+                                : g_strconcat (rcpt->notice, "; ", collapsed, NULL);
+  len = strlen (joined);
+  if (len > BOUNCE_NOTICE_MAX_BYTES)
     {
-      rcpt->notice = bounce_report_str (report, collapsed);
-      return;
+      len = BOUNCE_NOTICE_MAX_BYTES;
+      while (len > 0 && ((unsigned char) joined[len] & 0xC0) == 0x80)
+        len--;
+      joined[len] = '\0';
     }
-  joined = g_strconcat (rcpt->notice, "; ", collapsed, NULL);
   rcpt->notice = bounce_report_str (report, joined);
 }
 
