@@ -1085,8 +1085,19 @@ typedef struct {
 
 /* Runs `bounced ARGS` with no database configured; returns its exit
  * status, its standard output in @out. */
+static int private_run_program (const Private *p, const char *program,
+                                const char *const *args, char **out);
+
 static int
 private_run (const Private *p, const char *const *args, char **out)
+{
+  return private_run_program (p, g_getenv ("BOUNCED"), args, out);
+}
+
+/* @program (bounced, psql) with @args, as the test's user of the cluster. */
+static int
+private_run_program (const Private *p, const char *program, const char *const *args,
+                     char **out)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_auto(GStrv) env = g_get_environ ();
@@ -1113,7 +1124,7 @@ private_run (const Private *p, const char *const *args, char **out)
     }
   g_ptr_array_add (argv, (gpointer) "env");
   g_ptr_array_add (argv, xdg);
-  g_ptr_array_add (argv, (gpointer) g_getenv ("BOUNCED"));
+  g_ptr_array_add (argv, (gpointer) program);
   for (; *args; args++)
     g_ptr_array_add (argv, (gpointer) *args);
   g_ptr_array_add (argv, NULL);
@@ -1172,6 +1183,16 @@ test_private_cluster (void)
   socket = g_build_filename (p.dir, "bounced", "pg", ".s.PGSQL.5432", NULL);
   g_assert_true (g_file_test (socket, G_FILE_TEST_EXISTS));
 
+  /* Nothing trusted: peer authentication through bounced's map. */
+  {
+    g_autofree char *hba_path = g_build_filename (p.dir, "bounced", "pg", "pg_hba.conf", NULL);
+    g_autofree char *hba = NULL;
+
+    g_assert_true (g_file_get_contents (hba_path, &hba, NULL, NULL));
+    g_assert_nonnull (strstr (hba, "local   all   all   peer map=bounced\n"));
+    g_assert_null (strstr (hba, "trust"));
+  }
+
   /* Reused, running: nothing to do. */
   g_assert_cmpint (private_run (&p, (const char *const[]) { "migrate", NULL }, &out), ==, 0);
   g_assert_cmpstr (out, ==, "database schema is up to date\n");
@@ -1187,6 +1208,42 @@ test_private_cluster (void)
   g_assert_cmpint (private_run (&p, (const char *const[]) { "migrate", NULL }, &out), ==, 0);
   g_assert_cmpstr (out, ==, "database schema is up to date\n");
   g_clear_pointer (&out, g_free);
+
+  /* The worker's session is bounced_ingest, no superuser, and it can work:
+   * a Maildir of one bounce ingested through the private cluster. */
+  {
+    g_autofree char *maildir = g_build_filename (p.dir, "Maildir", NULL);
+    g_autofree char *msg = g_build_filename (maildir, "new", "1764000000.M1P1.test", NULL);
+    g_autofree char *dsn = dsn_compose (&dsn_cases[0]);
+    g_autofree char *conninfo = NULL;
+    const char *subs[] = { "cur", "new", "tmp" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (subs); i++)
+      {
+        g_autofree char *d = g_build_filename (maildir, subs[i], NULL);
+        g_assert_cmpint (g_mkdir_with_parents (d, 0700), ==, 0);
+        if (p.as_nobody)
+          {
+            g_assert_cmpint (chown (d, 65534, 65534), ==, 0);
+            g_assert_cmpint (chown (maildir, 65534, 65534), ==, 0);
+          }
+      }
+    g_assert_true (g_file_set_contents (msg, dsn, -1, NULL));
+    if (p.as_nobody)
+      g_assert_cmpint (chown (msg, 65534, 65534), ==, 0);
+    g_assert_cmpint (private_run (&p, (const char *const[]) { "ingest", maildir, NULL }, &out),
+                     ==, 0);
+    g_clear_pointer (&out, g_free);
+    conninfo = g_strdup_printf ("host=%s/bounced/pg port=5432 dbname=bounced user=bounced_ingest",
+                                p.dir);
+    g_assert_cmpint (private_run_program (&p, "psql", (const char *const[]) {
+                       "-X", "-A", "-t", "-d", conninfo, "-c",
+                       "SELECT concat_ws('|', current_user, rolsuper, (SELECT count(*) FROM"
+                       " bounce.messages)) FROM pg_roles WHERE rolname = current_user", NULL },
+                     &out), ==, 0);
+    g_assert_cmpstr (out, ==, "bounced_ingest|f|1\n");
+    g_clear_pointer (&out, g_free);
+  }
 
   g_assert_cmpint (private_run (&p, (const char *const[]) { "db", "stop", NULL }, NULL), ==, 0);
   {

@@ -116,14 +116,17 @@ load_config (const char *name, const CommonOptions *common)
   return g_steal_pointer (&config);
 }
 
-/* Connects and migrates; prints why not and sets *status_out. */
+/* Connects and migrates; prints why not and sets *status_out.  @admin:
+ * the command changes the policy or the schema (on the private cluster, as
+ * its superuser: the worker's role may not). */
 static Store *
-open_store (const char *name, const Config *config, int *status_out)
+open_store_as (const char *name, const Config *config, gboolean admin, int *status_out)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *origin = NULL;
-  g_autofree char *conninfo = store_resolve_conninfo_from (config->db, config->db_origin,
-                                                           &origin, &error);
+  g_autofree char *conninfo = admin
+    ? store_resolve_admin_conninfo_from (config->db, config->db_origin, &origin, &error)
+    : store_resolve_conninfo_from (config->db, config->db_origin, &origin, &error);
   g_autoptr(Store) store = NULL;
 
   if (conninfo == NULL)
@@ -138,6 +141,12 @@ open_store (const char *name, const Config *config, int *status_out)
       return NULL;
     }
   return g_steal_pointer (&store);
+}
+
+static Store *
+open_store (const char *name, const Config *config, int *status_out)
+{
+  return open_store_as (name, config, FALSE, status_out);
 }
 
 /* Connects for a command that only reads (report, suppression export,
@@ -332,7 +341,7 @@ cmd_recompute (int argc, char **argv, const BounceSettings *settings)
     }
   policy.soft_count = soft_count > 0 ? (guint) soft_count : config->soft_bounce_count;
   policy.soft_days = soft_days >= 0 ? (guint) soft_days : config->soft_bounce_days;
-  store = open_store ("recompute", config, &status);
+  store = open_store_as ("recompute", config, TRUE, &status);
   if (store == NULL)
     return status;
   if (!store_policy_set (store, &policy, &version, &changed, &error))
@@ -1377,7 +1386,7 @@ cmd_retention (int argc, char **argv, const BounceSettings *settings)
   common_options_clear (&common);
   if (config == NULL)
     return 2;
-  store = open_store ("retention", config, &status);
+  store = open_store_as ("retention", config, TRUE, &status);
   if (store == NULL)
     return status;
   if (!store_retention (store, before, drop, months, &error))

@@ -57,7 +57,7 @@ cmd_migrate (int argc, char **argv, const BounceSettings *settings)
   config_apply_environment (config);
   if (db != NULL)
     config_set_db (config, db, "--db");
-  conninfo = store_resolve_conninfo_from (config->db, config->db_origin, &origin, &error);
+  conninfo = store_resolve_admin_conninfo_from (config->db, config->db_origin, &origin, &error);
   if (conninfo == NULL)
     return cli_database_error (error, config->db_origin);
   store = store_open (conninfo, &error);

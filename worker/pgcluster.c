@@ -14,11 +14,18 @@
  * Invariants:
  *  1. The server listens on no TCP address (listen_addresses = ''), only on
  *     a Unix socket in the data directory, which is mode 0700: only its
- *     owner (and root) can reach it.  Local authentication is therefore
- *     "peer" for a normal user and "trust" for the root case, where the
- *     cluster belongs to the system user bounced and root connects as it.
- *     That user comes from the sysusers.d entry of the installation; bounced
- *     never creates users itself.
+ *     owner (and root) can reach it.  Authentication is "peer" through the
+ *     ident map "bounced" (pg_hba.conf, pg_ident.conf, rewritten at every
+ *     start when they differ), never "trust": the administrator (the user,
+ *     or root for the cluster of the system user bounced) may be the
+ *     cluster's superuser; the worker's session is always the role
+ *     bounced_ingest (PGCLUSTER_INGEST_ROLE), which the first migration
+ *     creates and store.c makes a login, so that no worker runs as a
+ *     superuser (a superuser's COPY ... TO PROGRAM would step out of any
+ *     sandbox).  In the root case the system user bounced, the one the
+ *     packaged units run as, maps to bounced_ingest only.  That user comes
+ *     from the sysusers.d entry of the installation; bounced never creates
+ *     users itself.
  *  2. The programs come from the PostgreSQL version that created the data
  *     directory (PG_VERSION), or, for a new cluster, the highest version
  *     installed under /usr/lib/postgresql (Debian's layout), else PATH.
@@ -52,6 +59,8 @@
 #define PGCLUSTER_LOG_NAME       "server.log"
 #define PGCLUSTER_CREATED_MARKER "bounced.created"
 #define PGCLUSTER_LOG_TAIL       2048    /* bytes of the server log shown */
+#define PGCLUSTER_INGEST_ROLE    "bounced_ingest"
+#define PGCLUSTER_IDENT_MAP      "bounced"
 
 G_DEFINE_QUARK (pgcluster-error-quark, pgcluster_error)
 
@@ -63,6 +72,8 @@ typedef struct {
   uid_t uid;            /* the system user, when as_root */
   gid_t gid;
   int lock_fd;
+  gboolean keep_root;   /* run the next program as root (it connects as the
+                         * administrator, whom only root maps to) */
 } Cluster;
 
 static void
@@ -100,17 +111,35 @@ append_conninfo_value (GString *out, const char *value)
   g_string_append_c (out, '\'');
 }
 
-char *
-pgcluster_conninfo (void)
+/* The cluster's superuser: the name initdb gave it (its owner's). */
+static const char *
+admin_role (void)
+{
+  return geteuid () == 0 ? PGCLUSTER_SYSTEM_USER : g_get_user_name ();
+}
+
+static char *
+conninfo_for (const char *user)
 {
   g_autofree char *data_dir = pgcluster_data_dir ();
   GString *out = g_string_new ("host=");
 
   append_conninfo_value (out, data_dir);
-  g_string_append (out, " port=" PGCLUSTER_PORT " dbname=" PGCLUSTER_DATABASE);
-  if (geteuid () == 0)
-    g_string_append (out, " user=" PGCLUSTER_SYSTEM_USER);
+  g_string_append (out, " port=" PGCLUSTER_PORT " dbname=" PGCLUSTER_DATABASE " user=");
+  append_conninfo_value (out, user);
   return g_string_free (out, FALSE);
+}
+
+char *
+pgcluster_conninfo (void)
+{
+  return conninfo_for (PGCLUSTER_INGEST_ROLE);
+}
+
+char *
+pgcluster_admin_conninfo (void)
+{
+  return conninfo_for (admin_role ());
 }
 
 static void
@@ -161,7 +190,7 @@ run (const Cluster *c, const char *const *argv, int *exit_status_out, char **std
    * root's working directory); before setup, the root directory. */
   if (!g_spawn_sync (g_file_test (c->parent_dir, G_FILE_TEST_IS_DIR) ? c->parent_dir : "/",
                      (char **) argv, env, G_SPAWN_DEFAULT,
-                     c->as_root ? drop_privileges : NULL, (gpointer) c,
+                     c->as_root && !c->keep_root ? drop_privileges : NULL, (gpointer) c,
                      &out, &err, &status, &error))
     {
       g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
@@ -335,6 +364,69 @@ cluster_exists (const Cluster *c)
   return g_file_test (version_file, G_FILE_TEST_EXISTS);
 }
 
+/* Invariant 1: who may connect as whom.  Writes pg_hba.conf and
+ * pg_ident.conf when they differ from what they should be (a cluster made
+ * by an older bounced trusted root, or had no map); *@changed_out tells
+ * whether the server must reload them. */
+static gboolean
+cluster_write_auth (const Cluster *c, gboolean *changed_out, GError **error_out)
+{
+  const char *me = g_get_user_name ();
+  g_autofree char *hba = g_strdup (
+    "# Written by bounced: the private cluster, reachable only through the Unix\n"
+    "# socket in its data directory.  Peer authentication through the map\n"
+    "# \"" PGCLUSTER_IDENT_MAP "\" of pg_ident.conf, for every connection.\n"
+    "local   all   all   peer map=" PGCLUSTER_IDENT_MAP "\n"
+    "host    all   all   all   reject\n");
+  g_autofree char *ident = NULL;
+  struct {
+    const char *name;
+    const char *text;
+  } files[2];
+
+  *changed_out = FALSE;
+  if (c->as_root)
+    ident = g_strdup_printf (
+      "# Written by bounced.  MAP SYSTEM-USER DATABASE-ROLE\n"
+      "# root administers the cluster; the system user %s, which the\n"
+      "# packaged units run as, is the worker and nothing else.\n"
+      PGCLUSTER_IDENT_MAP "   root   %s\n"
+      PGCLUSTER_IDENT_MAP "   root   " PGCLUSTER_INGEST_ROLE "\n"
+      PGCLUSTER_IDENT_MAP "   %s   " PGCLUSTER_INGEST_ROLE "\n",
+      PGCLUSTER_SYSTEM_USER, PGCLUSTER_SYSTEM_USER, PGCLUSTER_SYSTEM_USER);
+  else
+    ident = g_strdup_printf (
+      "# Written by bounced.  MAP SYSTEM-USER DATABASE-ROLE\n"
+      "# The cluster's owner administers it; the worker's sessions are\n"
+      "# " PGCLUSTER_INGEST_ROLE ", which is no superuser.\n"
+      PGCLUSTER_IDENT_MAP "   %s   %s\n"
+      PGCLUSTER_IDENT_MAP "   %s   " PGCLUSTER_INGEST_ROLE "\n", me, me, me);
+  files[0].name = "pg_hba.conf";
+  files[0].text = hba;
+  files[1].name = "pg_ident.conf";
+  files[1].text = ident;
+  for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (c->data_dir, files[i].name, NULL);
+      g_autofree char *old = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (g_file_get_contents (path, &old, NULL, NULL) && strcmp (old, files[i].text) == 0)
+        continue;
+      if (!g_file_set_contents_full (path, files[i].text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                     0600, &error)
+          || (c->as_root && chown (path, c->uid, c->gid) != 0))
+        {
+          g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
+                       "could not write \"%s\": %s", path,
+                       error ? error->message : g_strerror (errno));
+          return FALSE;
+        }
+      *changed_out = TRUE;
+    }
+  return TRUE;
+}
+
 /* A value for postgresql.conf (single quotes doubled). */
 static char *
 conf_quote (const char *value)
@@ -389,7 +481,7 @@ cluster_create (Cluster *c, GError **error_out)
   initdb = bin (c, "initdb");
   {
     const char *argv[] = { initdb, "--pgdata", c->data_dir, "--encoding", "UTF8",
-                           "--locale", "C", c->as_root ? "--auth-local=trust" : "--auth-local=peer",
+                           "--locale", "C", "--auth-local=peer",
                            "--auth-host=reject", "--no-instructions", NULL };
     g_autoptr(GError) error = NULL;
 
@@ -402,6 +494,12 @@ cluster_create (Cluster *c, GError **error_out)
       }
   }
 
+  {
+    gboolean changed;
+
+    if (!cluster_write_auth (c, &changed, error_out))
+      return FALSE;
+  }
   /* Invariant 1.  The configuration file belongs to the cluster's owner;
    * root writes it and hands it back. */
   conf_path = g_build_filename (c->data_dir, "postgresql.conf", NULL);
@@ -496,11 +594,15 @@ cluster_create_database (const Cluster *c, GError **error_out)
   createdb = bin (c, "createdb");
   {
     const char *argv[] = { createdb, "--host", c->data_dir, "--port", PGCLUSTER_PORT,
-                           "--username", c->as_root ? PGCLUSTER_SYSTEM_USER : g_get_user_name (),
-                           PGCLUSTER_DATABASE, NULL };
+                           "--username", admin_role (), PGCLUSTER_DATABASE, NULL };
+    gboolean ok;
 
+    /* As the administrator, whom only root maps to (invariant 1). */
+    ((Cluster *) c)->keep_root = TRUE;
+    ok = run (c, argv, &status, &err, &error);
+    ((Cluster *) c)->keep_root = FALSE;
     /* "already exists" is success: a marker lost after createdb. */
-    if (!run (c, argv, &status, &err, &error)
+    if (!ok
         && (error != NULL || err == NULL || strstr (err, "already exists") == NULL))
       {
         g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
@@ -535,8 +637,21 @@ pgcluster_ensure (GError **error_out)
     }
   else if (!find_bin_dir (&c, error_out))
     return NULL;
-  if (!cluster_running (&c, &running, error_out))
-    return NULL;
+  {
+    gboolean changed = FALSE;
+
+    if (!cluster_write_auth (&c, &changed, error_out)
+        || !cluster_running (&c, &running, error_out))
+      return NULL;
+    if (running && changed)
+      {
+        g_autofree char *pg_ctl = bin (&c, "pg_ctl");
+        const char *argv[] = { pg_ctl, "reload", "--pgdata", c.data_dir, "--silent", NULL };
+
+        if (!run (&c, argv, NULL, NULL, error_out))
+          return NULL;
+      }
+  }
   if (!running && !cluster_start (&c, error_out))
     return NULL;
   if (!cluster_create_database (&c, error_out))

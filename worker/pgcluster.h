@@ -37,8 +37,14 @@ GQuark pgcluster_error_quark (void);
 char *pgcluster_data_dir (void);
 
 /* The libpq connection string of the private cluster, whether it runs or
- * not.  Returns: (transfer full). */
+ * not, for the worker: as the role bounced_ingest, which is no superuser
+ * (see pgcluster.c, invariant 1).  Returns: (transfer full). */
 char *pgcluster_conninfo (void);
+
+/* The same as the cluster's superuser, for migrations and the policy
+ * (bounced migrate, recompute); only the administrator (the cluster's
+ * owner, or root) may use it.  Returns: (transfer full). */
+char *pgcluster_admin_conninfo (void);
 
 /**
  * pgcluster_ensure:
@@ -51,8 +57,9 @@ char *pgcluster_conninfo (void);
  *   if (conninfo == NULL)
  *     fail (error->message);
  *
- * Returns: (transfer full): the connection string, or NULL with @error_out
- *   set (PGCLUSTER_ERROR_NOT_INSTALLED or PGCLUSTER_ERROR_FAILED).
+ * Returns: (transfer full): the worker's connection string
+ *   (pgcluster_conninfo()), or NULL with @error_out set
+ *   (PGCLUSTER_ERROR_NOT_INSTALLED or PGCLUSTER_ERROR_FAILED).
  */
 char *pgcluster_ensure (GError **error_out);
 

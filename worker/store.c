@@ -351,9 +351,47 @@ store_resolve_conninfo (const char *db_option, GError **error_out)
   return store_resolve_conninfo_from (db_option, "--db", NULL, error_out);
 }
 
+/* The private cluster, ready for its worker: migrated by its superuser,
+ * and bounced_ingest (created by the first migration) allowed to log in,
+ * so that the worker's sessions are no superuser's (pgcluster.c,
+ * invariant 1). */
+static gboolean
+private_setup (GError **error_out)
+{
+  g_autofree char *admin = pgcluster_admin_conninfo ();
+  g_autoptr(Store) store = store_open (admin, error_out);
+
+  if (store == NULL || store_migrate (store, error_out) < 0)
+    return FALSE;
+  return store_command (store, "let the worker role log in",
+                        "DO $$ BEGIN\n"
+                        "  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bounced_ingest'\n"
+                        "             AND NOT rolcanlogin) THEN\n"
+                        "    ALTER ROLE bounced_ingest LOGIN;\n"
+                        "  END IF;\n"
+                        "END $$", error_out);
+}
+
+static char *resolve (const char *db, const char *db_origin, char **origin_out,
+                      gboolean admin, GError **error_out);
+
 char *
 store_resolve_conninfo_from (const char *db, const char *db_origin, char **origin_out,
                              GError **error_out)
+{
+  return resolve (db, db_origin, origin_out, FALSE, error_out);
+}
+
+char *
+store_resolve_admin_conninfo_from (const char *db, const char *db_origin, char **origin_out,
+                                   GError **error_out)
+{
+  return resolve (db, db_origin, origin_out, TRUE, error_out);
+}
+
+static char *
+resolve (const char *db, const char *db_origin, char **origin_out, gboolean admin,
+         GError **error_out)
 {
   const char *url = g_getenv ("DATABASE_URL");
   g_autoptr(GError) error = NULL;
@@ -388,6 +426,17 @@ store_resolve_conninfo_from (const char *db, const char *db_origin, char **origi
       if (conninfo == NULL)
         g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
                      "could not use the private database cluster: %s", error->message);
+      else if (admin)
+        {
+          g_free (conninfo);
+          conninfo = pgcluster_admin_conninfo ();
+        }
+      else if (!private_setup (&error))
+        {
+          g_set_error (error_out, STORE_ERROR, STORE_ERROR_CONFIG,
+                       "could not prepare the private database cluster: %s", error->message);
+          g_clear_pointer (&conninfo, g_free);
+        }
     }
   if (conninfo != NULL && origin_out != NULL)
     *origin_out = g_steal_pointer (&origin);

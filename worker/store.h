@@ -75,6 +75,13 @@ char *store_resolve_conninfo (const char *db_option, GError **error_out);
 char *store_resolve_conninfo_from (const char *db, const char *db_origin, char **origin_out,
                                    GError **error_out);
 
+/* store_resolve_conninfo_from() for the commands that change the schema or
+ * the policy (migrate, recompute, retention): the same, except that the
+ * private cluster is reached as its superuser (the worker's role,
+ * bounced_ingest, may not do those). */
+char *store_resolve_admin_conninfo_from (const char *db, const char *db_origin,
+                                         char **origin_out, GError **error_out);
+
 /**
  * store_resolve_conninfo_existing:
  * Like store_resolve_conninfo_from(), for commands that only read: the private
