@@ -14,6 +14,12 @@
  *          build-fuzz/corpus-work tests/fuzz/corpus
  * (new inputs go to the first directory; keep a crash input you fix as a
  * seed in tests/fuzz/corpus.)
+ * Seeds from every fixture, and from any corpus of real bounces outside the
+ * repository, are generated into the build directory by
+ * tests/fuzz/make-seeds.py (parse, dsn-fields and classify seeds); the
+ * other targets are fuzz-classify.c (the classifier alone) and
+ * fuzz-dsn-fields.c (the delivery-status fields alone), run the same way
+ * with their own corpus directories.
  */
 #include "bounce-private.h"
 

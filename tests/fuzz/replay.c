@@ -1,9 +1,10 @@
 /* replay.c - runs the fuzz target over the seed corpus, without libFuzzer
  *
- * Built always (with any compiler) as the unit test "fuzz-seeds": every file
- * of tests/fuzz/corpus goes through LLVMFuzzerTestOneInput() of
- * fuzz-parse.c, which checks the invariants of a report and aborts on a
- * broken one.  Inputs that once crashed the parser are kept in the corpus,
+ * Built always (with any compiler) as the unit tests "fuzz-seeds" (every
+ * file of tests/fuzz/corpus through LLVMFuzzerTestOneInput() of
+ * fuzz-parse.c), "fuzz-classify-seeds" (corpus-classify, fuzz-classify.c)
+ * and "fuzz-dsn-fields-seeds" (corpus-dsn-fields, fuzz-dsn-fields.c); each
+ * target checks its invariants and aborts on a broken one.  Inputs that once crashed the parser are kept in the corpus,
  * so this test keeps them fixed.
  */
 #include <glib.h>
@@ -11,6 +12,12 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* The seed directory of the target this replay is linked with (one replay
+ * test per target: fuzz-seeds, fuzz-classify-seeds, fuzz-dsn-fields-seeds). */
+#ifndef REPLAY_CORPUS
+#define REPLAY_CORPUS "corpus"
+#endif
 
 static int
 compare_names (gconstpointer a, gconstpointer b)
@@ -42,7 +49,7 @@ main (int argc, char **argv)
   const char *name;
 
   g_test_init (&argc, &argv, NULL);
-  dir_path = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", NULL);
+  dir_path = g_test_build_filename (G_TEST_DIST, "fuzz", REPLAY_CORPUS, NULL);
   dir = g_dir_open (dir_path, 0, &error);
   g_assert_no_error (error);
   while ((name = g_dir_read_name (dir)) != NULL)
