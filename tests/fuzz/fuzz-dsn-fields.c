@@ -35,6 +35,16 @@ check_string (const char *s)
     abort ();
 }
 
+/* The report's own words for a recipient are joined up to their own
+ * limit, not the field's. */
+static void
+check_notice (const char *s)
+{
+  if (s != NULL && (*s == '\0' || !g_utf8_validate (s, -1, NULL)
+                    || strlen (s) > BOUNCE_NOTICE_MAX_BYTES))
+    abort ();
+}
+
 static void
 check_time (const char *s)
 {
@@ -99,7 +109,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       check_string (r->diagnostic);
       check_string (r->remote_mta);
       check_string (r->final_log_id);
-      check_string (r->notice);
+      check_notice (r->notice);
       check_time (r->last_attempt);
       check_time (r->will_retry_until);
       check_string (r->last_attempt_text);
