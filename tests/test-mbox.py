@@ -10,7 +10,10 @@ between messages, a body line quoted as ">From "):
  3. a second ingest stores none and says so; messages appended later are
     the only ones stored by the next run;
  4. reprocess reads it as its messages; watch refuses it;
- 5. a message over --max-message-size gets an error row, the run status 1.
+ 5. a message over --max-message-size gets an error row, the run status 1;
+ 6. a file that is one message after its From_ line (LF or bare CR line
+    ends) is that message, named by its path; a From_ line alone still
+    gets its object.
 """
 import hashlib
 import os
@@ -128,6 +131,37 @@ def main():
         tap.ok(r.returncode == 1 and "exceeds the limit of 4000 bytes" in err and
                db.count() == N + 4, "a message over the limit: its error row, status 1",
                "%d %s %s" % (r.returncode, err, r.stderr))
+
+        # 6. files that start with "From " but are one message, as mail
+        #    readers save them: named by their path, never dropped unseen.
+        import json
+        msg = open(sources[0], "rb").read()
+        one = os.path.join(tmp, "saved.eml")
+        with open(one, "wb") as f:
+            f.write(mbox_entry(msg)[0])
+        cr = os.path.join(tmp, "saved-cr.eml")
+        with open(cr, "wb") as f:
+            f.write((b"From MAILER-DAEMON Mon Nov 23 10:00:00 2026\n" + msg).replace(b"\r\n", b"\n")
+                    .replace(b"\n", b"\r"))
+        empty = os.path.join(tmp, "empty.mbox")
+        with open(empty, "wb") as f:
+            f.write(b"From MAILER-DAEMON Mon Nov 23 10:00:00 2026\n")
+        r = subprocess.run([BOUNCED, "parse", one], capture_output=True, text=True)
+        objs = [json.loads(l) for l in r.stdout.splitlines()]
+        tap.ok(len(objs) == 1 and objs[0]["source"] == one and objs[0]["kind"] != "error",
+               "a message saved with its From_ line is one object named by its path", r.stdout[:300])
+        expected = subprocess.run([BOUNCED, "parse", sources[0]], capture_output=True, text=True)
+        want = [x["recipient"] for x in json.loads(expected.stdout)["recipients"]]
+        r = subprocess.run([BOUNCED, "parse", cr], capture_output=True, text=True)
+        objs = [json.loads(l) for l in r.stdout.splitlines()]
+        tap.ok(len(objs) == 1 and objs[0]["source"] == cr
+               and [x["recipient"] for x in objs[0]["recipients"]] == want,
+               "a message with bare CR line ends after a From_ line is read as the message",
+               r.stdout[:300])
+        r = subprocess.run([BOUNCED, "parse", empty], capture_output=True, text=True)
+        objs = [json.loads(l) for l in r.stdout.splitlines()]
+        tap.ok(len(objs) == 1 and objs[0]["source"] == empty and r.returncode in (0, 1),
+               "a From_ line and nothing after it still gets its object", r.stdout[:300])
     finally:
         db.close()
         shutil.rmtree(tmp, ignore_errors=True)

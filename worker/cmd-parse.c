@@ -263,6 +263,7 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
        * pool like files (memory: a window of batches, as for files). */
       g_autoptr(Mbox) mbox = mbox_sniff (path) ? mbox_open (path, NULL) : NULL;
       gboolean more = TRUE;
+      guint given = 0;
 
       while (more)
         {
@@ -294,11 +295,19 @@ cmd_parse (int argc, char **argv, const BounceSettings *base_settings)
                   break;
                 case MBOX_NEXT_END:
                 default:
+                  more = FALSE;
+                  if (given == 0)
+                    {
+                      /* No message found after the From_ line: the file is
+                       * read as one message, never dropped unseen. */
+                      input->source = g_strdup (path);
+                      break;
+                    }
                   input_free (input);
                   input = NULL;
-                  more = FALSE;
                   break;
                 }
+              given++;
             }
           else
             {

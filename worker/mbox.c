@@ -42,22 +42,35 @@ struct _Mbox {
   guint ordinal;
 };
 
+/* Bytes of the first line read to see how it ends. */
+#define MBOX_SNIFF_BYTES 1024
+
 gboolean
 mbox_sniff (const char *path)
 {
-  char head[5];
+  char head[MBOX_SNIFF_BYTES];
   struct stat st;
+  ssize_t n;
   int fd;
-  gboolean is_mbox;
+  gboolean is_mbox = FALSE;
 
   if (strcmp (path, "-") == 0)
     return FALSE;
   fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return FALSE;
-  is_mbox = fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
-            && read (fd, head, sizeof head) == (ssize_t) sizeof head
-            && memcmp (head, MBOX_MARKER, sizeof head) == 0;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode)
+      && (n = read (fd, head, sizeof head)) >= (ssize_t) strlen (MBOX_MARKER)
+      && memcmp (head, MBOX_MARKER, strlen (MBOX_MARKER)) == 0)
+    {
+      /* An mbox's lines end in LF (or CRLF); a message saved with bare CR
+       * line ends (old Mac mail) is no mbox GMime can split, but it is a
+       * message: its From_ line must end in LF to be read as an mbox. */
+      const char *nl = memchr (head, '\n', (gsize) n);
+      const char *cr = memchr (head, '\r', (gsize) n);
+
+      is_mbox = nl != NULL && (cr == NULL || cr + 1 >= nl);
+    }
   close (fd);
   return is_mbox;
 }
