@@ -112,8 +112,8 @@ def main():
         # 4. reprocess, watch
         r = subprocess.run([BOUNCED, "reprocess", "-q", "--db", db.conninfo(), path],
                            capture_output=True, text=True, env=pg_env())
-        tap.ok(r.returncode == 0 and "1 files: %d stored before, 0 never ingested" % (N + 2) in r.stdout
-               and "0 changed" in r.stdout, "reprocess reads the mbox as its messages",
+        tap.ok(r.returncode == 0 and "1 files: %d messages read, %d stored before, 0 never ingested" % (N + 2, N + 2)
+               in r.stdout and "messages: 0 changed" in r.stdout, "reprocess reads the mbox as its messages",
                r.stdout + r.stderr)
         r = subprocess.run([BOUNCED, "watch", "--db", db.conninfo(), path], capture_output=True,
                            text=True, env=pg_env())

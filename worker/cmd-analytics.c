@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "input-walk.h"
+#include "maildir.h"
 #include "mbox.h"
 #include "msgfile.h"
 #include "parser-options.h"
@@ -470,11 +471,23 @@ cmd_sends (int argc, char **argv, const BounceSettings *settings)
 
 /* ---- reprocess ----------------------------------------------------------- */
 
+/* One message read again, owned until its batch is written. */
 typedef struct {
   char *sha256;
+  char *source;           /* absolute: where the file is now (PATH or PATH#N) */
+  gsize size;
   BounceReport *report;
-  char *path;             /* absolute: where the file is now */
+  gint64 delivered_at;
+  const char *delivered_source;
+  gboolean relocate;      /* FALSE for an mbox's messages: they keep their source */
 } ReprocessItem;
+
+/* What the callbacks of a run print. */
+typedef struct {
+  gboolean print_diff;
+  const StoreReprocessItem *last;   /* the message whose lines were printed last */
+  Progress *progress;
+} ReprocessOutput;
 
 static int
 compare_transitions (gconstpointer a, gconstpointer b, gpointer user_data)
@@ -488,52 +501,127 @@ compare_transitions (gconstpointer a, gconstpointer b, gpointer user_data)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* The difference, message by message:
+ *
+ *   /archive/cur/1700000000.M1P2.host:2,S
+ *     ~ message format: null -> "postfix"
+ *     + new@example.org: failed 5.1.1 userunknown (hard)
+ *     - sender@example.com: failed 5.1.1 userunknown (hard)
+ *     ~ user@example.org reason: "mailboxfull" -> "userunknown"
+ */
+static void
+reprocess_print_line (const StoreReprocessItem *item, const StoreDiffLine *line,
+                      gpointer user_data)
+{
+  ReprocessOutput *out = user_data;
+  const char *who = line->recipient ? line->recipient : "(no recipient)";
+
+  if (!out->print_diff)
+    return;
+  if (item != out->last)
+    {
+      g_print ("%s\n", item->item.source);
+      out->last = item;
+    }
+  switch (line->kind)
+    {
+    case STORE_DIFF_MESSAGE:
+      g_print ("  ~ message %s: %s -> %s\n", line->field, line->old_value, line->new_value);
+      break;
+    case STORE_DIFF_ADDED:
+      g_print ("  + %s: %s\n", who, line->new_value);
+      break;
+    case STORE_DIFF_REMOVED:
+      g_print ("  - %s: %s\n", who, line->old_value);
+      break;
+    case STORE_DIFF_CHANGED:
+      g_print ("  ~ %s %s: %s -> %s\n", who, line->field, line->old_value, line->new_value);
+      break;
+    }
+}
+
+static void
+reprocess_print_problem (const StoreReprocessItem *item, const char *why, gpointer user_data)
+{
+  cli_error ("message \"%s\": %s", item->item.source, why);
+}
+
+static void
+reprocess_item_clear (ReprocessItem *it)
+{
+  g_free (it->sha256);
+  g_free (it->source);
+  bounce_report_free (it->report);
+}
+
+/* Writes the batch in hand and empties it, whatever the outcome. */
 static gboolean
-reprocess_flush (Store *store, GArray *items, gboolean dry_run, StoreReprocessStats *stats,
-                 GError **error_out)
+reprocess_flush (StoreReprocess *rp, GArray *items, ReprocessOutput *out, GError **error_out)
 {
   g_autofree StoreReprocessItem *batch = g_new0 (StoreReprocessItem, items->len + 1);
   gboolean ok;
 
   for (guint i = 0; i < items->len; i++)
     {
-      batch[i].sha256 = g_array_index (items, ReprocessItem, i).sha256;
-      batch[i].report = g_array_index (items, ReprocessItem, i).report;
-    }
-  ok = store_reprocess_batch (store, batch, items->len, dry_run, stats, error_out);
-  /* The stored messages are told where their files are now (a file the
-   * archive moved since, or a source recorded before bounced kept it). */
-  if (ok && !dry_run)
-    {
-      g_autofree const char **shas = g_new (const char *, items->len);
-      g_autofree const char **paths = g_new (const char *, items->len);
-      guint m = 0;
+      const ReprocessItem *it = &g_array_index (items, ReprocessItem, i);
 
-      for (guint i = 0; i < items->len; i++)
-        if (g_array_index (items, ReprocessItem, i).path != NULL)
-          {
-            shas[m] = g_array_index (items, ReprocessItem, i).sha256;
-            paths[m++] = g_array_index (items, ReprocessItem, i).path;
-          }
-      ok = store_relocate (store, shas, paths, m, error_out);
+      batch[i].item = (StoreItem) { it->source, it->sha256, it->size, it->report,
+                                    it->delivered_at, it->delivered_source };
+      batch[i].relocate = it->relocate;
     }
+  out->last = NULL;
+  ok = store_reprocess_batch (rp, batch, items->len, error_out);
+  out->last = NULL;
   for (guint i = 0; i < items->len; i++)
-    {
-      g_free (g_array_index (items, ReprocessItem, i).sha256);
-      g_free (g_array_index (items, ReprocessItem, i).path);
-      bounce_report_free (g_array_index (items, ReprocessItem, i).report);
-    }
+    reprocess_item_clear (&g_array_index (items, ReprocessItem, i));
   g_array_set_size (items, 0);
   return ok;
+}
+
+/* Parses @len bytes into a new item of @items. */
+static void
+reprocess_add (GArray *items, const guint8 *data, gsize len, const BounceSettings *settings,
+               char *source, gboolean relocate, const struct stat *st)
+{
+  g_autoptr(GError) error = NULL;
+  ReprocessItem it = { 0 };
+  char sha[65];
+
+  msgfile_sha256 (data, len, sha);
+  it.sha256 = g_strdup (sha);
+  it.source = source;
+  it.size = len;
+  it.relocate = relocate;
+  it.report = bounce_report_parse ((const char *) data, len, settings, &error);
+  if (it.report == NULL)
+    it.report = bounce_report_new_error (error ? error->message : "could not parse");
+  /* The delivery time as ingest reads it: the Maildir name, else the
+   * modification time (the store keeps the one it knows already). */
+  if (st != NULL)
+    {
+      g_autofree char *base = g_path_get_basename (source);
+
+      it.delivered_at = maildir_name_time (base);
+      it.delivered_source = "maildir-name";
+      if (it.delivered_at == 0 && st->st_mtime > 0)
+        {
+          it.delivered_at = st->st_mtime;
+          it.delivered_source = "file-mtime";
+        }
+      if (it.delivered_at == 0)
+        it.delivered_source = NULL;
+    }
+  g_array_append_val (items, it);
 }
 
 int
 cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
 {
   CommonOptions common;
-  gboolean dry_run = FALSE, quiet = FALSE;
+  gboolean dry_run = FALSE, quiet = FALSE, print_diff = FALSE;
   g_autofree char *since = NULL;
   g_autofree char *progress_mode = NULL;
+  gint64 batch_size = REPROCESS_BATCH;
   g_autoptr(Config) config = NULL;
   g_autoptr(Store) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -544,15 +632,21 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
   g_autoptr(GPtrArray) keys = NULL;
   BounceSettings settings = *base_settings;
   StoreReprocessStats stats;
+  StoreReprocess *rp;
+  ReprocessOutput out = { 0 };
   ProgressSettings ps;
   gint64 since_time = 0;
-  guint64 total = 0, done = 0, read_failures = 0, skipped_old = 0;
+  guint64 total = 0, done = 0, read_failures = 0, skipped_old = 0, too_large = 0;
   int status = 0;
   GOptionEntry entries[] = {
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
-      "Change nothing; print what would change", NULL },
+      "Change nothing; print what would change, message by message", NULL },
+    { "diff", 0, 0, G_OPTION_ARG_NONE, &print_diff,
+      "Print what changes, message by message (as --dry-run does)", NULL },
     { "since", 0, 0, G_OPTION_ARG_STRING, &since,
       "Only files modified on or after this day (YYYY-MM-DD, UTC)", "DATE" },
+    { "batch-size", 'b', 0, G_OPTION_ARG_INT64, &batch_size,
+      "Messages per transaction (default 500)", "N" },
     { "progress", 0, 0, G_OPTION_ARG_STRING, &progress_mode,
       "auto (default: a bar on a terminal, log lines otherwise), bar, log or none", "MODE" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Same as --progress=none", NULL },
@@ -562,10 +656,11 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
   common_options_init (&common, TRUE);
   if (!parse_options ("reprocess", "PATH...",
                       "Re-reads archived bounces (Maildir folders, directories of .eml "
-                      "files, files), classifies them with the current classifier and "
-                      "updates the stored outcomes whose reason or hard_bounce changed, "
-                      "and the addresses after them.  Messages never ingested are left "
-                      "alone.  Safe to run again and again.",
+                      "files, mbox files, files) and brings what is stored of each up to "
+                      "the current parser: outcomes added, removed or changed in any "
+                      "column, the message row, and the counters and suppression of the "
+                      "addresses touched, one transaction per batch of messages.  Messages "
+                      "never ingested are left alone.  Safe to run again and again.",
                       entries, &common, &argc, &argv))
     {
       common_options_clear (&common);
@@ -574,6 +669,13 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
   if (argc < 2)
     {
       cli_usage_error ("no path given");
+      common_options_clear (&common);
+      return 2;
+    }
+  if (batch_size < 1 || batch_size > CONFIG_MAX_BATCH_SIZE)
+    {
+      cli_usage_error ("invalid value of --batch-size: %" G_GINT64_FORMAT
+                       " (expected 1 to %d)", batch_size, CONFIG_MAX_BATCH_SIZE);
       common_options_clear (&common);
       return 2;
     }
@@ -592,6 +694,7 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
         }
       since_time = g_date_time_to_unix (dt);
     }
+  out.print_diff = dry_run || print_diff;
   progress_settings_init (&ps);
   ps.label = dry_run ? "reprocess (dry run)" : "reprocess";
   if (quiet || g_strcmp0 (progress_mode, "none") == 0)
@@ -607,6 +710,10 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
       common_options_clear (&common);
       return 2;
     }
+  /* A bar on the terminal the difference is printed on would cut its
+   * lines: by default, none then. */
+  else if (out.print_diff && isatty (STDOUT_FILENO) && isatty (STDERR_FILENO))
+    ps.mode = PROGRESS_MODE_QUIET;
 
   config = load_config ("reprocess", &common);
   common_options_clear (&common);
@@ -635,28 +742,40 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
   }
 
   store_reprocess_stats_init (&stats);
+  stats.diff_func = reprocess_print_line;
+  stats.problem_func = reprocess_print_problem;
+  stats.user_data = &out;
+  rp = store_reprocess_begin (store, dry_run, &stats, &error);
+  if (rp == NULL)
+    {
+      status = cli_database_error (error, NULL);
+      store_reprocess_stats_clear (&stats);
+      return status;
+    }
   ps.total = total;
   progress = progress_new (&ps);
+  out.progress = progress;
   {
     g_autoptr(InputWalk) walk = input_walk_new (argv + 1);
     char *path;
 
-    while ((path = input_walk_next (walk)) != NULL)
+    while (error == NULL && (path = input_walk_next (walk)) != NULL)
       {
         g_autoptr(GError) read_error = NULL;
+        g_autofree char *absolute = g_canonicalize_filename (path, NULL);
         struct stat st;
-        char sha[65];
-        BounceReport *report;
+        gboolean have_stat = stat (path, &st) == 0;
 
         done++;
-        if (since_time > 0 && stat (path, &st) == 0 && st.st_mtime < since_time)
+        if (since_time > 0 && have_stat && st.st_mtime < since_time)
           {
             skipped_old++;
             g_free (path);
             progress_update (progress, done);
             continue;
           }
-        /* An mbox: each of its messages, as ingest stored them. */
+        /* An mbox: each of its messages, as ingest stored them (PATH#N,
+         * no delivery time). */
         if (mbox_sniff (path))
           {
             g_autoptr(Mbox) mbox = mbox_open (path, &read_error);
@@ -670,22 +789,16 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
               {
                 if (next == MBOX_NEXT_TOO_LARGE)
                   {
+                    cli_error ("message \"%s#%u\": %s", absolute, ordinal,
+                               read_error ? read_error->message : "too large");
                     g_clear_error (&read_error);
+                    too_large++;
                     continue;
                   }
-                msgfile_sha256 (buffer->data, buffer->len, sha);
-                report = bounce_report_parse ((const char *) buffer->data, buffer->len,
-                                              &settings, &read_error);
-                if (report == NULL)
-                  report = bounce_report_new_error (read_error->message);
-                g_clear_error (&read_error);
-                {
-                  /* (an mbox's messages keep the source ingest gave them) */
-                  ReprocessItem item = { g_strdup (sha), report, NULL };
-                  g_array_append_val (items, item);
-                }
-                if (items->len >= REPROCESS_BATCH)
-                  reprocess_flush (store, items, dry_run, &stats, &error);
+                reprocess_add (items, buffer->data, buffer->len, &settings,
+                               g_strdup_printf ("%s#%u", path, ordinal), FALSE, NULL);
+                if (items->len >= (guint) batch_size)
+                  reprocess_flush (rp, items, &out, &error);
               }
             if (mbox == NULL || next == MBOX_NEXT_FAILED)
               {
@@ -694,8 +807,6 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
               }
             g_free (path);
             progress_update (progress, done);
-            if (error != NULL)
-              break;
             continue;
           }
         if (!msgfile_read (path, settings.max_message_size, buffer, &read_error))
@@ -707,44 +818,43 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
             progress_update (progress, done);
             continue;
           }
-        msgfile_sha256 (buffer->data, buffer->len, sha);
-        report = bounce_report_parse ((const char *) buffer->data, buffer->len, &settings,
-                                      &read_error);
-        if (report == NULL)
-          report = bounce_report_new_error (read_error ? read_error->message : "could not parse");
-        {
-          ReprocessItem item = { g_strdup (sha), report, g_canonicalize_filename (path, NULL) };
-
-          g_free (path);
-          g_array_append_val (items, item);
-        }
-        if (items->len >= REPROCESS_BATCH
-            && !reprocess_flush (store, items, dry_run, &stats, &error))
-          break;
+        g_free (path);
+        reprocess_add (items, buffer->data, buffer->len, &settings, g_steal_pointer (&absolute),
+                       TRUE, have_stat ? &st : NULL);
+        if (items->len >= (guint) batch_size)
+          reprocess_flush (rp, items, &out, &error);
         progress_update (progress, done);
       }
   }
-  /* A failed flush has freed its items; what is left is the last batch. */
+  /* A failed flush has emptied its batch; what is left is the last one. */
   if (error == NULL && items->len > 0)
-    reprocess_flush (store, items, dry_run, &stats, &error);
+    reprocess_flush (rp, items, &out, &error);
+  for (guint i = 0; i < items->len; i++)
+    reprocess_item_clear (&g_array_index (items, ReprocessItem, i));
+  if (!store_reprocess_end (rp, error == NULL ? &error : NULL))
+    status = 1;
   progress_finish (progress);
   if (error != NULL)
     {
-      g_printerr ("bounced reprocess: %s\n", error->message);
+      status = cli_database_error (error, NULL);
       store_reprocess_stats_clear (&stats);
-      return 1;
+      return status;
     }
 
-  g_print ("%s%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT " stored before, %"
-           G_GUINT64_FORMAT " never ingested (left alone), %" G_GUINT64_FORMAT
-           " older than --since, %" G_GUINT64_FORMAT " unreadable\n",
-           dry_run ? "dry run, nothing changed: " : "", total, stats.known, stats.unknown,
-           skipped_old, read_failures);
-  g_print ("outcomes: %" G_GUINT64_FORMAT " unchanged, %" G_GUINT64_FORMAT " %s, %"
-           G_GUINT64_FORMAT " with a different recipient list (left alone)\n",
-           stats.same, stats.changed, dry_run ? "would change" : "changed", stats.unmatched);
-  if (!dry_run)
-    g_print ("addresses: %" G_GUINT64_FORMAT " changed suppression state\n", stats.addresses);
+  g_print ("%s%" G_GUINT64_FORMAT " files: %" G_GUINT64_FORMAT " messages read, %"
+           G_GUINT64_FORMAT " stored before, %" G_GUINT64_FORMAT " never ingested (left alone), %"
+           G_GUINT64_FORMAT " older than --since, %" G_GUINT64_FORMAT " unreadable\n",
+           dry_run ? "dry run, nothing changed: " : "", total, stats.read + too_large,
+           stats.known, stats.unknown, skipped_old, read_failures + too_large);
+  g_print ("messages: %" G_GUINT64_FORMAT " changed, %" G_GUINT64_FORMAT " unchanged, %"
+           G_GUINT64_FORMAT " read twice, %" G_GUINT64_FORMAT " unparseable now (left alone), %"
+           G_GUINT64_FORMAT " refused by the database (left alone)\n",
+           stats.changed, stats.unchanged, stats.duplicates, stats.unparseable, stats.refused);
+  g_print ("outcomes: %" G_GUINT64_FORMAT " added, %" G_GUINT64_FORMAT " removed, %"
+           G_GUINT64_FORMAT " changed, %" G_GUINT64_FORMAT " unchanged\n",
+           stats.added, stats.removed, stats.outcomes_changed, stats.outcomes_unchanged);
+  g_print ("addresses: %" G_GUINT64_FORMAT " re-evaluated, %" G_GUINT64_FORMAT " suppressed, %"
+           G_GUINT64_FORMAT " lifted\n", stats.addresses, stats.suppressed, stats.lifted);
   keys = g_ptr_array_new ();
   {
     GHashTableIter iter;
@@ -756,17 +866,15 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
   }
   g_ptr_array_sort_with_data (keys, compare_transitions, stats.transitions);
   if (keys->len > 0)
-    g_print ("changes (old -> new reason):\n");
+    g_print ("reasons (old -> new):\n");
   for (guint i = 0; i < keys->len; i++)
     g_print ("  %8" G_GSIZE_FORMAT "  %s\n",
              GPOINTER_TO_SIZE (g_hash_table_lookup (stats.transitions, keys->pdata[i])),
              (const char *) keys->pdata[i]);
-  if (stats.examples->len > 0)
-    g_print ("first examples:\n");
-  for (guint i = 0; i < stats.examples->len; i++)
-    g_print ("  %s\n", (const char *) g_ptr_array_index (stats.examples, i));
+  if (read_failures > 0 || too_large > 0 || stats.unparseable > 0 || stats.refused > 0)
+    status = 1;
   store_reprocess_stats_clear (&stats);
-  return read_failures > 0 ? 1 : 0;
+  return status;
 }
 
 /* ---- report -------------------------------------------------------------- */

@@ -61,60 +61,156 @@ int store_operator_set (Store *store, const char *address, const char *action,
 gboolean store_sends_import (Store *store, GPtrArray *rows, guint64 *inserted_out,
                              guint64 *replaced_out, GError **error_out);
 
+/* ---- reprocessing (store-reprocess.c) ---------------------------------- */
+
 /**
  * StoreReprocessItem:
- * @sha256: content hash of the archived file (borrowed).
- * @report: its new parse (borrowed).
+ * One archived message read again.
+ * @item: the message as ingest would stage it (borrowed): @item.source is
+ *   where it is now (PATH, or PATH#N in an mbox), @item.delivered_at what
+ *   its file says of its delivery (kept only where the database knows
+ *   none).
+ * @relocate: record @item.source as where the message is (FALSE for the
+ *   messages of an mbox, which keep the source ingest gave them).
  */
 typedef struct {
-  const char *sha256;
-  const BounceReport *report;
+  StoreItem item;
+  gboolean relocate;
 } StoreReprocessItem;
 
-/* The first examples of changes kept by StoreReprocessStats. */
-#define STORE_REPROCESS_EXAMPLES 10
+/**
+ * StoreDiffKind:
+ * @STORE_DIFF_MESSAGE: a column of the messages row changes.
+ * @STORE_DIFF_ADDED: an outcome the stored message lacks.
+ * @STORE_DIFF_REMOVED: a stored outcome the new parse does not give.
+ * @STORE_DIFF_CHANGED: a column of an outcome changes.
+ */
+typedef enum {
+  STORE_DIFF_MESSAGE,
+  STORE_DIFF_ADDED,
+  STORE_DIFF_REMOVED,
+  STORE_DIFF_CHANGED,
+} StoreDiffKind;
+
+/**
+ * StoreDiffLine:
+ * One line of what reprocessing changes (strings borrowed, valid during the
+ * callback only).
+ * @recipient: (nullable): the outcome's recipient as reported (the new one
+ *   for ADDED and CHANGED).
+ * @field: (nullable): the column, for MESSAGE and CHANGED.
+ * @old_value, @new_value: (nullable): for MESSAGE and CHANGED the values as
+ *   JSON (null, "text", true, times in UTC); for REMOVED (@old_value) and
+ *   ADDED (@new_value) the outcome in short ("failed 5.1.1 userunknown
+ *   (hard)").
+ */
+typedef struct {
+  StoreDiffKind kind;
+  const char *recipient;
+  const char *field;
+  const char *old_value;
+  const char *new_value;
+} StoreDiffLine;
+
+/* Called for every line of the difference, message by message in the
+ * order of the batch, once the batch's transaction is over. */
+typedef void (*StoreDiffFunc) (const StoreReprocessItem *item, const StoreDiffLine *line,
+                               gpointer user_data);
+
+/* Called for a message that is left as it was: @why says why (its new
+ * parse failed while the stored one did not; the database refused its
+ * change). */
+typedef void (*StoreProblemFunc) (const StoreReprocessItem *item, const char *why,
+                                  gpointer user_data);
 
 /**
  * StoreReprocessStats:
- * What a reprocessing run found (added up over batches).
- * @known: messages found in the database.
- * @unknown: messages never ingested (left alone).
- * @same, @changed: stored outcomes whose reason and hard_bounce the new
- *   parse confirms / changes.
- * @unmatched: recipients on which the stored outcomes and the new parse
- *   disagree (a different recipient at an ordinal, more or fewer
- *   recipients); left alone.
- * @addresses: addresses whose suppression state changed.
- * @transitions: "old -> new" (owned string) to a count (guint64 in a
- *   pointer), one entry per kind of change.
- * @examples: char*, the first STORE_REPROCESS_EXAMPLES changes described.
+ * What a reprocessing run found (added up over batches); a dry run counts
+ * exactly what a real run would do.  Set @diff_func, @problem_func
+ * (nullable) and @user_data before the run.
+ * @read: messages given.
+ * @known: of them, stored before (found by content hash).
+ * @unknown: never ingested (left alone).
+ * @duplicates: a content already read in this run (left alone).
+ * @unparseable: the new parse failed where the stored one had not (left
+ *   alone).
+ * @refused: messages whose change the database refused (left alone).
+ * @changed, @unchanged: messages with and without a difference.
+ * @added, @removed, @outcomes_changed, @outcomes_unchanged: outcomes.
+ * @addresses: distinct addresses re-evaluated (counters and suppression).
+ * @suppressed, @lifted: changes of suppression made (as logged).
+ * @transitions: "old -> new" reason (owned string) to a count (guint64 in
+ *   a pointer), for the changed outcomes whose reason or hard_bounce
+ *   changed.
  */
 typedef struct {
+  guint64 read;
   guint64 known;
   guint64 unknown;
-  guint64 same;
+  guint64 duplicates;
+  guint64 unparseable;
+  guint64 refused;
   guint64 changed;
-  guint64 unmatched;
+  guint64 unchanged;
+  guint64 added;
+  guint64 removed;
+  guint64 outcomes_changed;
+  guint64 outcomes_unchanged;
   guint64 addresses;
+  guint64 suppressed;
+  guint64 lifted;
   GHashTable *transitions;
-  GPtrArray *examples;
+
+  StoreDiffFunc diff_func;
+  StoreProblemFunc problem_func;
+  gpointer user_data;
 } StoreReprocessStats;
 
 void store_reprocess_stats_init (StoreReprocessStats *stats);
 void store_reprocess_stats_clear (StoreReprocessStats *stats);
 
+typedef struct _StoreReprocess StoreReprocess;
+
+/**
+ * store_reprocess_begin:
+ * Starts a reprocessing run on @store that adds what it finds to @stats
+ * (borrowed for the run).  With @dry_run the whole run is one transaction
+ * that store_reprocess_end() rolls back, so that every batch sees what the
+ * batches before it did, as in a real run, and nothing stays.
+ * Returns: (transfer full): the run, or NULL with @error_out set.
+ */
+StoreReprocess *store_reprocess_begin (Store *store, gboolean dry_run,
+                                       StoreReprocessStats *stats, GError **error_out);
+
 /**
  * store_reprocess_batch:
- * Compares the new parse of @n archived messages with their stored
- * outcomes and, unless @dry_run, updates the outcomes whose reason or
- * hard_bounce changed, recomputes their addresses (counters and
- * suppression, logged as "bounced reprocess") and records the current
- * classifier version on the messages, in one transaction.  Adds what it
- * found to @stats.  Running it twice changes nothing the second time.
+ * Brings the stored rows of @n archived messages up to their new parse, in
+ * one transaction (a savepoint in a dry run): for each message known by
+ * its content hash, the outcomes are compared with the new ones by
+ * recipient (lower case; a recipient given twice by its place among its
+ * namesakes): added, removed, or changed in any column; the messages row
+ * takes the new parse's columns; the addresses touched get their counters,
+ * latest outcome and suppression again (bounce.recompute_recipients,
+ * logged as "bounced reprocess"), an address left with no outcome, no
+ * operator decision and no suppression ever is forgotten.  The stored
+ * messages record the current parser and classifier versions and, with
+ * @relocate, where their file is.
+ *
+ * When the database refuses the batch, each message is tried again on its
+ * own, so that one bad message leaves only itself as it was
+ * (StoreReprocessStats.refused, @problem_func).
+ * Returns: FALSE with @error_out set when the run cannot go on (the
+ *   database went away, or the run's transaction is lost).
  */
-gboolean store_reprocess_batch (Store *store, const StoreReprocessItem *items, guint n,
-                                gboolean dry_run, StoreReprocessStats *stats,
+gboolean store_reprocess_batch (StoreReprocess *rp, const StoreReprocessItem *items, guint n,
                                 GError **error_out);
+
+/**
+ * store_reprocess_end:
+ * Ends the run (rolls a dry run back) and frees @rp.  Returns: FALSE with
+ * @error_out set when the rollback failed.
+ */
+gboolean store_reprocess_end (StoreReprocess *rp, GError **error_out);
 
 /* Rows kept in the lists of a report. */
 #define STORE_REPORT_TOP 10

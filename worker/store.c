@@ -847,41 +847,16 @@ static const char write_sql[] =
   "WITH firsts AS (\n"
   "  SELECT DISTINCT ON (sha256) * FROM pg_temp.bounced_stage_messages ORDER BY sha256, item\n"
   "), new_messages AS (\n"
-  "  INSERT INTO bounce.messages (sha256, source, size, kind, format, reporting_mta,\n"
-  "      dsn_gateway, received_from_mta, original_envelope_id, arrival_date, message_from,\n"
-  "      message_subject, message_date, original_message_id, original_from, original_to,\n"
-  "      original_subject, original_date, original_list_id, campaign, extensions,\n"
-  "      parser_version, classifier_version, error, arrival_date_text, message_date_text,\n"
-  "      delivered_at)\n"
-  "  SELECT sha256, source, size, kind, format, reporting_mta, dsn_gateway,\n"
-  "      received_from_mta, original_envelope_id, arrival_date, message_from,\n"
-  "      message_subject, message_date, original_message_id, original_from, original_to,\n"
-  "      original_subject, original_date, original_list_id, campaign, extensions,\n"
-  "      $1, $2, error, arrival_date_text, message_date_text, delivered_at\n"
+  "  INSERT INTO bounce.messages (sha256, source, size, " STORE_MESSAGE_COLUMNS ",\n"
+  "      parser_version, classifier_version, delivered_at)\n"
+  "  SELECT sha256, source, size, " STORE_MESSAGE_COLUMNS ",\n"
+  "      $1, $2, delivered_at\n"
   "    FROM firsts ORDER BY sha256\n"
   "  ON CONFLICT (sha256) DO NOTHING\n"
   "  RETURNING id, sha256, ingested_at\n"
   "), new_outcomes AS (\n"
-  "  INSERT INTO bounce.recipient_outcomes (message_id, ordinal, event_time, recipient,\n"
-  "      recipient_domain, original_recipient, action, status, status_source, reply_code,\n"
-  "      diagnostic_type,\n"
-  "      diagnostic, remote_mta, last_attempt, will_retry_until, final_log_id, feedback_type,\n"
-  "      reason, hard_bounce, evidence, extensions, kind, campaign, last_attempt_text,\n"
-  "      will_retry_until_text, command, event_time_source)\n"
-  "  SELECT n.id, o.ordinal,\n"
-  "      COALESCE(o.last_attempt, f.arrival_date, f.message_date, f.delivered_at,\n"
-  "               n.ingested_at),\n"
-  "      o.recipient, lower(NULLIF(substring(o.recipient FROM '@([^@]*)$'), '')),\n"
-  "      o.original_recipient, o.action, o.status, o.status_source, o.reply_code,\n"
-  "      o.diagnostic_type,\n"
-  "      o.diagnostic, o.remote_mta, o.last_attempt, o.will_retry_until, o.final_log_id,\n"
-  "      o.feedback_type, o.reason, o.hard_bounce, o.evidence, o.extensions, f.kind,\n"
-  "      f.campaign, o.last_attempt_text, o.will_retry_until_text, o.command,\n"
-  "      CASE WHEN o.last_attempt IS NOT NULL THEN 'last-attempt'\n"
-  "           WHEN f.arrival_date IS NOT NULL THEN 'arrival-date'\n"
-  "           WHEN f.message_date IS NOT NULL THEN 'message-date'\n"
-  "           WHEN f.delivered_at IS NOT NULL THEN f.delivered_source\n"
-  "           ELSE 'ingest' END\n"
+  "  INSERT INTO bounce.recipient_outcomes (" STORE_OUTCOME_COLUMNS ")\n"
+  "  SELECT " STORE_OUTCOME_VALUES "\n"
   "    FROM new_messages n\n"
   "    JOIN firsts f ON f.sha256 = n.sha256\n"
   "    JOIN pg_temp.bounced_stage_outcomes o ON o.item = f.item\n"
@@ -1019,8 +994,8 @@ copy_fields_json (GString *buf, const GPtrArray *fields)
   store_copy_text (buf, json->str);
 }
 
-static void
-stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *it)
+void
+store_stage (GString *messages, GString *outcomes, guint item, const StoreItem *it)
 {
   const BounceReport *r = it->report;
   const BounceOriginal *o = &r->original;
@@ -1094,6 +1069,26 @@ stage_item (GString *messages, GString *outcomes, guint item, const StoreItem *i
     }
 }
 
+gboolean
+store_stage_tables (Store *store, GError **error_out)
+{
+  if (!store->staged)
+    {
+      if (!store_command (store, "create staging tables", stage_sql, error_out))
+        return FALSE;
+      store->staged = TRUE;
+    }
+  return TRUE;
+}
+
+gboolean
+store_copy_staged (Store *store, const GString *messages, const GString *outcomes,
+                   GError **error_out)
+{
+  return store_copy (store, "copy messages", copy_messages_sql, messages, error_out)
+         && store_copy (store, "copy outcomes", copy_outcomes_sql, outcomes, error_out);
+}
+
 /* One attempt at the whole batch; the caller rolls back on failure. */
 static gboolean
 write_batch_once (Store *store, const GString *messages, const GString *outcomes,
@@ -1102,15 +1097,9 @@ write_batch_once (Store *store, const GString *messages, const GString *outcomes
   const char *params[2] = { BOUNCED_VERSION, bounce_classifier_version () };
   g_autoptr(PGresult) res = NULL;
 
-  if (!store->staged)
-    {
-      if (!store_command (store, "create staging tables", stage_sql, error_out))
-        return FALSE;
-      store->staged = TRUE;
-    }
-  if (!store_command (store, "begin batch", "BEGIN", error_out)
-      || !store_copy (store, "copy messages", copy_messages_sql, messages, error_out)
-      || !store_copy (store, "copy outcomes", copy_outcomes_sql, outcomes, error_out))
+  if (!store_stage_tables (store, error_out)
+      || !store_command (store, "begin batch", "BEGIN", error_out)
+      || !store_copy_staged (store, messages, outcomes, error_out))
     return FALSE;
   res = store_exec (store, "insert messages", PGRES_COMMAND_OK, write_sql, 2, params,
                     error_out);
@@ -1199,7 +1188,7 @@ store_write_batch (Store *store, const StoreItem *items, guint n, GError **error
     {
       g_return_val_if_fail (items[i].sha256 != NULL && items[i].source != NULL
                             && items[i].report != NULL, FALSE);
-      stage_item (messages, outcomes, i, &items[i]);
+      store_stage (messages, outcomes, i, &items[i]);
     }
 
   /* A connection found broken (the server restarted since the last
