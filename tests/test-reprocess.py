@@ -28,7 +28,10 @@ fresh ingest gives today.  Proofs:
  7. a run killed while a message's transaction is open (held on an
     advisory lock the test holds) leaves every message wholly old or wholly
     new, and the next run finishes the work;
- 8. a file never ingested is left alone; a content read twice counts once.
+ 8. a file never ingested is left alone; a content read twice counts once;
+ 9. after retention dropped a month, its outcomes are not brought back and
+    the counters keep them (they change by the difference, not by a recount
+    of the rows).
 """
 import json
 import os
@@ -220,7 +223,8 @@ SUMMARY = [
               r"\(left alone\), (\d+) older than --since, (\d+) unreadable"),
     ("messages", r"messages: (\d+) changed, (\d+) unchanged, (\d+) read twice, (\d+) unparseable "
                  r"now \(left alone\), (\d+) refused by the database \(left alone\)"),
-    ("outcomes", r"outcomes: (\d+) added, (\d+) removed, (\d+) changed, (\d+) unchanged"),
+    ("outcomes", r"outcomes: (\d+) added, (\d+) removed, (\d+) changed, (\d+) unchanged, "
+                 r"(\d+) of months dropped by retention \(left out\)"),
     ("addresses", r"addresses: (\d+) re-evaluated, (\d+) suppressed, (\d+) lifted"),
 ]
 
@@ -498,7 +502,7 @@ def main():
         want = {
             "files": (files, files + 1, files, 1, 0, 0),
             "messages": (n["changed"], n["unchanged"], 1, 0, 0),
-            "outcomes": (n["added"], n["removed"], n["ochanged"], n["ounchanged"]),
+            "outcomes": (n["added"], n["removed"], n["ochanged"], n["ounchanged"], 0),
             "addresses": (len(touched), len(suppressed), len(lifted)),
         }
         t.ok(n["changed"] == len(CASES) - 1 + 1 and lifted >= {"sender-b@sender.example",
@@ -668,6 +672,37 @@ def main():
         r = bounced(db7, "reprocess", "-q", *run_paths(w, md7))
         t.ok(r.returncode == 0, "the next run finishes the work", r.stdout + r.stderr)
         compare_rows(t, db7, w.fresh, operator_addresses, lifted_kept)
+
+        # ---- 9. months dropped by retention stay counted -------------------------------
+        db9 = h.Database("reprocess_retention", ENV)
+        dbs.append(db9)
+        md9 = h.make_maildir(os.path.join(tmp, "retention"))
+        august = dsn([("r1@example.org", "4.2.2")], day=4, month="Aug")
+        november = dsn([("r1@example.org", "5.1.1")], day=4)
+        for i, data in enumerate((august, november)):
+            with open(os.path.join(md9, "new", "%d.M%dP9.retention.test" % (1795200000 + i, i)),
+                      "wb") as f:
+                f.write(data)
+        r = bounced(db9, "ingest", "-q", md9)
+        nid = db9.query("SELECT id FROM bounce.messages WHERE sha256 = '%s'"
+                        % h.sha256(november)).strip()
+        db9.query("UPDATE bounce.recipient_outcomes SET reason = 'mailboxfull', hard_bounce = false"
+                  " WHERE message_id = %s" % nid)
+        db9.query(REBUILD)
+        db9.query("SELECT count(*) FROM bounce.prepare_outcome_months();"
+                  "SELECT count(*) FROM bounce.drop_outcome_months('2026-09-01', true)")
+        left = db9.query("SELECT count(*) FROM bounce.recipient_outcomes").strip()
+        r = bounced(db9, "reprocess", "-q", md9)
+        row = db9.query("SELECT outcomes, hard_bounces, soft_bounces, first_event_time::date,"
+                        " last_reason FROM bounce.recipients WHERE address = 'r1@example.org'")
+        got = summary(r.stdout)
+        t.ok(r.returncode == 0 and left == "1" and got["outcomes"] == (0, 0, 1, 0, 1)
+             and db9.query("SELECT count(*) FROM bounce.recipient_outcomes").strip() == "1",
+             "an outcome of a month retention dropped is not brought back",
+             left + " " + r.stdout + r.stderr)
+        t.ok(row.strip() == "2|1|1|2026-08-04|userunknown",
+             "counters change by the difference: the dropped outcome stays counted, "
+             "and the first event time with it", row)
     finally:
         for db in dbs:
             db.close()

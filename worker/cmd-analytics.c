@@ -851,8 +851,10 @@ cmd_reprocess (int argc, char **argv, const BounceSettings *base_settings)
            G_GUINT64_FORMAT " refused by the database (left alone)\n",
            stats.changed, stats.unchanged, stats.duplicates, stats.unparseable, stats.refused);
   g_print ("outcomes: %" G_GUINT64_FORMAT " added, %" G_GUINT64_FORMAT " removed, %"
-           G_GUINT64_FORMAT " changed, %" G_GUINT64_FORMAT " unchanged\n",
-           stats.added, stats.removed, stats.outcomes_changed, stats.outcomes_unchanged);
+           G_GUINT64_FORMAT " changed, %" G_GUINT64_FORMAT " unchanged, %" G_GUINT64_FORMAT
+           " of months dropped by retention (left out)\n",
+           stats.added, stats.removed, stats.outcomes_changed, stats.outcomes_unchanged,
+           stats.dropped);
   g_print ("addresses: %" G_GUINT64_FORMAT " re-evaluated, %" G_GUINT64_FORMAT " suppressed, %"
            G_GUINT64_FORMAT " lifted\n", stats.addresses, stats.suppressed, stats.lifted);
   keys = g_ptr_array_new ();

@@ -137,6 +137,7 @@ typedef void (*StoreProblemFunc) (const StoreReprocessItem *item, const char *wh
  * @refused: messages whose change the database refused (left alone).
  * @changed, @unchanged: messages with and without a difference.
  * @added, @removed, @outcomes_changed, @outcomes_unchanged: outcomes.
+ * @dropped: outcomes of months that retention dropped, not added back.
  * @addresses: distinct addresses re-evaluated (counters and suppression).
  * @suppressed, @lifted: changes of suppression made (as logged).
  * @transitions: "old -> new" reason (owned string) to a count (guint64 in
@@ -156,6 +157,7 @@ typedef struct {
   guint64 removed;
   guint64 outcomes_changed;
   guint64 outcomes_unchanged;
+  guint64 dropped;
   guint64 addresses;
   guint64 suppressed;
   guint64 lifted;

@@ -52,6 +52,9 @@
  *  6. Locks are taken in the order of ingest (messages by id, recipients
  *     by address), so that a reprocess and a worker never deadlock.
  *  7. Running it again changes nothing.
+ *  8. What retention dropped stays dropped: an outcome of a month dropped
+ *     (before the oldest month partition, none of its rows waiting in the
+ *     default partition) is not added back; the counters hold it already.
  */
 #include "bounced-config.h"
 #include "store-private.h"
@@ -171,6 +174,23 @@ static const char rp_new_outcomes_sql[] =
   "  CROSS JOIN LATERAL (SELECT f.id, f.ingested_at) n\n"
   "  JOIN pg_temp.bounced_stage_outcomes o ON o.item = f.item";
 
+/* An outcome the stored message lacks because retention dropped its
+ * month (bounced retention keeps messages and counters, drops outcomes)
+ * is not brought back (invariant 8): op 'x'.  Such a month is before the
+ * oldest month partition and has no rows in the default partition (where
+ * a back-filled month waits for its partition). */
+#define RP_DROPPED_SQL                                                         \
+  "UPDATE pg_temp.bounced_rp_pairs p SET op = 'x'\n"                          \
+  "  FROM pg_temp.bounced_rp_new n\n"                                         \
+  " WHERE p.op = '+' AND n.message_id = p.message_id AND n.rkey = p.rkey AND n.rk = p.rk\n" \
+  "   AND n.event_time < (SELECT min(month)::timestamp AT TIME ZONE 'UTC'\n"   \
+  "                         FROM bounce.outcome_months)\n"                    \
+  "   AND NOT EXISTS (SELECT 1 FROM bounce.recipient_outcomes_default d\n"     \
+  "        WHERE d.event_time >= date_trunc('month', n.event_time AT TIME ZONE 'UTC')\n" \
+  "                              AT TIME ZONE 'UTC'\n"                        \
+  "          AND d.event_time < (date_trunc('month', n.event_time AT TIME ZONE 'UTC')\n" \
+  "                              + interval '1 month') AT TIME ZONE 'UTC')"
+
 static const char rp_pair_sql[] =
   "INSERT INTO pg_temp.bounced_rp_pairs (item, message_id, rkey, rk, op, old_ordinal,\n"
   "    old_event_time, new_ordinal)\n"
@@ -183,7 +203,8 @@ static const char rp_pair_sql[] =
   "    ON n.message_id = o.message_id AND n.rkey = o.rkey AND n.rk = o.rk\n"
   "  JOIN pg_temp.bounced_rp_msgs k\n"
   "    ON k.id = COALESCE(o.message_id, n.message_id) AND k.state = 'apply';\n"
-  "ANALYZE pg_temp.bounced_rp_old, pg_temp.bounced_rp_new, pg_temp.bounced_rp_pairs";
+  "ANALYZE pg_temp.bounced_rp_old, pg_temp.bounced_rp_new, pg_temp.bounced_rp_pairs;\n"
+  RP_DROPPED_SQL;
 
 /* Columns compared as JSON in a session at UTC (times print alike when
  * they are the same instant), in the order of the table. */
@@ -220,8 +241,10 @@ static const char rp_count_sql[] =
   "       (SELECT count(*) FROM pg_temp.bounced_rp_pairs WHERE op = '-'),\n"
   "       (SELECT count(*) FROM pg_temp.bounced_rp_pairs WHERE op = '~'),\n"
   "       (SELECT count(*) FROM pg_temp.bounced_rp_pairs WHERE op = '='),\n"
-  "       (SELECT count(*) FROM (SELECT item FROM pg_temp.bounced_rp_pairs WHERE op <> '='\n"
-  "                              UNION SELECT item FROM pg_temp.bounced_rp_diff) c)";
+  "       (SELECT count(*) FROM (SELECT item FROM pg_temp.bounced_rp_pairs\n"
+  "                               WHERE op IN ('+', '-', '~')\n"
+  "                              UNION SELECT item FROM pg_temp.bounced_rp_diff) c),\n"
+  "       (SELECT count(*) FROM pg_temp.bounced_rp_pairs WHERE op = 'x')";
 
 /* Each message's state, and the new parse's error for the unparseable. */
 static const char rp_states_sql[] =
@@ -280,7 +303,8 @@ typedef struct {
 static const RpStatement rp_apply[] = {
   { "note reprocessed addresses",
     "INSERT INTO pg_temp.bounced_rp_addr (address)\n"
-    "SELECT DISTINCT rkey FROM pg_temp.bounced_rp_pairs WHERE op <> '=' AND rkey <> '';\n"
+    "SELECT DISTINCT rkey FROM pg_temp.bounced_rp_pairs\n"
+    " WHERE op IN ('+', '-', '~') AND rkey <> '';\n"
     "ANALYZE pg_temp.bounced_rp_addr" },
   { "lock reprocessed addresses",
     "SELECT r.address FROM bounce.recipients r\n"
@@ -659,6 +683,7 @@ rp_try (StoreReprocess *rp, const StoreReprocessItem *items, guint n, GPtrArray 
   stats->outcomes_changed += (guint64) store_get_int (counts, 0, 2);
   stats->outcomes_unchanged += (guint64) store_get_int (counts, 0, 3);
   stats->changed += (guint64) store_get_int (counts, 0, 4);
+  stats->dropped += (guint64) store_get_int (counts, 0, 5);
   stats->unchanged += applied - (guint64) store_get_int (counts, 0, 4);
   if (addresses != NULL)
     {
