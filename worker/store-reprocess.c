@@ -203,7 +203,6 @@ static const char rp_pair_sql[] =
   "    ON n.message_id = o.message_id AND n.rkey = o.rkey AND n.rk = o.rk\n"
   "  JOIN pg_temp.bounced_rp_msgs k\n"
   "    ON k.id = COALESCE(o.message_id, n.message_id) AND k.state = 'apply';\n"
-  "ANALYZE pg_temp.bounced_rp_old, pg_temp.bounced_rp_new, pg_temp.bounced_rp_pairs;\n"
   RP_DROPPED_SQL;
 
 /* Columns compared as JSON in a session at UTC (times print alike when
@@ -211,28 +210,35 @@ static const char rp_pair_sql[] =
 static const char rp_compare_sql[] =
   "SET LOCAL TimeZone = 'UTC';\n"
   "INSERT INTO pg_temp.bounced_rp_diff (item, message_id, rkey, rk, pos, field, old, new)\n"
-  "SELECT p.item, p.message_id, p.rkey, p.rk, e.pos, e.key, e.value::text, x.value::text\n"
-  "  FROM pg_temp.bounced_rp_pairs p\n"
-  "  JOIN pg_temp.bounced_rp_old o\n"
-  "    ON o.message_id = p.message_id AND o.rkey = p.rkey AND o.rk = p.rk\n"
-  "  JOIN pg_temp.bounced_rp_new n\n"
-  "    ON n.message_id = p.message_id AND n.rkey = p.rkey AND n.rk = p.rk\n"
-  "  CROSS JOIN LATERAL json_each(row_to_json(o)) WITH ORDINALITY e(key, value, pos)\n"
-  "  JOIN LATERAL json_each(row_to_json(n)) x(key, value) ON x.key = e.key\n"
-  " WHERE p.op = '=' AND e.key = ANY (string_to_array('" RP_OUTCOME_FIELDS "', ', '))\n"
+  "SELECT d.item, d.message_id, d.rkey, d.rk, e.pos, e.key, e.value::text, x.value::text\n"
+  "  FROM (SELECT p.item, p.message_id, p.rkey, p.rk, row_to_json(o) AS oj,\n"
+  "               row_to_json(n) AS nj\n"
+  "          FROM pg_temp.bounced_rp_pairs p\n"
+  "          JOIN pg_temp.bounced_rp_old o\n"
+  "            ON o.message_id = p.message_id AND o.rkey = p.rkey AND o.rk = p.rk\n"
+  "          JOIN pg_temp.bounced_rp_new n\n"
+  "            ON n.message_id = p.message_id AND n.rkey = p.rkey AND n.rk = p.rk\n"
+  "         WHERE p.op = '=' AND ROW(o.*) IS DISTINCT FROM ROW(n.*)\n"
+  "        OFFSET 0) d\n"
+  "  CROSS JOIN LATERAL json_each(d.oj) WITH ORDINALITY e(key, value, pos)\n"
+  "  JOIN LATERAL json_each(d.nj) x(key, value) ON x.key = e.key\n"
+  " WHERE e.key = ANY (string_to_array('" RP_OUTCOME_FIELDS "', ', '))\n"
   "   AND e.value::jsonb IS DISTINCT FROM x.value::jsonb;\n"
   "UPDATE pg_temp.bounced_rp_pairs p SET op = '~', moved = p.old_ordinal <> p.new_ordinal\n"
   " WHERE EXISTS (SELECT 1 FROM pg_temp.bounced_rp_diff d\n"
   "                WHERE d.message_id = p.message_id AND d.rkey = p.rkey AND d.rk = p.rk);\n"
   "INSERT INTO pg_temp.bounced_rp_diff (item, message_id, rkey, rk, pos, field, old, new)\n"
-  "SELECT f.item, f.id, NULL, NULL, e.pos, e.key, e.value::text, x.value::text\n"
-  "  FROM pg_temp.bounced_rp_newmsg f\n"
-  "  CROSS JOIN LATERAL (SELECT " STORE_MESSAGE_COLUMNS ", delivered_at\n"
-  "                        FROM bounce.messages WHERE id = f.id) m\n"
-  "  CROSS JOIN LATERAL (SELECT " STORE_MESSAGE_COLUMNS ", delivered_at\n"
-  "                        FROM pg_temp.bounced_rp_newmsg WHERE item = f.item) n\n"
-  "  CROSS JOIN LATERAL json_each(row_to_json(m)) WITH ORDINALITY e(key, value, pos)\n"
-  "  JOIN LATERAL json_each(row_to_json(n)) x(key, value) ON x.key = e.key\n"
+  "SELECT d.item, d.id, NULL, NULL, e.pos, e.key, e.value::text, x.value::text\n"
+  "  FROM (SELECT f.item, f.id, row_to_json(m) AS mj, row_to_json(n) AS nj\n"
+  "          FROM pg_temp.bounced_rp_newmsg f\n"
+  "          CROSS JOIN LATERAL (SELECT " STORE_MESSAGE_COLUMNS ", delivered_at\n"
+  "                                FROM bounce.messages WHERE id = f.id) m\n"
+  "          CROSS JOIN LATERAL (SELECT " STORE_MESSAGE_COLUMNS ", delivered_at\n"
+  "                                FROM pg_temp.bounced_rp_newmsg WHERE item = f.item) n\n"
+  "         WHERE ROW(m.*) IS DISTINCT FROM ROW(n.*)\n"
+  "        OFFSET 0) d\n"
+  "  CROSS JOIN LATERAL json_each(d.mj) WITH ORDINALITY e(key, value, pos)\n"
+  "  JOIN LATERAL json_each(d.nj) x(key, value) ON x.key = e.key\n"
   " WHERE e.value::jsonb IS DISTINCT FROM x.value::jsonb";
 
 /* What was found: one row of counts. */
@@ -301,6 +307,8 @@ typedef struct {
 
 /* In this order (see the top of the file). */
 static const RpStatement rp_apply[] = {
+  { "analyze the difference",
+    "ANALYZE pg_temp.bounced_rp_old, pg_temp.bounced_rp_new, pg_temp.bounced_rp_pairs" },
   { "note reprocessed addresses",
     "INSERT INTO pg_temp.bounced_rp_addr (address)\n"
     "SELECT DISTINCT rkey FROM pg_temp.bounced_rp_pairs\n"
