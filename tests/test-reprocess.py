@@ -32,6 +32,8 @@ fresh ingest gives today.  Proofs:
  9. after retention dropped a month, its outcomes are not brought back and
     the counters keep them (they change by the difference, not by a recount
     of the rows).
+Every command but migrate runs as a login that is only a member of
+bounced_ingest, as the nightly reprocess does.
 """
 import json
 import os
@@ -229,9 +231,28 @@ SUMMARY = [
 ]
 
 
+# Every command but migrate runs as a login that is only a member of
+# bounced_ingest, as the nightly reprocess does (it deletes nothing itself:
+# sql/145_reprocess_removals.sql).
+WORKER = "bounced_test_reprocess_%d" % os.getpid()
+
+
+def conninfo(db):
+    return "%s user=%s" % (db.conninfo(), WORKER)
+
+
 def bounced(db, *args):
-    return subprocess.run([h.BOUNCED, args[0], "--db", db.conninfo()] + list(args[1:]),
+    return subprocess.run([h.BOUNCED, args[0], "--db", conninfo(db)] + list(args[1:]),
                           capture_output=True, text=True, env=ENV)
+
+
+def migrate(db):
+    r = subprocess.run([h.BOUNCED, "migrate", "--db", db.conninfo()], capture_output=True,
+                       text=True, env=ENV)
+    if r.returncode != 0:
+        t.bail("migrate failed: %s" % r.stderr)
+    db.query("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN"
+             " CREATE ROLE %s LOGIN IN ROLE bounced_ingest; END IF; END $$" % (WORKER, WORKER))
 
 
 def summary(out):
@@ -419,6 +440,7 @@ class World:
         return md
 
     def check_ingest(self, db, md):
+        migrate(db)
         for path in (md, self.mbox):
             r = bounced(db, "ingest", "-q", path)
             if r.returncode != 0:
@@ -475,7 +497,6 @@ def run_paths(w, md):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="bounced-reprocess-")
-    # As root the private cluster is not ours: the test's server is named.
     w = World(tmp)
     dbs = []
     try:
@@ -628,7 +649,7 @@ def main():
         locker.stdin.flush()
         t.ok(wait_for(db7, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
                       " AND objid = 7007 AND granted", "1"), "the test holds the lock")
-        proc = subprocess.Popen([h.BOUNCED, "reprocess", "--db", db7.conninfo(), "-q",
+        proc = subprocess.Popen([h.BOUNCED, "reprocess", "--db", conninfo(db7), "-q",
                                  "--batch-size", "1", md7], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=ENV)
         t.ok(wait_for(db7, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
@@ -683,6 +704,7 @@ def main():
             with open(os.path.join(md9, "new", "%d.M%dP9.retention.test" % (1795200000 + i, i)),
                       "wb") as f:
                 f.write(data)
+        migrate(db9)
         r = bounced(db9, "ingest", "-q", md9)
         nid = db9.query("SELECT id FROM bounce.messages WHERE sha256 = '%s'"
                         % h.sha256(november)).strip()
@@ -707,6 +729,10 @@ def main():
         for db in dbs:
             db.close()
         w.close()
+        try:
+            h.psql("postgres", "DROP ROLE IF EXISTS %s" % WORKER, ENV)
+        except RuntimeError:
+            pass
         shutil.rmtree(tmp, ignore_errors=True)
     t.done()
 

@@ -321,11 +321,13 @@ static const RpStatement rp_apply[] = {
   { "note suppression before",
     "UPDATE pg_temp.bounced_rp_addr a SET was_suppressed = r.suppressed\n"
     "  FROM bounce.recipients r WHERE r.address = a.address COLLATE \"C\"" },
+  /* (through a function of the schema's owner: the worker's role deletes
+   * nothing itself, sql/145_reprocess_removals.sql) */
   { "remove outcomes",
-    "DELETE FROM bounce.recipient_outcomes o USING pg_temp.bounced_rp_pairs p\n"
-    " WHERE (p.op = '-' OR (p.op = '~' AND p.moved))\n"
-    "   AND o.message_id = p.message_id AND o.ordinal = p.old_ordinal\n"
-    "   AND o.event_time = p.old_event_time" },
+    "SELECT bounce.remove_outcomes(array_agg(p.message_id), array_agg(p.old_ordinal),\n"
+    "                              array_agg(p.old_event_time))\n"
+    "  FROM pg_temp.bounced_rp_pairs p\n"
+    " WHERE p.op = '-' OR (p.op = '~' AND p.moved)" },
   { "update outcomes",
     "UPDATE bounce.recipient_outcomes o\n"
     "   SET (event_time, " STORE_OUTCOME_ADDRESS_COLUMNS ", " STORE_OUTCOME_FACT_COLUMNS ") =\n"
@@ -446,9 +448,7 @@ static const RpStatement rp_apply[] = {
    * was ever suppressed (a mailer reading bounce.suppression_changes must
    * see it lifted). */
   { "forget addresses",
-    "DELETE FROM bounce.recipients r USING pg_temp.bounced_rp_addr a\n"
-    " WHERE r.address = a.address COLLATE \"C\" AND r.outcomes <= 0\n"
-    "   AND r.operator_action IS NULL AND r.changed_at IS NULL AND NOT r.suppressed" },
+    "SELECT bounce.forget_recipients(array(SELECT address FROM pg_temp.bounced_rp_addr))" },
 };
 
 /* Suppressions made and lifted, and the addresses new to this run. */
