@@ -124,6 +124,20 @@ const char *store_get_text (const PGresult *res, int row, int col);
   "           WHEN f.delivered_at IS NOT NULL THEN f.delivered_source\n"        \
   "           ELSE 'ingest' END"
 
+/* The reason groups whose outcomes, when not hard, are soft bounces in the
+ * counters of bounce.recipients (bounced-reasons(7)). */
+#define STORE_SOFT_GROUPS "('mailbox', 'infrastructure', 'unknown')"
+
+/* The SET list of an upsert of bounce.recipients AS r that adds the
+ * counters of EXCLUDED to the stored ones. */
+#define STORE_RECIPIENT_ADD_COUNTS                                             \
+  "  outcomes = r.outcomes + EXCLUDED.outcomes,\n"                             \
+  "  hard_bounces = r.hard_bounces + EXCLUDED.hard_bounces,\n"                 \
+  "  soft_bounces = r.soft_bounces + EXCLUDED.soft_bounces,\n"                 \
+  "  complaints = r.complaints + EXCLUDED.complaints,\n"                       \
+  "  delivered = r.delivered + EXCLUDED.delivered,\n"                          \
+  "  domain = COALESCE(r.domain, EXCLUDED.domain),\n"
+
 /* Appends the COPY rows of @it to @messages (pg_temp.bounced_stage_messages,
  * numbered @item) and @outcomes (pg_temp.bounced_stage_outcomes). */
 void store_stage (GString *messages, GString *outcomes, guint item, const StoreItem *it);

@@ -381,7 +381,7 @@ static const RpStatement rp_apply[] = {
     "         sum(c.sign) AS outcomes,\n"
     "         COALESCE(sum(c.sign) FILTER (WHERE c.hard_bounce), 0) AS hard_bounces,\n"
     "         COALESCE(sum(c.sign) FILTER (WHERE NOT c.hard_bounce\n"
-    "                  AND g.grp IN ('mailbox', 'infrastructure', 'unknown')), 0) AS soft_bounces,\n"
+    "                  AND g.grp IN " STORE_SOFT_GROUPS "), 0) AS soft_bounces,\n"
     "         COALESCE(sum(c.sign) FILTER (WHERE c.reason = 'feedback'), 0) AS complaints,\n"
     "         COALESCE(sum(c.sign) FILTER (WHERE c.reason = 'delivered'), 0) AS delivered\n"
     "    FROM c LEFT JOIN bounce.reasons g ON g.reason = c.reason\n"
@@ -395,12 +395,7 @@ static const RpStatement rp_apply[] = {
     "       now(), now(), 0, 'undefined', false\n"
     "  FROM d ORDER BY address\n"
     "ON CONFLICT (address) DO UPDATE SET\n"
-    "  outcomes = r.outcomes + EXCLUDED.outcomes,\n"
-    "  hard_bounces = r.hard_bounces + EXCLUDED.hard_bounces,\n"
-    "  soft_bounces = r.soft_bounces + EXCLUDED.soft_bounces,\n"
-    "  complaints = r.complaints + EXCLUDED.complaints,\n"
-    "  delivered = r.delivered + EXCLUDED.delivered,\n"
-    "  domain = COALESCE(r.domain, EXCLUDED.domain),\n"
+    STORE_RECIPIENT_ADD_COUNTS
     "  updated_at = now()" },
   /* From the rows (one index scan per address).  An address counting more
    * outcomes than it has rows lost months to retention: its first event
