@@ -6,6 +6,7 @@
 
 #include <gmime/gmime.h>
 #include "bounce.h"
+#include "bounce-view.h"
 
 G_BEGIN_DECLS
 
@@ -179,22 +180,9 @@ gboolean original_from_text (BounceReport *report, const char *text, gsize len,
 
 /* ---- legacy.c: plain-text bounce notices -------------------------------- */
 
-/* What a legacy recogniser sees of a message. */
-typedef struct {
-  GMimeMessage *message;      /* the notice */
-  const char *from;           /* its From, decoded, or "" */
-  const char *subject;        /* its Subject, decoded, or "" */
-  const char *body;           /* UTF-8 text of its text parts, LF line ends,
-                               * NUL-terminated, never NULL */
-  gsize body_len;
-  const char *returned;       /* UTF-8 text of the returned message part when
-                               * it is a separate part, else NULL */
-  gsize returned_len;
-  const BounceSettings *settings;
-} BounceView;
-
-/* A decoded header of the notice, or NULL. */
-const char *bounce_view_header (const BounceView *view, const char *name);
+/* A recogniser sees the view of the message (bounce-view.h) with its body
+ * and returned text built (bounce_view_ensure_body(),
+ * bounce_view_ensure_returned()). */
 
 /* A recogniser: recognises its format in @view and adds every failed
  * recipient to @report (status, reply code, diagnostic, remote MTA as far as
@@ -210,6 +198,15 @@ gboolean legacy_is_daemon_notice (const BounceView *view);
  * message, and sets report->format to its name. */
 gboolean legacy_recognise (BounceReport *report, const BounceView *view);
 
+/* Reads @view (body and returned text built) as a legacy bounce: runs the
+ * recognisers (legacy_recognise()); when one recognised it, makes the
+ * report a legacy bounce unless the recogniser knew its kind better, and
+ * adds what the notice's words say of the commands and of permanence
+ * (notice.c).  Returns FALSE, @report untouched, when none recognised it;
+ * TRUE with report->too_many set (and nothing added after the recogniser)
+ * past the recipient limit. */
+gboolean legacy_read (BounceReport *report, BounceView *view);
+
 /* ---- kinds.c: auto-replies and feedback reports ------------------------- */
 
 /* An automatic unsubscribe request (the mailto: form of RFC 2369
@@ -219,6 +216,33 @@ gboolean kinds_is_unsubscribe (const BounceView *view);
 
 /* RFC 3834 auto-reply markers and the usual vacation headers/subjects. */
 gboolean kinds_is_auto_reply (const BounceView *view);
+
+/* ---- notice.c: what the notice's words add ------------------------------ */
+
+/* Reads the status part of @view (view->status_part not NULL) into @report
+ * with dsn_fields_parse(); when it names recipients, the report is a DSN
+ * (format "rfc3464"), and the notice's text fills the diagnostics that
+ * are missing or give no code, and the commands (notice_fill_commands()).
+ * Returns the number of recipients the status part gave, or -1 past
+ * settings->max_recipients (with @error_out set). */
+int notice_read_dsn (BounceReport *report, BounceView *view, GError **error_out);
+
+/* Fills the command of each recipient that has none from what the notice
+ * says the reply answered ("in reply to RCPT TO command", a transcript's
+ * ">>> RCPT To:<...>" line). */
+void notice_fill_commands (BounceReport *report, BounceView *view);
+
+/* When a recipient has neither status nor reply code: what the notice's
+ * subject and text say of permanence (report->notice_class, from
+ * classify_notice_permanence()), and recipients of a notice that says the
+ * mail system is still trying made delayed unless their answer is final. */
+void notice_permanence (BounceReport *report, BounceView *view);
+
+/* The last steps of every reading: multi-line replies cut to their first
+ * line made whole from the notice's text, status and reply code completed
+ * from each diagnostic (dsn_status_complete()), and every recipient
+ * classified with view->settings->rules (classify_report()). */
+void notice_finish (BounceReport *report, BounceView *view);
 
 /* ---- classify.c: reasons ------------------------------------------------ */
 

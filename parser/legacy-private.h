@@ -81,9 +81,11 @@ char *legacy_returned_to (const BounceView *view);
  * Returns the number of recipients added. */
 int legacy_dsn_block (BounceReport *report, const BounceView *view);
 
-/* Parses @text as a message of its own (a notice forwarded or quoted inside
- * this one) and copies its recipients into @report.  Returns TRUE if it
- * gave any.  Nesting is bounded. */
+/* Reads @text as a message of its own (a notice forwarded or quoted inside
+ * this one: a view of its own, within the limits of view->settings, read
+ * as a DSN or a legacy bounce as the top-level parse would) and copies its
+ * recipients into @report.  Returns TRUE if it gave any.  Nesting is
+ * bounded. */
 gboolean legacy_embedded_parse (BounceReport *report, const BounceView *view,
                                 const char *text, gsize len);
 

@@ -1,5 +1,12 @@
 /* legacy-util.c - helpers of the legacy recognisers: adding recipients
- * safely, finding the quoted copy of the returned message
+ * safely, finding the quoted copy of the returned message, reading a
+ * message quoted inside a notice
+ *
+ * A notice may carry another one: a DSN or a relay's bounce forwarded in
+ * its text, or returned as its returned message.  That message is read
+ * from a view of its own (bounce-view.c) by the readers the top-level
+ * parse uses (notice.c, legacy_read()), never by bounce_report_parse():
+ * the pipeline runs one way (tests/check-layering.py).
  */
 #include "legacy-private.h"
 
@@ -468,6 +475,49 @@ copy_action (const char *action)
   return "failed";
 }
 
+/* Reads @text (@len bytes) as a message of its own, within the limits of
+ * @settings, into a new report, as bounce_report_parse() reads a message
+ * (bounce-parse.c) when it is a DSN or a legacy bounce; NULL when it is
+ * anything else, past a limit, or not a message.  Its recipients are
+ * classified (notice_finish()) as the top-level parse classifies them, so
+ * a status inferred there (status_source set) is among what the callers
+ * copy into the notice's recipients. */
+static BounceReport *
+embedded_read (const char *text, gsize len, const BounceSettings *settings)
+{
+  g_auto(BounceView) view = { 0 };
+  g_autoptr(BounceReport) inner = NULL;
+
+  if (!bounce_view_init (&view, text, len, settings, NULL) || view.message == NULL)
+    return NULL;
+  inner = bounce_report_new ();
+  inner->max_recipients = settings->max_recipients;
+  bounce_view_describe (&view, inner);
+  /* The decision of bounce_report_parse(), in its order, keeping only the
+   * DSN and the legacy bounce. */
+  if (view.status_part != NULL)
+    {
+      if (notice_read_dsn (inner, &view, NULL) < 0)
+        return NULL;
+    }
+  else if (bounce_view_is_feedback (&view))
+    return NULL;
+  if (inner->kind == BOUNCE_KIND_NOT_BOUNCE)
+    {
+      bounce_view_ensure_body (&view);
+      bounce_view_ensure_returned (&view);
+      if (!legacy_is_daemon_notice (&view)
+          && (kinds_is_unsubscribe (&view) || kinds_is_auto_reply (&view)))
+        return NULL;
+      if (!legacy_read (inner, &view))
+        return NULL;
+    }
+  if (inner->too_many || (inner->kind != BOUNCE_KIND_DSN && inner->kind != BOUNCE_KIND_LEGACY))
+    return NULL;
+  notice_finish (inner, &view);
+  return g_steal_pointer (&inner);
+}
+
 gboolean
 legacy_embedded_parse (BounceReport *report, const BounceView *view,
                        const char *text, gsize len)
@@ -478,9 +528,9 @@ legacy_embedded_parse (BounceReport *report, const BounceView *view,
   if (text == NULL || len == 0 || embed_depth >= LEGACY_EMBED_MAX_DEPTH)
     return FALSE;
   embed_depth++;
-  inner = bounce_report_parse (text, len, view->settings, NULL);
+  inner = embedded_read (text, len, view->settings);
   embed_depth--;
-  if (inner == NULL || (inner->kind != BOUNCE_KIND_DSN && inner->kind != BOUNCE_KIND_LEGACY))
+  if (inner == NULL)
     return FALSE;
   for (guint i = 0; i < inner->recipients->len; i++)
     {
@@ -531,9 +581,9 @@ legacy_embedded_enrich (BounceReport *report, const BounceView *view,
   if (text == NULL || len == 0 || embed_depth >= LEGACY_EMBED_MAX_DEPTH)
     return;
   embed_depth++;
-  inner = bounce_report_parse (text, len, view->settings, NULL);
+  inner = embedded_read (text, len, view->settings);
   embed_depth--;
-  if (inner == NULL || (inner->kind != BOUNCE_KIND_DSN && inner->kind != BOUNCE_KIND_LEGACY))
+  if (inner == NULL)
     return;
   for (guint i = 0; i < inner->recipients->len; i++)
     {

@@ -80,3 +80,20 @@ legacy_recognise (BounceReport *report, const BounceView *view)
     }
   return FALSE;
 }
+
+gboolean
+legacy_read (BounceReport *report, BounceView *view)
+{
+  if (!legacy_recognise (report, view))
+    return FALSE;
+  /* Past the limit the parse fails: no more work on it. */
+  if (report->too_many)
+    return TRUE;
+  /* A recogniser may know the kind better (a feedback loop's complaint in
+   * a provider's own format). */
+  if (report->kind == BOUNCE_KIND_NOT_BOUNCE)
+    report->kind = BOUNCE_KIND_LEGACY;
+  notice_fill_commands (report, view);
+  notice_permanence (report, view);
+  return TRUE;
+}
