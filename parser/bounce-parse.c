@@ -129,6 +129,12 @@ read_feedback (BounceReport *report, BounceView *view)
 
 /* ---- the entry point ---------------------------------------------------- */
 
+void
+bounce_parse_init (void)
+{
+  bounce_view_init_gmime ();
+}
+
 BounceReport *
 bounce_report_parse (const char *data, gsize length,
                      const BounceSettings *settings_in, GError **error_out)

@@ -50,8 +50,8 @@ gmime_setup (gpointer unused)
   return NULL;
 }
 
-static void
-ensure_gmime (void)
+void
+bounce_view_init_gmime (void)
 {
   static GOnce once = G_ONCE_INIT;
 
@@ -670,7 +670,7 @@ bounce_view_init (BounceView *view, const char *data, gsize length,
                    G_GSIZE_FORMAT " bytes", length, settings->max_message_size);
       return FALSE;
     }
-  ensure_gmime ();
+  bounce_view_init_gmime ();
 
   text = normalise_line_ends (data ? data : "", length, &len);
   if (!structure_check (text, len, settings, 0, 0, error_out))

@@ -59,6 +59,10 @@ typedef struct {
   } priv;
 } BounceView;
 
+/* GMime initialised, with the parser options of the view (once per
+ * process, thread-safe; bounce_parse_init() of bounce.h). */
+void bounce_view_init_gmime (void);
+
 /* Builds the view of the message @data (@length bytes) within the limits
  * of @settings (not NULL; borrowed for the view's lifetime): refuses it
  * with BOUNCE_PARSE_ERROR_TOO_LARGE (@error_out set, FALSE returned) when it

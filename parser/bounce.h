@@ -243,6 +243,17 @@ BounceReport *bounce_report_parse (const char *data,
                                    GError **error_out);
 
 /**
+ * bounce_parse_init:
+ *
+ * Initialises GMime for the whole process, once, whichever thread comes
+ * first.  bounce_report_parse() calls it itself; code that uses GMime
+ * beside the library (the worker's mbox reader) calls it first, instead of
+ * g_mime_init(), which is not thread-safe: two initialisations at once
+ * register GMime's types twice, and the next parse crashes.
+ */
+void bounce_parse_init (void);
+
+/**
  * bounce_report_new_error:
  * Makes a report of kind BOUNCE_KIND_ERROR carrying @message (copied), for
  * inputs that could not even be read.  Returns: (transfer full).

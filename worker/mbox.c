@@ -20,6 +20,8 @@
 #include "mbox.h"
 #include "msgfile.h"
 
+#include "bounce.h"
+
 #include <gmime/gmime.h>
 
 #include <errno.h>
@@ -75,18 +77,6 @@ mbox_sniff (const char *path)
   return is_mbox;
 }
 
-static void
-ensure_gmime (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once))
-    {
-      g_mime_init ();
-      g_once_init_leave (&once, 1);
-    }
-}
-
 /* Moves the parser past the next message; returns the offset of the From_
  * line after it, or -1 at the end. */
 static gint64
@@ -111,7 +101,9 @@ mbox_open (const char *path, GError **error_out)
   int fd, parser_fd;
 
   g_return_val_if_fail (path != NULL, NULL);
-  ensure_gmime ();
+  /* The parser's initialisation, not one of our own: parse threads may
+   * be initialising GMime at this moment (bounce_parse_init()). */
+  bounce_parse_init ();
   fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0 || fstat (fd, &st) != 0 || (parser_fd = dup (fd)) < 0)
     {
