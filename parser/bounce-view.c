@@ -6,7 +6,8 @@
  * message/delivery-status part or a look-alike, the RFC 5965
  * message/feedback-report part, the returned message or its headers), and,
  * on demand, the text of the notice (text parts in UTF-8, else HTML parts
- * as text) and of the returned message.  The decision of what the message
+ * as text), where the copy of the returned message starts in it, and the
+ * text of the returned message part.  The decision of what the message
  * is belongs to bounce-parse.c; the legacy recognisers build views of the
  * messages a notice quotes with the same function.
  *
@@ -21,7 +22,8 @@
  *     LF before anything looks at it, and decoded parts are normalised again.
  *  3. The texts are built at most once, and only when asked for (most DSNs
  *     are read from their status part alone, and charset conversion is a
- *     good part of the cost of a message).
+ *     good part of the cost of a message); the copy's markers are searched
+ *     once, however many recognisers ask (view->memo).
  *  4. Its readers get the parts the walk found and the texts built here;
  *     none of them converts a part's text again.
  */
@@ -637,6 +639,65 @@ html_to_text (GString *out, const char *html, gsize len)
   html_append_break (out, FALSE);
 }
 
+/* ---- the copy of the returned message in the notice's text ------------- */
+
+/* Markers that introduce the copy of the returned message in a notice. */
+static const char *const returned_markers[] = {
+  "------ This is a copy of the message",
+  "--- Below this line is a copy of the message",
+  "----- Original message -----",
+  "------ Original message ------",
+  "-----Original Message-----",
+  "--- The header of the original message is following",
+  "------ The message header follows",
+  "----- Transcript of session follows -----\n\n\n",
+  "Original message follows",
+  "original message follows",
+  "The original message was",
+  "Original message headers:",
+  "----- Unsent message follows -----",
+  "------ Failed message follows",
+  "--- Original message follows",
+  "Content-Type: message/rfc822",
+  "   ----- Original message -----",
+  "Message text follows:",
+  "------- Returned Message --------",
+  "--- Enclosed is a copy of the message.",
+  "Original mail as follows:",
+  "-------original message",
+  "Message headers follow.",
+  "Included is a copy of the message header",
+  "----- This is a copy of the message",
+  "Below is a copy of the original message",
+};
+
+const char *
+bounce_view_returned_marker (const BounceView *view, const char *from)
+{
+  const char *best = NULL;
+  gsize rest = view->body_len - (gsize) (from - view->body);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (returned_markers); i++)
+    {
+      const char *p = bounce_text_find (from, (gssize) rest, returned_markers[i]);
+      if (p != NULL && (best == NULL || p < best))
+        best = p;
+    }
+  return best;
+}
+
+const char *
+bounce_view_returned_copy (const BounceView *view)
+{
+  /* Asked by several recognisers of one notice: searched once. */
+  if (!view->memo->returned_copy_known)
+    {
+      view->memo->returned_copy = bounce_view_returned_marker (view, view->body);
+      view->memo->returned_copy_known = TRUE;
+    }
+  return view->memo->returned_copy;
+}
+
 /* ---- the view ------------------------------------------------------------ */
 
 static char *
@@ -696,6 +757,7 @@ bounce_view_init (BounceView *view, const char *data, gsize length,
   view->subject = view->priv.subject;
 
   view->priv.body = g_string_new (NULL);
+  view->memo = g_new0 (BounceViewMemo, 1);
   view->priv.texts = g_ptr_array_new ();
   view->priv.htmls = g_ptr_array_new ();
   if (g_mime_message_get_mime_part (message) != NULL
@@ -735,6 +797,7 @@ bounce_view_clear (BounceView *view)
   g_clear_pointer (&view->priv.returned, g_free);
   g_clear_pointer (&view->priv.texts, g_ptr_array_unref);
   g_clear_pointer (&view->priv.htmls, g_ptr_array_unref);
+  g_clear_pointer (&view->memo, g_free);
   if (view->priv.body != NULL)
     g_string_free (g_steal_pointer (&view->priv.body), TRUE);
   *view = (BounceView) { 0 };

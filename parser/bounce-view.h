@@ -18,6 +18,13 @@
 
 G_BEGIN_DECLS
 
+/* What readers work out once from a view's texts (bounce-view.c fills it
+ * on the first question). */
+typedef struct {
+  gboolean returned_copy_known;
+  const char *returned_copy;    /* bounce_view_returned_copy() */
+} BounceViewMemo;
+
 typedef struct {
   /* ---- what every reader sees ---- */
   GMimeMessage *message;      /* the notice; NULL when the bytes hold no
@@ -43,6 +50,10 @@ typedef struct {
   GMimeObject *returned_headers; /* text/rfc822-headers */
   gboolean in_report;           /* a multipart/report was seen */
   const char *report_type;      /* its report-type, trimmed, or NULL */
+
+  /* ---- answers kept for the next reader: a pointer, so that readers of
+   *      a const view may fill it (bounce-view.c's own) ---- */
+  BounceViewMemo *memo;
 
   /* ---- bounce-view.c's own; nobody else reads or writes these ---- */
   struct {
@@ -108,6 +119,15 @@ void bounce_view_describe (const BounceView *view, BounceReport *report);
  * labelled text/ converted to UTF-8 from its charset).  Newly allocated;
  * view->status_part must not be NULL. */
 char *bounce_view_status_text (const BounceView *view, gsize *len_out);
+
+/* Where the copy of the returned message starts inside view->body (built):
+ * the earliest of the markers notices introduce it with ("------ This is
+ * a copy of the message", "Original message follows", ...), or NULL.
+ * Searched once per view. */
+const char *bounce_view_returned_copy (const BounceView *view);
+
+/* The same search from @from (inside view->body) on, not kept. */
+const char *bounce_view_returned_marker (const BounceView *view, const char *from);
 
 /* Decoded content of a leaf part (transfer encoding removed, LF line
  * ends); "" for a part that is not a leaf.  Newly allocated. */

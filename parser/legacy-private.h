@@ -20,7 +20,8 @@ BounceRecipient *legacy_add (BounceReport *report, const BounceView *view,
                              const char *text, gssize text_len);
 
 /* Finds the start of the returned-message copy inside the notice body (the
- * usual "original message follows" markers or a header block), or NULL. */
+ * usual "original message follows" markers), or NULL: the view's
+ * bounce_view_returned_copy(), searched once per notice. */
 const char *legacy_returned_start (const BounceView *view);
 
 /* Fills report->original from a copy of the returned message quoted in the

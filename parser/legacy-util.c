@@ -12,36 +12,6 @@
 
 #include <string.h>
 
-/* Markers that introduce the copy of the returned message in a notice. */
-static const char *const returned_markers[] = {
-  "------ This is a copy of the message",
-  "--- Below this line is a copy of the message",
-  "----- Original message -----",
-  "------ Original message ------",
-  "-----Original Message-----",
-  "--- The header of the original message is following",
-  "------ The message header follows",
-  "----- Transcript of session follows -----\n\n\n",
-  "Original message follows",
-  "original message follows",
-  "The original message was",
-  "Original message headers:",
-  "----- Unsent message follows -----",
-  "------ Failed message follows",
-  "--- Original message follows",
-  "Content-Type: message/rfc822",
-  "   ----- Original message -----",
-  "Message text follows:",
-  "------- Returned Message --------",
-  "--- Enclosed is a copy of the message.",
-  "Original mail as follows:",
-  "-------original message",
-  "Message headers follow.",
-  "Included is a copy of the message header",
-  "----- This is a copy of the message",
-  "Below is a copy of the original message",
-};
-
 /* Lines that open the header block of a returned copy that no marker
  * introduces (a gateway attaching the headers as a second text part). */
 static const char *const returned_block_starts[] = {
@@ -92,25 +62,10 @@ legacy_add (BounceReport *report, const BounceView *view,
 }
 
 /* The earliest returned-message marker at or after @from, or NULL. */
-static const char *
-returned_start_from (const BounceView *view, const char *from)
-{
-  const char *best = NULL;
-  gsize rest = view->body_len - (gsize) (from - view->body);
-
-  for (gsize i = 0; i < G_N_ELEMENTS (returned_markers); i++)
-    {
-      const char *p = bounce_text_find (from, (gssize) rest, returned_markers[i]);
-      if (p != NULL && (best == NULL || p < best))
-        best = p;
-    }
-  return best;
-}
-
 const char *
 legacy_returned_start (const BounceView *view)
 {
-  return returned_start_from (view, view->body);
+  return bounce_view_returned_copy (view);
 }
 
 void
@@ -129,7 +84,7 @@ legacy_original_from_body (BounceReport *report, const BounceView *view)
       if (original_from_text (report, nl + 1, view->body_len - (gsize) (nl + 1 - view->body),
                               view->settings))
         return;
-      start = returned_start_from (view, nl + 1);
+      start = bounce_view_returned_marker (view, nl + 1);
     }
   /* No marker: the first header block that a trace field opens. */
   for (gsize i = 0; i < G_N_ELEMENTS (returned_block_starts); i++)

@@ -5,7 +5,8 @@
  * 5965 feedback part, the returned message or its headers), the text of
  * the notice it builds (text parts, else HTML as text, else a multipart's
  * prologue), that it builds it only when asked, once, alike for LF and CRLF
- * line ends, and the limits it refuses messages at.
+ * line ends, where the copy of the returned message starts in it (searched
+ * once), and the limits it refuses messages at.
  */
 #include "bounce-private.h"
 
@@ -255,6 +256,53 @@ test_no_headers (void)
   bounce_view_clear (&view);
 }
 
+/* ---- the copy of the returned message in the text ------------------------ */
+
+typedef struct {
+  const char *name;
+  const char *clause;
+  const char *body;
+  const char *copy;             /* the text from where the copy starts, or NULL */
+} CopyCase;
+
+static const CopyCase copy_cases[] = {
+  { "qmail", "qmail-send: the copy after its marker",
+    "<a@example.org>:\nSorry, no mailbox here by that name.\n\n"
+    "--- Below this line is a copy of the message.\n\nSubject: hi\n",
+    "--- Below this line is a copy of the message.\n\nSubject: hi\n" },
+  { "earliest", "two markers: the earlier one starts the copy",
+    "Delivery failed.\n\nOriginal message follows\n\n-----Original Message-----\nSubject: hi\n",
+    "Original message follows\n\n-----Original Message-----\nSubject: hi\n" },
+  { "none", "no marker: no copy",
+    "Delivery failed.\nSubject: hi\n", NULL },
+};
+
+static void
+test_copy (gconstpointer data)
+{
+  const CopyCase *c = data;
+  BounceSettings settings;
+  g_auto(BounceView) view = { 0 };
+  g_autofree char *message = g_strconcat ("From: MAILER-DAEMON@example.org\n"
+                                          "Subject: failure notice\n\n", c->body, NULL);
+  const char *copy;
+
+  bounce_settings_init (&settings);
+  g_assert_true (bounce_view_init (&view, message, strlen (message), &settings, NULL));
+  bounce_view_ensure_body (&view);
+  copy = bounce_view_returned_copy (&view);
+  g_assert_cmpstr (copy, ==, c->copy);
+  /* Asked again: the same place, from the memo. */
+  g_assert_true (bounce_view_returned_copy (&view) == copy);
+  g_assert_true (view.memo->returned_copy_known);
+  if (copy != NULL)
+    {
+      g_assert_true (copy >= view.body && copy < view.body + view.body_len);
+      /* From past the first marker, the search finds the next one or none. */
+      g_assert_true (bounce_view_returned_marker (&view, copy + 1) != copy);
+    }
+}
+
 /* ---- limits --------------------------------------------------------------- */
 
 typedef struct {
@@ -329,6 +377,11 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &view_cases[i], test_view);
     }
   g_test_add_func ("/bounce-view/no-headers", test_no_headers);
+  for (gsize i = 0; i < G_N_ELEMENTS (copy_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/bounce-view/returned-copy/%s", copy_cases[i].name);
+      g_test_add_data_func (path, &copy_cases[i], test_copy);
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (limit_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/bounce-view/limits/%s", limit_cases[i].name);
