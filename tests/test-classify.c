@@ -380,6 +380,13 @@ static const Case command_cases[] = {
     .diagnostic = "451 4.3.0 cannot create temporary file: No such file or directory", .reason = "systemerror", .evidence = "diagnostic:cannot-create-file" },
   { "a full disk beats the file it could not create", FAILED, .status = "4.3.0",
     .diagnostic = "451 4.3.0 cannot create temporary file: No space left on device", .reason = "systemfull", .evidence = "diagnostic:no-space-left" },
+  /* A verdict on the sender under a mailbox code is no dead mailbox. */
+  { "a blacklisted sender under 5.1.1", FAILED, .status = "5.1.1", .reply = "550",
+    .diagnostic = "550 5.1.1 Recipient rejected: blacklisted sender",
+    .reason = "rejected", .evidence = "diagnostic:sender-after-verdict" },
+  { "an unauthorized sender address under 5.1.0", FAILED, .status = "5.1.0", .reply = "550",
+    .diagnostic = "550 5.1.0 Unauthorized sender address",
+    .reason = "rejected", .evidence = "diagnostic:sender-after-verdict" },
   /* Sendmail's MaxMessageSize is the system's limit whatever the code
    * (x.2.3): REASONS.md's 552 "message size exceeds" is mesgtoobig. */
   { "Sendmail's fixed maximum under x.2.3 is the system's limit", FAILED, .status = "5.2.3",
