@@ -387,6 +387,17 @@ static const Case command_cases[] = {
   { "an unauthorized sender address under 5.1.0", FAILED, .status = "5.1.0", .reply = "550",
     .diagnostic = "550 5.1.0 Unauthorized sender address",
     .reason = "rejected", .evidence = "diagnostic:sender-after-verdict" },
+  /* A recipient that takes mail only from authenticated or internal
+   * senders lives: the sender is refused, never a hard bounce. */
+  { "a recipient refusing unauthenticated senders under 5.1.1", FAILED, .status = "5.1.1",
+    .reply = "550", .diagnostic = "550 5.1.1 This recipient does not accept mail from unauthenticated senders",
+    .reason = "rejected", .evidence = "diagnostic:recipient-refuses-unauthenticated" },
+  { "an Exchange group open to its organization only", FAILED, .status = "5.7.1", .reply = "550",
+    .diagnostic = "550 5.7.1 The group only accepts messages from people in its organization or on its allowed senders list",
+    .reason = "rejected", .evidence = "diagnostic:exchange-group-internal-only" },
+  { "a domain that takes no mail is still notaccept", FAILED, .reply = "556",
+    .diagnostic = "556 5.1.10 Domain does not accept mail", .reason = "notaccept", .hard = TRUE,
+    .evidence = "diagnostic:does-not-accept-mail" },
   /* Sendmail's MaxMessageSize is the system's limit whatever the code
    * (x.2.3): REASONS.md's 552 "message size exceeds" is mesgtoobig. */
   { "Sendmail's fixed maximum under x.2.3 is the system's limit", FAILED, .status = "5.2.3",
