@@ -24,7 +24,12 @@ it that nothing may touch, and runs the bounced binary:
  9. writes refused for want of disk (SQLSTATE 53100): --max-wait fires (a
     batch handed to the writer is not progress), the outage is logged once
     and no recovery is claimed, the messages are back in new/, and a run
-    after the disk is freed stores them all.
+    after the disk is freed stores them all;
+10. the first three commits refused for want of disk, then accepted: every
+    message is stored and parsed once only (the debug counters of
+    BOUNCED_DEBUG_COUNTERS: the batches parsed already are written again,
+    not parsed again), the transactions tried are the batches plus the three
+    refused, and the outage and the recovery are logged once each.
 """
 import json
 import os
@@ -315,6 +320,46 @@ def case_disk_full(tap, db, tmp):
            "status %d\n%s" % (run.returncode, run.stderr))
 
 
+def case_disk_full_recovers(tap, db, tmp):
+    maildir = h.make_maildir(tmp)
+    n, batch, refused = 30, 10, 3
+    made = h.generate(maildir, n, seed=10)
+    h.run_bounced(["migrate", "--db", db.conninfo()])
+    # A sequence is not rolled back with the transaction: the first row of
+    # each of the first three attempts takes a number <= 3 and is refused.
+    db.query("""
+        CREATE SEQUENCE public.disk_budget;
+        CREATE FUNCTION public.disk_full() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF nextval('public.disk_budget') <= %d THEN
+            RAISE EXCEPTION 'could not extend file: No space left on device'
+              USING ERRCODE = 'disk_full';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER disk_full BEFORE INSERT ON bounce.messages
+          FOR EACH ROW EXECUTE FUNCTION public.disk_full();
+    """ % refused)
+    env = h.pg_env({"BOUNCED_DEBUG_COUNTERS": "1"})
+    try:
+        run = ingest(db, maildir, "--batch-size", str(batch), "-j", "2", env=env)
+    except subprocess.TimeoutExpired:
+        tap.ok(False, "disk full for three commits: the run ends")
+        return
+    counters = [l for l in run.stderr.splitlines() if "counters:" in l]
+    want = "bounced ingest: counters: %d messages parsed, %d transactions tried, %d batches " \
+           "committed" % (n, n // batch + refused, n // batch)
+    tap.ok(run.returncode == 0 and set(h.rows_by_sha(db)) == set(made),
+           "disk full for three commits: every message stored in the end",
+           "status %d\n%s" % (run.returncode, run.stderr))
+    tap.ok(counters == [want], "each message parsed once, each refused batch written again "
+           "(%d batches + %d refused commits)" % (n // batch, refused),
+           "want %s\n%s" % (want, run.stderr))
+    tap.ok(run.stderr.count("database unavailable, will retry") == 1
+           and run.stderr.count("database available again") == 1,
+           "the outage and the recovery are logged once each", run.stderr)
+
+
 def main():
     tap = h.Tap()
     top = tempfile.mkdtemp(prefix="test-hostile-")
@@ -323,7 +368,7 @@ def main():
     try:
         for case in (case_new_symlink, case_failed_symlink, case_forged_claim,
                      case_claim_other_owner, case_not_regular, case_too_large, case_long_name,
-                     case_disk_full):
+                     case_disk_full, case_disk_full_recovers):
             tmp = os.path.join(top, case.__name__)
             os.makedirs(tmp)
             db = h.Database(case.__name__.replace("case_", "")[:20])

@@ -851,6 +851,17 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       if (run.stop)
         run.status = MAX (run.status, 1);
     }
+  /* For tests and for people chasing a performance problem: how much work
+   * the run did (bounced(1), ENVIRONMENT). */
+  if (g_getenv ("BOUNCED_DEBUG_COUNTERS") != NULL && *g_getenv ("BOUNCED_DEBUG_COUNTERS") != '\0')
+    {
+      const IngestCounts *counts = ingest_get_counts (ingest);
+
+      g_printerr ("bounced %s: counters: %" G_GUINT64_FORMAT " messages parsed, %"
+                  G_GUINT64_FORMAT " transactions tried, %" G_GUINT64_FORMAT
+                  " batches committed\n", name, counts->parsed, counts->write_attempts,
+                  counts->batches);
+    }
   if (fflush (stdout) != 0)
     run.status = 1;
   return run.status;

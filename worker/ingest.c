@@ -87,6 +87,7 @@ typedef struct {
   gboolean written;       /* the writer is done with it (under lock) */
   GError *write_error;    /* why the write failed, or NULL */
   guint stored_new;       /* messages the write stored anew */
+  guint write_attempts;   /* transactions its last write tried */
   GPtrArray *relocations; /* char* sha256, path, ...: where earlier batches'
                            * messages ended, recorded before this write */
   double write_seconds;
@@ -193,6 +194,7 @@ task_run (gpointer data, gpointer user_data)
     item_parse (&g_array_index (task->batch->items, Item, i), ingest->settings.parse,
                 ingest->settings.verp);
   g_mutex_lock (&ingest->lock);
+  ingest->counts.parsed += task->last - task->first;
   if (--task->batch->pending == 0)
     g_cond_broadcast (&ingest->done);
   g_mutex_unlock (&ingest->lock);
@@ -522,6 +524,7 @@ batch_write_one_by_one (Ingest *ingest, Batch *batch, StoreItem *items, const gu
       g_autoptr(GError) error = NULL;
       g_autofree char *why = NULL;
 
+      batch->write_attempts++;
       if (store_write_batch (ingest->store, &items[i], 1, &error))
         {
           batch->stored_new += store_last_batch_new (ingest->store);
@@ -538,6 +541,7 @@ batch_write_one_by_one (Ingest *ingest, Batch *batch, StoreItem *items, const gu
       bounce_report_free (item->report);
       item->report = bounce_report_new_error (why);
       items[i].report = item->report;
+      batch->write_attempts++;
       if (!store_write_batch (ingest->store, &items[i], 1, error_out))
         return FALSE;
       batch->stored_new += store_last_batch_new (ingest->store);
@@ -623,6 +627,7 @@ writer_run (gpointer data)
           index[n++] = i;
         }
       batch->stored_new = 0;
+      batch->write_attempts = 1;
       if (store_write_batch (ingest->store, items, n, &error))
         batch->stored_new = store_last_batch_new (ingest->store);
       else if (g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
@@ -631,6 +636,7 @@ writer_run (gpointer data)
           batch_write_one_by_one (ingest, batch, items, index, n, &error);
         }
       g_mutex_lock (&ingest->lock);
+      ingest->counts.write_attempts += batch->write_attempts;
       batch->write_error = error;
       batch->write_seconds = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
       batch->written = TRUE;

@@ -61,6 +61,12 @@ typedef struct {
   double batch_seconds_sum;
   double last_batch_seconds;  /* claim to acknowledgement of the last batch */
   gint64 last_batch_time;     /* wall clock (g_get_real_time) of its commit, or 0 */
+  /* Work done, for the debug counters (BOUNCED_DEBUG_COUNTERS, bounced(1)
+   * ENVIRONMENT): messages read and parsed (each once, however often its
+   * batch is written: invariant 2 of ingest.c), and transactions tried
+   * (a batch written again after a failed commit counts again). */
+  guint64 parsed;
+  guint64 write_attempts;
 } IngestCounts;
 
 typedef enum {
