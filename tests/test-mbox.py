@@ -5,10 +5,12 @@ between messages, a body line quoted as ">From "):
  1. parse prints 30 objects, "PATH#1".."PATH#30", each with the SHA-256 of
     the message's own bytes (what lies between its From_ line and the
     separating empty line);
- 2. ingest stores the 30 once, and never changes the file (bytes, mode,
-    mtime) nor puts anything beside it;
- 3. a second ingest stores none and says so; messages appended later are
-    the only ones stored by the next run;
+ 2. ingest stores the 30 once, parsed on two threads, each row with what
+    parse says of its message (kind and recipients), and never changes the
+    file (bytes, mode, mtime) nor puts anything beside it; each message is
+    parsed once and each batch is one transaction (the debug counters);
+ 3. a second ingest stores none and parses none; messages appended later
+    are the only ones stored (and parsed) by the next run;
  4. reprocess reads it as its messages; watch refuses it;
  5. a message over --max-message-size gets an error row, the run status 1;
  6. a file that is one message after its From_ line (LF or bare CR line
@@ -77,8 +79,9 @@ def main():
         tap.ok(r.returncode == 0 and "%s#%d" % (path, N) in r.stdout, "the table names each message")
 
         # 2. ingest
-        r = subprocess.run([BOUNCED, "ingest", "--db", db.conninfo(), "-b", "7", path],
-                           capture_output=True, text=True, env=pg_env())
+        counting = pg_env({"BOUNCED_DEBUG_COUNTERS": "1"})
+        r = subprocess.run([BOUNCED, "ingest", "--db", db.conninfo(), "-b", "7", "-j", "2", path],
+                           capture_output=True, text=True, env=counting)
         stored = db.query("SELECT sha256 || ' ' || source FROM bounce.messages ORDER BY id").split("\n")
         stored = [l.split(" ", 1) for l in stored if l]
         tap.ok(r.returncode == 0 and "%s: %d messages read, %d stored, 0 stored before" % (path, N, N) in r.stdout,
@@ -86,6 +89,18 @@ def main():
         tap.ok(sorted(h for h, _ in stored) == sorted(hashes) and
                sorted(s for _, s in stored) == sorted("%s#%d" % (path, i + 1) for i in range(N)),
                "one row per message, its hash and source PATH#N")
+        batches = (N + 6) // 7
+        tap.ok("counters: %d messages parsed, %d transactions tried, %d batches committed"
+               % (N, batches, batches) in r.stderr,
+               "each message parsed once, one transaction per batch of 7", r.stderr)
+        by_sha = {o["sha256"]: (o["kind"], [x["recipient"] for x in o["recipients"]])
+                  for o in objs}
+        rows = db.json("SELECT json_object_agg(m.sha256, json_build_array(m.kind,"
+                       " (SELECT coalesce(json_agg(o.recipient ORDER BY o.ordinal), '[]')"
+                       "    FROM bounce.recipient_outcomes o WHERE o.message_id = m.id)))"
+                       " FROM bounce.messages m")
+        wrong = [h for h in hashes if tuple(rows.get(h, [None, None])) != by_sha[h]]
+        tap.ok(not wrong, "each row holds what parse says of its own message", wrong)
         after = (open(path, "rb").read(), os.stat(path).st_mtime_ns, os.stat(path).st_mode)
         tap.ok(after == before and sorted(os.listdir(tmp)) == ["bounces.mbox"],
                "the mbox is unchanged and nothing is made beside it")
@@ -93,9 +108,11 @@ def main():
 
         # 3. again: nothing
         r = subprocess.run([BOUNCED, "ingest", "--db", db.conninfo(), path], capture_output=True,
-                           text=True, env=pg_env())
+                           text=True, env=counting)
         tap.ok(r.returncode == 0 and "%d messages read, 0 stored, %d stored before" % (N, N) in r.stdout
                and "0 new, 0 already stored, 0 failed" in r.stdout, "a second run stores none", r.stdout + r.stderr)
+        tap.ok("counters: 0 messages parsed, 0 transactions tried" in r.stderr,
+               "and parses none", r.stderr)
         tap.ok(db.count() == N and db.count("bounce.recipient_outcomes") == outcomes,
                "no row added by the second run")
         os.chmod(path, 0o644)
@@ -105,9 +122,10 @@ def main():
                     entry, msg = mbox_entry(copy_of(src.read(), i))
                 f.write(entry)
         r = subprocess.run([BOUNCED, "ingest", "--db", db.conninfo(), path], capture_output=True,
-                           text=True, env=pg_env())
+                           text=True, env=counting)
         tap.ok(r.returncode == 0 and "%d messages read, 2 stored, %d stored before" % (N + 2, N) in r.stdout
-               and db.count() == N + 2, "messages appended later are the only ones stored", r.stdout)
+               and db.count() == N + 2 and "counters: 2 messages parsed" in r.stderr,
+               "messages appended later are the only ones stored and parsed", r.stdout + r.stderr)
 
         # 4. reprocess, watch
         r = subprocess.run([BOUNCED, "reprocess", "-q", "--db", db.conninfo(), path],

@@ -7,7 +7,9 @@
  * Each batch is read and hashed first, then the database says which of its
  * hashes it holds already, and only the others are parsed and written: a
  * re-run parses and writes nothing, and an mbox that grew since costs the
- * reading of the old messages and the parsing of the new ones only.
+ * reading of the old messages and the parsing of the new ones only.  The
+ * messages of a batch are parsed on the pipeline's threads
+ * (ingest_parallel()), then written in the order of the file.
  *
  * Invariant 5 of ingest.c holds here too: a batch the database refuses is
  * written again message by message, and a message refused on its own is
@@ -72,10 +74,13 @@ known_hashes (Store *store, GArray *items, GError **error_out)
 }
 
 /* Parses @item (invariant 4 of ingest.c: never fails, what cannot be
- * parsed is a report of kind error). */
+ * parsed is a report of kind error).  On a parsing thread
+ * (ingest_parallel()): it touches @item only. */
 static void
-item_parse (MboxItem *item, const IngestSettings *settings)
+item_parse (gpointer data, gpointer user_data)
 {
+  MboxItem *item = *(MboxItem **) data;
+  const IngestSettings *settings = user_data;
   g_autoptr(GError) error = NULL;
   gsize len = 0;
   const char *bytes;
@@ -99,12 +104,16 @@ flush (Ingest *ingest, Store *store, GArray *items, IngestMboxCounts *counts,
 {
   g_autoptr(GHashTable) known = known_hashes (store, items, error_out);
   g_autofree StoreItem *writes = NULL;
+  g_autofree MboxItem **todo = NULL;
   g_autoptr(GError) error = NULL;
   guint n = 0;
+  guint attempts = 0;
+  gint64 start = g_get_monotonic_time ();
 
   if (known == NULL)
     return FALSE;
   writes = g_new0 (StoreItem, items->len);
+  todo = g_new (MboxItem *, items->len);
   for (guint i = 0; i < items->len; i++)
     {
       MboxItem *item = &g_array_index (items, MboxItem, i);
@@ -113,14 +122,23 @@ flush (Ingest *ingest, Store *store, GArray *items, IngestMboxCounts *counts,
         continue;
       /* The same message twice in one mbox: stored once. */
       g_hash_table_add (known, g_strdup (item->sha256));
-      item_parse (item, ingest_get_settings (ingest));
-      writes[n++] = (StoreItem) { item->source, item->sha256, item->size, item->report, 0, NULL };
+      todo[n++] = item;
     }
+  /* Parsed on every core, as the messages of a Maildir are; the order of
+   * @items (and so of PATH#N) is kept for the write. */
+  ingest_parallel (ingest, todo, sizeof *todo, n, item_parse,
+                   (gpointer) ingest_get_settings (ingest));
+  for (guint i = 0; i < n; i++)
+    writes[i] = (StoreItem) { todo[i]->source, todo[i]->sha256, todo[i]->size, todo[i]->report,
+                              0, NULL };
   counts->known += items->len - n;
+  if (n > 0)
+    attempts++;
   if (n > 0 && !store_write_batch (store, writes, n, &error))
     {
       if (!g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
         {
+          ingest_count_batch (ingest, attempts, -1);
           g_propagate_error (error_out, g_steal_pointer (&error));
           return FALSE;
         }
@@ -128,10 +146,12 @@ flush (Ingest *ingest, Store *store, GArray *items, IngestMboxCounts *counts,
         {
           g_autoptr(GError) one_error = NULL;
 
+          attempts++;
           if (store_write_batch (store, &writes[i], 1, &one_error))
             continue;
           if (!g_error_matches (one_error, STORE_ERROR, STORE_ERROR_FAILED))
             {
+              ingest_count_batch (ingest, attempts, -1);
               g_propagate_error (error_out, g_steal_pointer (&one_error));
               return FALSE;
             }
@@ -150,10 +170,17 @@ flush (Ingest *ingest, Store *store, GArray *items, IngestMboxCounts *counts,
                   writes[i].report = item->report;
                 }
             }
+          attempts++;
           if (!store_write_batch (store, &writes[i], 1, error_out))
-            return FALSE;
+            {
+              ingest_count_batch (ingest, attempts, -1);
+              return FALSE;
+            }
         }
     }
+  if (n > 0)
+    ingest_count_batch (ingest, attempts,
+                        (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC);
   for (guint i = 0; i < n; i++)
     ingest_count_report (ingest, writes[i].report);
   counts->stored += n;

@@ -94,9 +94,16 @@ typedef struct {
   gint64 started;         /* when it was claimed */
 } Batch;
 
+/* A task of the pool: a chunk of a claimed batch (@batch), or a chunk of
+ * items of another kind (@func over @items, ingest_parallel()). */
 typedef struct {
   Batch *batch;
   guint first, last;      /* [first, last) */
+  IngestItemFunc func;
+  guint8 *items;
+  gsize item_size;
+  gpointer user_data;
+  guint *pending;         /* tasks of the call not yet finished (under lock) */
 } Task;
 
 struct _Ingest {
@@ -190,6 +197,17 @@ task_run (gpointer data, gpointer user_data)
   Task *task = data;
   Ingest *ingest = user_data;
 
+  if (task->func != NULL)
+    {
+      for (guint i = task->first; i < task->last; i++)
+        task->func (task->items + (gsize) i * task->item_size, task->user_data);
+      g_mutex_lock (&ingest->lock);
+      if (--*task->pending == 0)
+        g_cond_broadcast (&ingest->done);
+      g_mutex_unlock (&ingest->lock);
+      g_free (task);
+      return;
+    }
   for (guint i = task->first; i < task->last; i++)
     item_parse (&g_array_index (task->batch->items, Item, i), ingest->settings.parse,
                 ingest->settings.verp);
@@ -199,6 +217,51 @@ task_run (gpointer data, gpointer user_data)
     g_cond_broadcast (&ingest->done);
   g_mutex_unlock (&ingest->lock);
   g_free (task);
+}
+
+void
+ingest_parallel (Ingest *ingest, gpointer items, gsize item_size, guint n, IngestItemFunc func,
+                 gpointer user_data)
+{
+  guint pending;
+
+  g_return_if_fail (ingest != NULL && func != NULL && (items != NULL || n == 0));
+  if (n == 0)
+    return;
+  pending = (n + INGEST_CHUNK - 1) / INGEST_CHUNK;
+  for (guint first = 0; first < n; first += INGEST_CHUNK)
+    {
+      Task *task = g_new0 (Task, 1);
+
+      task->first = first;
+      task->last = MIN (first + INGEST_CHUNK, n);
+      task->func = func;
+      task->items = items;
+      task->item_size = item_size;
+      task->user_data = user_data;
+      task->pending = &pending;
+      g_thread_pool_push (ingest->pool, task, NULL);
+    }
+  g_mutex_lock (&ingest->lock);
+  while (pending > 0)
+    g_cond_wait (&ingest->done, &ingest->lock);
+  ingest->counts.parsed += n;
+  g_mutex_unlock (&ingest->lock);
+}
+
+void
+ingest_count_batch (Ingest *ingest, guint attempts, double seconds)
+{
+  g_mutex_lock (&ingest->lock);
+  ingest->counts.write_attempts += attempts;
+  g_mutex_unlock (&ingest->lock);
+  if (seconds < 0)
+    return;
+  ingest->counts.batches++;
+  ingest->counts.last_batch_seconds = seconds;
+  ingest->counts.last_batch_time = g_get_real_time ();
+  ingest->counts.batch_buckets[metrics_bucket_of (seconds)]++;
+  ingest->counts.batch_seconds_sum += seconds;
 }
 
 static void
@@ -378,7 +441,7 @@ batch_claim (Ingest *ingest, GError **error_out)
   batch->pending = (batch->items->len + INGEST_CHUNK - 1) / INGEST_CHUNK;
   for (guint first = 0; first < batch->items->len; first += INGEST_CHUNK)
     {
-      Task *task = g_new (Task, 1);
+      Task *task = g_new0 (Task, 1);
 
       task->batch = batch;
       task->first = first;

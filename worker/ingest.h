@@ -128,6 +128,26 @@ const IngestSettings *ingest_get_settings (const Ingest *ingest);
  * run's counts: messages, kinds, outcomes by reason and group. */
 void ingest_count_report (Ingest *ingest, const BounceReport *report);
 
+/* Work for the parsing threads: called on one of them for each item. */
+typedef void (*IngestItemFunc) (gpointer item, gpointer user_data);
+
+/**
+ * ingest_parallel:
+ * Runs @func on each of the @n items of @items (an array of elements of
+ * @item_size bytes) on the pipeline's parsing threads, in chunks, and
+ * returns when every call has returned; counts them as messages parsed.
+ * Only while no batch of the pipeline is being parsed (the mboxes of
+ * `bounced ingest` come after the Maildirs).  @func must be safe to run on
+ * several items at once.
+ */
+void ingest_parallel (Ingest *ingest, gpointer items, gsize item_size, guint n,
+                      IngestItemFunc func, gpointer user_data);
+
+/* Counts a transaction of messages stored outside the pipeline: @attempts
+ * transactions tried, and, unless @seconds is negative (nothing was
+ * committed), one batch committed that took @seconds. */
+void ingest_count_batch (Ingest *ingest, guint attempts, double seconds);
+
 /**
  * IngestMboxCounts:
  * @read: messages read from the mbox.
