@@ -25,6 +25,9 @@ test_defaults (void)
   g_assert_cmpuint (config->batch_size, ==, CONFIG_DEFAULT_BATCH_SIZE);
   g_assert_cmpuint (config->max_message_size, ==, BOUNCE_DEFAULT_MAX_MESSAGE_SIZE);
   g_assert_cmpuint (config->rules_files->len, ==, 0);
+  g_assert_cmpuint (config->retry_unreadable, ==, 60);
+  g_assert_cmpfloat (config->bounce_threshold, ==, 2.0);
+  g_assert_cmpfloat (config->complaint_threshold, ==, 0.3);
 }
 
 static void
@@ -40,6 +43,9 @@ test_file (void)
     "batch-size = 250\n"
     "max-message-size = 1048576\n"
     "max-mime-parts = 50\n"
+    "retry-unreadable = 5\n"
+    "bounce-threshold = 1.5\n"
+    "complaint-threshold =  0.25 \n"
     "rules = /a.rules;/b.rules\n");
   g_autoptr(Config) config = config_new ();
   g_autoptr(GError) error = NULL;
@@ -54,6 +60,9 @@ test_file (void)
   g_assert_cmpuint (config->batch_size, ==, 250);
   g_assert_cmpuint (config->max_message_size, ==, 1048576);
   g_assert_cmpuint (config->max_mime_parts, ==, 50);
+  g_assert_cmpuint (config->retry_unreadable, ==, 5);
+  g_assert_cmpfloat (config->bounce_threshold, ==, 1.5);
+  g_assert_cmpfloat (config->complaint_threshold, ==, 0.25);
   g_assert_cmpuint (config->rules_files->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (config->rules_files, 1), ==, "/b.rules");
   g_assert_cmpstr (config->file, ==, path);
@@ -77,6 +86,13 @@ test_bad_files (void)
     { "negative", "[bounced]\nmax-mime-depth = -1\n" },
     { "zero parts", "[bounced]\nmax-mime-parts = 0\n" },
     { "not a key file", "batch-size = 5\n" },
+    { "zero retry", "[bounced]\nretry-unreadable = 0\n" },
+    { "zero threshold", "[bounced]\nbounce-threshold = 0\n" },
+    { "threshold over 100", "[bounced]\ncomplaint-threshold = 100.5\n" },
+    { "threshold with a unit", "[bounced]\nbounce-threshold = 2%\n" },
+    { "threshold not a number", "[bounced]\nbounce-threshold = two\n" },
+    { "negative threshold", "[bounced]\ncomplaint-threshold = -0.3\n" },
+    { "threshold NaN", "[bounced]\nbounce-threshold = nan\n" },
   };
   g_autofree char *dir = g_dir_make_tmp ("test-config-XXXXXX", NULL);
 

@@ -9,6 +9,9 @@ the test inserted, and compared.
     that is and on how many days sends are known.
  2. A day with known sends and no bounces has rate 0, not NULL; NULL only
     where sends are unknown.
+ 3. The verdicts compare the rate computed here with the thresholds of the
+    configuration file (bounce-threshold, complaint-threshold), which the
+    command line overrides.
 """
 import datetime
 import decimal
@@ -267,6 +270,39 @@ for seed in (1, 2, 3):
                      "seed %d --domain" % seed, "--domain", "gmail.com")
         check_report(e, expect_report(outs, sends, campaign="spring"),
                      "seed %d --campaign" % seed, "--campaign", "spring")
+        if seed == 1:
+            exp = expect_report(outs, sends)
+            hard_pct = float(exp["hard_rate"]) * 100
+            compl_pct = float(exp["complaint_rate"]) * 100
+
+            def verdicts(*args):
+                r, rep = e.report(*args)
+                levels = [v["level"] for v in rep.get("verdicts", [])]
+                return r, rep, levels[:2]
+            with open(e.config, "w") as cf:
+                cf.write("[bounced]\nbounce-threshold = %r\ncomplaint-threshold = %r\n"
+                         % (hard_pct * 1.5, compl_pct * 2))
+            r, rep, lv = verdicts()
+            t.ok(lv == ["ok", "ok"] and close(rep.get("bounce_threshold"), hard_pct * 1.5 / 100)
+                 and close(rep.get("complaint_threshold"), compl_pct * 2 / 100),
+                 "thresholds above the rates (%.4f %%, %.4f %%) in bounced.conf: both verdicts ok"
+                 % (hard_pct, compl_pct), "%s %s" % (lv, r.stderr))
+            with open(e.config, "w") as cf:
+                cf.write("[bounced]\nbounce-threshold = %r\ncomplaint-threshold = %r\n"
+                         % (hard_pct * 0.5, compl_pct * 0.5))
+            r, rep, lv = verdicts()
+            t.ok(lv == ["over", "over"], "thresholds below the rates in bounced.conf: both over",
+                 "%s %s" % (lv, r.stderr))
+            r, rep, lv = verdicts("--bounce-threshold", repr(hard_pct * 2))
+            t.ok(lv == ["ok", "over"] and close(rep.get("bounce_threshold"), hard_pct * 2 / 100),
+                 "--bounce-threshold overrides the file's", "%s %s" % (lv, r.stderr))
+            with open(e.config, "w") as cf:
+                cf.write("[bounced]\nbounce-threshold = 0\n")
+            r = e.run("report")
+            t.ok(r.returncode == 2 and 'invalid value of "bounce-threshold"' in r.stderr,
+                 "a threshold of 0 in the file is refused", r.stderr)
+            with open(e.config, "w") as cf:
+                cf.write("[bounced]\n")
         # --format=csv: the daily figures
         exp = expect_report(outs, sends, until=D(2026, 10, 31))
         r = e.run("report", "--format=csv", "--until", "2026-10-31")

@@ -891,7 +891,8 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
   g_autofree char *campaign = NULL;
   g_autofree char *format = NULL;
   g_autofree char *output = NULL;
-  double bounce_pct = REPORT_BOUNCE_LIMIT * 100, complaint_pct = REPORT_COMPLAINT_LIMIT * 100;
+  /* Negative: not given; then the configuration's (or the default). */
+  double bounce_pct = -1, complaint_pct = -1;
   g_autoptr(Config) config = NULL;
   g_autoptr(Store) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -909,9 +910,11 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
     { "campaign", 0, 0, G_OPTION_ARG_STRING, &campaign,
       "Only this campaign", "CAMPAIGN" },
     { "bounce-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &bounce_pct,
-      "Hard bounce rate, in percent of sends, above which the verdict says so (default 2)", "PCT" },
+      "Hard bounce rate, in percent of sends, above which the verdict says so (default: "
+      "bounce-threshold of the configuration, else 2)", "PCT" },
     { "complaint-threshold", 0, 0, G_OPTION_ARG_DOUBLE, &complaint_pct,
-      "Complaint rate limit in percent (default 0.3, Google's and Yahoo's)", "PCT" },
+      "Complaint rate limit in percent (default: complaint-threshold of the configuration, "
+      "else 0.3, Google's and Yahoo's)", "PCT" },
     { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
       "table (default), json, html or csv (the daily figures)", "FORMAT" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -944,7 +947,8 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
     else if (format != NULL && strcmp (format, "table") != 0 && strcmp (format, "json") != 0
              && strcmp (format, "html") != 0 && strcmp (format, "csv") != 0)
       bad = "format";
-    else if (!(bounce_pct > 0 && bounce_pct <= 100) || !(complaint_pct > 0 && complaint_pct <= 100))
+    else if ((bounce_pct != -1 && !(bounce_pct > 0 && bounce_pct <= 100))
+             || (complaint_pct != -1 && !(complaint_pct > 0 && complaint_pct <= 100)))
       bad = "threshold";
     if (bad != NULL)
       {
@@ -984,8 +988,11 @@ cmd_report (int argc, char **argv, const BounceSettings *settings)
       g_printerr ("bounced report: %s\n", error->message);
       return 1;
     }
-  data->bounce_threshold = bounce_pct / 100.0;
-  data->complaint_threshold = complaint_pct / 100.0;
+  /* The command line over the configuration file (bounce-threshold,
+   * complaint-threshold) over the defaults. */
+  data->bounce_threshold = (bounce_pct > 0 ? bounce_pct : config->bounce_threshold) / 100.0;
+  data->complaint_threshold
+    = (complaint_pct > 0 ? complaint_pct : config->complaint_threshold) / 100.0;
   if (g_strcmp0 (format, "csv") == 0)
     report_data_append_csv (out, data);
   else if (g_strcmp0 (format, "json") == 0)

@@ -557,7 +557,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   g_autoptr(GString) mbox_report = g_string_new (NULL);
   g_auto(GStrv) maildirs = NULL;
   gint64 batch_size = -1, threads = -1;
-  gint64 max_wait = -1, rescan_interval = -1;
+  gint64 max_wait = -1, rescan_interval = -1, retry_unreadable = -1;
   gboolean quiet = FALSE, verbose = FALSE;
   GOptionEntry entries[] = {
     { "db", 'd', 0, G_OPTION_ARG_STRING, &db,
@@ -580,6 +580,9 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
       "ingest: seconds to wait for an unavailable database before giving up (default 60)", "SECONDS" },
     { "rescan-interval", 0, 0, G_OPTION_ARG_INT64, &rescan_interval,
       "watch: seconds between full rescans of the Maildirs (default 10)", "SECONDS" },
+    { "retry-unreadable", 0, 0, G_OPTION_ARG_INT64, &retry_unreadable,
+      "Seconds a file that cannot be read is held before it is tried again (default 60)",
+      "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       "Log one line per batch (always on in watch mode)", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
@@ -682,8 +685,9 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   OVERRIDE_STRING (verp_pattern, verp_pattern);
   OVERRIDE_STRING (metrics_file, metrics_file);
 #undef OVERRIDE_STRING
-  if (batch_size == 0 || rescan_interval == 0 || batch_size > CONFIG_MAX_BATCH_SIZE
-      || batch_size < -1 || threads < -1 || max_wait < -1 || rescan_interval < -1)
+  if (batch_size == 0 || rescan_interval == 0 || retry_unreadable == 0
+      || batch_size > CONFIG_MAX_BATCH_SIZE || batch_size < -1 || threads < -1 || max_wait < -1
+      || rescan_interval < -1 || retry_unreadable < -1)
     {
       g_printerr ("bounced %s: limits must be positive numbers (batch size at most %d)\n",
                   name, CONFIG_MAX_BATCH_SIZE);
@@ -697,6 +701,8 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
     config->max_wait = (guint) MIN (max_wait, G_MAXUINT32);
   if (rescan_interval > 0)
     config->rescan_interval = (guint) MIN (rescan_interval, G_MAXUINT32);
+  if (retry_unreadable > 0)
+    config->retry_unreadable = (guint) MIN (retry_unreadable, G_MAXUINT32);
   config->batch_size = MIN (config->batch_size, CONFIG_MAX_BATCH_SIZE);
 
   if (!config_parse_settings (config, &settings, &rules, &error))
@@ -733,6 +739,7 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
   in_settings.conninfo = conninfo;
   in_settings.batch_size = config->batch_size;
   in_settings.threads = config->threads;
+  in_settings.retry_unreadable = config->retry_unreadable;
   in_settings.parse = &settings;
   if (config->verp_pattern != NULL)
     {

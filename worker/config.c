@@ -19,7 +19,7 @@ G_DEFINE_QUARK (config-error-quark, config_error)
 /* The largest value accepted for the numeric limits (they are guint). */
 #define CONFIG_MAX_COUNT G_MAXUINT32
 
-typedef enum { KEY_STRING, KEY_LIST, KEY_SIZE, KEY_COUNT } KeyType;
+typedef enum { KEY_STRING, KEY_LIST, KEY_SIZE, KEY_COUNT, KEY_PERCENT } KeyType;
 
 /* One row per key of the file. */
 typedef struct {
@@ -49,6 +49,9 @@ static const ConfigKey config_keys[] = {
   { "soft-bounce-days", KEY_COUNT, G_STRUCT_OFFSET (Config, soft_bounce_days), 0 },
   { "verp-pattern", KEY_STRING, G_STRUCT_OFFSET (Config, verp_pattern), 0 },
   { "metrics-file", KEY_STRING, G_STRUCT_OFFSET (Config, metrics_file), 0 },
+  { "retry-unreadable", KEY_COUNT, G_STRUCT_OFFSET (Config, retry_unreadable), 1 },
+  { "bounce-threshold", KEY_PERCENT, G_STRUCT_OFFSET (Config, bounce_threshold), 0 },
+  { "complaint-threshold", KEY_PERCENT, G_STRUCT_OFFSET (Config, complaint_threshold), 0 },
 };
 
 Config *
@@ -67,6 +70,9 @@ config_new (void)
   config->rescan_interval = CONFIG_DEFAULT_RESCAN_INTERVAL;
   config->soft_bounce_count = CONFIG_DEFAULT_SOFT_BOUNCE_COUNT;
   config->soft_bounce_days = CONFIG_DEFAULT_SOFT_BOUNCE_DAYS;
+  config->retry_unreadable = CONFIG_DEFAULT_RETRY_UNREADABLE;
+  config->bounce_threshold = CONFIG_DEFAULT_BOUNCE_THRESHOLD;
+  config->complaint_threshold = CONFIG_DEFAULT_COMPLAINT_THRESHOLD;
   config->rules_dir = g_build_filename (BOUNCED_SYSCONFDIR, "bounced", "rules.d", NULL);
   return config;
 }
@@ -128,6 +134,26 @@ key_load (Config *config, GKeyFile *file, const char *path, const ConfigKey *key
           *(gsize *) field = (gsize) value;
         else
           *(guint *) field = (guint) value;
+        return TRUE;
+      }
+    case KEY_PERCENT:
+      {
+        g_autofree char *text = g_key_file_get_string (file, CONFIG_GROUP, key->name, &error);
+        char *end = NULL;
+        double value;
+
+        if (text == NULL)
+          break;
+        g_strstrip (text);
+        value = g_ascii_strtod (text, &end);
+        if (*text == '\0' || end == NULL || *end != '\0' || !(value > 0 && value <= 100))
+          {
+            g_set_error (error_out, CONFIG_ERROR, CONFIG_ERROR_INVALID,
+                         "invalid value of \"%s\" in \"%s\": \"%s\" is not a percentage "
+                         "above 0 and at most 100", key->name, path, text);
+            return FALSE;
+          }
+        *(double *) field = value;
         return TRUE;
       }
     }

@@ -36,6 +36,14 @@ GQuark config_error_quark (void);
  * days suppress an address. */
 #define CONFIG_DEFAULT_SOFT_BOUNCE_COUNT 3
 #define CONFIG_DEFAULT_SOFT_BOUNCE_DAYS 14
+/* Seconds a file that could not be read (EACCES, EIO) is left before it is
+ * tried again (ingest.c, invariant 6). */
+#define CONFIG_DEFAULT_RETRY_UNREADABLE 60
+/* The report's limits, in percent of sends (bounced(1), REPORT
+ * THRESHOLDS): the hard bounce threshold, and the complaint limit of
+ * Google's and Yahoo's bulk-sender guidance. */
+#define CONFIG_DEFAULT_BOUNCE_THRESHOLD 2.0
+#define CONFIG_DEFAULT_COMPLAINT_THRESHOLD 0.3
 
 /**
  * Config:
@@ -73,6 +81,10 @@ typedef struct {
   guint soft_bounce_days;
   char *verp_pattern;
   char *metrics_file;     /* --metrics-file: OpenMetrics after each batch */
+  guint retry_unreadable; /* seconds before an unreadable file is tried again */
+  /* bounced report: the verdicts' limits, in percent of sends. */
+  double bounce_threshold;
+  double complaint_threshold;
 } Config;
 
 /* Returns: (transfer full) the defaults. */

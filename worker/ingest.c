@@ -39,7 +39,7 @@
  *     gets no row and does not go to the failed folder; it is held in the
  *     claim directory (so that it cannot wake the watcher again at once),
  *     named in the log, and returned to where it was for the first pass
- *     INGEST_RETRY_UNREADABLE seconds later, or when the run ends.
+ *     retry-unreadable seconds later (60 by default), or when the run ends.
  *  7. Once a message is acknowledged, its messages row is told where the
  *     file ended (store_relocate(), before the next write, or at once when
  *     the connection is idle), so that an analyst can open it.
@@ -60,7 +60,8 @@ G_DEFINE_QUARK (ingest-error-quark, ingest_error)
 /* Messages per parse task: big enough to amortise the hand-off, small
  * enough to spread a batch over every core. */
 #define INGEST_CHUNK 32
-/* Seconds an unreadable message is held before it is tried again. */
+/* Seconds an unreadable message is held before it is tried again, when the
+ * settings say 0. */
 #define INGEST_RETRY_UNREADABLE 60
 
 typedef struct {
@@ -328,7 +329,7 @@ held_release (Ingest *ingest, gboolean all)
       Held *h = g_ptr_array_index (ingest->held, i);
       g_autoptr(GError) error = NULL;
 
-      if (!all && now - h->since < (gint64) INGEST_RETRY_UNREADABLE * G_USEC_PER_SEC)
+      if (!all && now - h->since < (gint64) ingest->settings.retry_unreadable * G_USEC_PER_SEC)
         {
           i++;
           continue;
@@ -358,6 +359,8 @@ ingest_new (const IngestSettings *settings)
   ingest->settings = *settings;
   if (ingest->settings.batch_size == 0)
     ingest->settings.batch_size = 1000;
+  if (ingest->settings.retry_unreadable == 0)
+    ingest->settings.retry_unreadable = INGEST_RETRY_UNREADABLE;
   threads = settings->threads > 0 ? settings->threads : g_get_num_processors ();
   ingest->maildirs = g_ptr_array_new_with_free_func ((GDestroyNotify) maildir_close);
   g_mutex_init (&ingest->lock);
@@ -768,6 +771,9 @@ batch_log (Ingest *ingest, const Batch *batch)
 
           if (item->md != md)
             break;
+          /* Not stored (invariant 6): logged apart, as held. */
+          if (item->unreadable)
+            continue;
           line.messages++;
           if (item->report->kind == BOUNCE_KIND_ERROR)
             line.failed++;
@@ -776,6 +782,9 @@ batch_log (Ingest *ingest, const Batch *batch)
           else
             line.bounces++;
         }
+      first = i;
+      if (line.messages == 0)
+        continue;
       log_batch (&line);
       /* For `bounced status`; a Maildir we may not write shows up in the
        * acknowledgements already, so this is said once only. */
@@ -785,7 +794,6 @@ batch_log (Ingest *ingest, const Batch *batch)
           g_warning ("%s", error->message);
           ingest->record_warned = TRUE;
         }
-      first = i;
     }
 }
 
@@ -845,8 +853,8 @@ batch_acknowledge (Ingest *ingest, Batch *batch)
           /* Invariant 6: one line, then held for a retry. */
           Held *h = g_new0 (Held, 1);
 
-          g_warning ("could not read \"%s\": %s; left in place, tried again in %d s",
-                     item->claim->source, report->error, INGEST_RETRY_UNREADABLE);
+          g_warning ("could not read \"%s\": %s; left in place, tried again in %u s",
+                     item->claim->source, report->error, ingest->settings.retry_unreadable);
           h->md = item->md;
           h->claim = g_steal_pointer (&item->claim);
           h->since = g_get_monotonic_time ();

@@ -35,6 +35,8 @@ GQuark ingest_error_quark (void);
  * @parse: parser settings (borrowed; must outlive the Ingest).
  * @verp: (nullable): VERP return-path pattern for the campaign of bounces
  *   whose returned message names none (borrowed; must outlive the Ingest).
+ * @retry_unreadable: seconds an unreadable file is held before it is tried
+ *   again (0: the default, CONFIG_DEFAULT_RETRY_UNREADABLE).
  */
 typedef struct {
   const char *conninfo;
@@ -42,6 +44,7 @@ typedef struct {
   guint threads;
   const BounceSettings *parse;
   const Verp *verp;
+  guint retry_unreadable;
 } IngestSettings;
 
 /* What a run has done so far.  by_kind is indexed by BounceKind; reasons maps
