@@ -10,9 +10,11 @@ against what the test itself delivered:
  6. a file that cannot be read stays where it is, gets no row, is named,
     and is stored once it can be read;
  7. messages.source is where the file ended (and reprocess records where it
-    is now); `bounced show` prints the outcomes and the path, --raw the file.
+    is now); `bounced show` prints the outcomes and the path, --raw the file,
+    --format=json the same as JSON (compared with the rows).
 """
 import hashlib
+import json
 import os
 import pwd
 import shutil
@@ -160,6 +162,41 @@ try:
          raw.stderr.decode())
     r = bounced("show", "0" * 64)
     t.ok(r.returncode == 1 and "no stored message" in r.stderr, "show of an unknown hash", r.stderr)
+    # show --format=json: the row and the outcomes as the database has them
+    r = bounced("show", "--format=json", "named@sender.example")
+    try:
+        shown = json.loads(r.stdout)
+    except ValueError:
+        shown = None
+    row = db.query("SELECT sha256, source, kind, size FROM bounce.messages WHERE sha256 = '%s'"
+                   % sha).strip().split("|")
+    outs = [l.split("|") for l in db.query(
+        "SELECT o.ordinal, o.recipient, o.reason, o.hard_bounce, o.event_time_source"
+        " FROM bounce.recipient_outcomes o JOIN bounce.messages m ON m.id = o.message_id"
+        " WHERE m.sha256 = '%s' ORDER BY 1" % sha).strip().splitlines()]
+    want = [{"sha256": row[0], "source": row[1], "kind": row[2], "size": len(msgs[named]),
+             "file_present": True,
+             "outcomes": [{"ordinal": int(o[0]), "recipient": o[1], "reason": o[2],
+                           "hard_bounce": o[3] == "t", "event_time_source": o[4]}
+                          for o in outs]}]
+    got = None
+    if isinstance(shown, list):
+        got = [{k: m.get(k) for k in ("sha256", "source", "kind", "size", "file_present")}
+               for m in shown]
+        for g, m in zip(got, shown):
+            g["outcomes"] = [{k: o.get(k) for k in ("ordinal", "recipient", "reason",
+                                                    "hard_bounce", "event_time_source")}
+                             for o in m.get("outcomes", [])]
+    t.ok(r.returncode == 0 and got == want and len(outs) == 1 and int(row[3]) == len(msgs[named]),
+         "show --format=json: one object with the row's columns (size a number), the file "
+         "present, its outcome (hard_bounce a boolean)", "%s\nwant %s\n%s" % (got, want, r.stderr))
+    t.ok(shown is not None and all(v is None or not isinstance(v, str) or v != ""
+                                   for v in shown[0].values())
+         and shown[0].get("error", 1) is None, "absent columns are null, never \"\"", r.stdout)
+    r = bounced("show", "--format=xml", sha)
+    t.ok(r.returncode == 2, "show --format=xml is a usage error", r.stderr)
+    r = bounced("show", "--raw", "--format=json", sha)
+    t.ok(r.returncode == 2, "show --raw with --format=json is a usage error", r.stderr)
 
     # 5 and 6: the file becomes readable; the same mail again
     os.chmod(os.path.join(maildir, "new", locked), 0o644)

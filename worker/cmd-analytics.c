@@ -1354,11 +1354,70 @@ show_fields (GString *out, GPtrArray *fields, const char *indent)
     }
 }
 
+/* The columns of `bounced show` that JSON gives as numbers or booleans
+ * (PostgreSQL's text form: digits, t or f); the others are strings. */
+static void
+show_json_value (GString *out, const char *name, const char *v)
+{
+  if (v == NULL)
+    g_string_append (out, "null");
+  else if ((strcmp (name, "size") == 0 || strcmp (name, "ordinal") == 0)
+           && v[0] != '\0' && strspn (v, "0123456789") == strlen (v))
+    g_string_append (out, v);
+  else if (strcmp (name, "hard_bounce") == 0 && (strcmp (v, "t") == 0 || strcmp (v, "f") == 0))
+    g_string_append (out, v[0] == 't' ? "true" : "false");
+  else
+    report_json_string (out, v);
+}
+
+/* Appends the name/value pairs of @fields as members of an object being
+ * written (every column, null when absent), each after ", " but the first. */
+static void
+show_json_fields (GString *out, GPtrArray *fields)
+{
+  for (guint i = 0; i + 1 < fields->len; i += 2)
+    {
+      const char *name = g_ptr_array_index (fields, i);
+
+      if (i > 0)
+        g_string_append (out, ", ");
+      report_json_string (out, name);
+      g_string_append (out, ": ");
+      show_json_value (out, name, g_ptr_array_index (fields, i + 1));
+    }
+}
+
+/* --format=json: one array, one object per message: its columns, whether
+ * its file is still at its source, and its outcomes. */
+static void
+show_json (GString *out, GPtrArray *messages)
+{
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < messages->len; i++)
+    {
+      const StoreShownMessage *m = g_ptr_array_index (messages, i);
+
+      g_string_append (out, i > 0 ? ",\n {" : "{");
+      show_json_fields (out, m->fields);
+      g_string_append_printf (out, ", \"file_present\": %s, \"outcomes\": [",
+                              g_file_test (m->source, G_FILE_TEST_EXISTS) ? "true" : "false");
+      for (guint k = 0; k < m->outcomes->len; k++)
+        {
+          g_string_append (out, k > 0 ? ",\n  {" : "\n  {");
+          show_json_fields (out, g_ptr_array_index (m->outcomes, k));
+          g_string_append_c (out, '}');
+        }
+      g_string_append (out, "]}");
+    }
+  g_string_append (out, "]\n");
+}
+
 int
 cmd_show (int argc, char **argv, const BounceSettings *settings)
 {
   CommonOptions common;
-  gboolean raw = FALSE;
+  gboolean raw = FALSE, json;
+  g_autofree char *format = NULL;
   g_autoptr(Config) config = NULL;
   g_autoptr(Store) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -1369,6 +1428,8 @@ cmd_show (int argc, char **argv, const BounceSettings *settings)
   GOptionEntry entries[] = {
     { "raw", 0, 0, G_OPTION_ARG_NONE, &raw,
       "Print the raw message itself (from where it is stored), not what is stored of it", NULL },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+      "text (default) or json (an array, one object per message with its outcomes)", "FORMAT" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
 
@@ -1387,6 +1448,17 @@ cmd_show (int argc, char **argv, const BounceSettings *settings)
       common_options_clear (&common);
       return cli_usage_error ("give one SHA-256 or Message-ID");
     }
+  if (format != NULL && strcmp (format, "text") != 0 && strcmp (format, "json") != 0)
+    {
+      common_options_clear (&common);
+      return cli_usage_error ("invalid format: text or json");
+    }
+  if (raw && g_strcmp0 (format, "json") == 0)
+    {
+      common_options_clear (&common);
+      return cli_usage_error ("--raw prints the file itself: it has no --format");
+    }
+  json = g_strcmp0 (format, "json") == 0;
   config = load_config ("show", &common);
   common_options_clear (&common);
   if (config == NULL)
@@ -1407,7 +1479,9 @@ cmd_show (int argc, char **argv, const BounceSettings *settings)
                   argv[1]);
       return 1;
     }
-  for (guint i = 0; i < messages->len; i++)
+  if (json)
+    show_json (out, messages);
+  for (guint i = 0; !json && i < messages->len; i++)
     {
       const StoreShownMessage *m = g_ptr_array_index (messages, i);
 
