@@ -161,6 +161,144 @@ test_charts (void)
   g_assert_cmpuint (count_of (html, "class=\"xlabel\""), <=, 3 * REPORT_HTML_MAX_X_LABELS);
 }
 
+/* A long report: @n_days from Wednesday 2026-01-07, one provider whose
+ * daily hard bounce rate is hits over sends that vary by day (so that a
+ * week's rate is not the mean of its days' rates), a week without sends,
+ * reason counts and daily complaint figures. */
+static ReportData *
+long_report (guint n_days)
+{
+  ReportData *d = report_data_new ();
+  g_autoptr(GDateTime) start = g_date_time_new_utc (2026, 1, 7, 0, 0, 0);
+  ReportSeries *p, *r;
+
+  d->sends = 1;
+  d->provider_daily_is_rate = TRUE;
+  for (guint i = 0; i < n_days; i++)
+    {
+      g_autoptr(GDateTime) day = g_date_time_add_days (start, (gint) i);
+      g_ptr_array_add (d->days, g_date_time_format (day, "%Y-%m-%d"));
+    }
+  p = report_data_add_series (d->provider_daily, "Google", n_days);
+  report_series_add_ratio (p, n_days);
+  r = report_data_add_series (d->reason_daily, "userunknown", n_days);
+  for (guint i = 0; i < n_days; i++)
+    {
+      /* Days 40 to 50 (Monday 2026-02-16 to Thursday 2026-02-26): no sends. */
+      gboolean sent = i < 40 || i > 50;
+      double sends = sent ? 100.0 + 900.0 * (i % 7 == 3) : 0;
+      double hits = sent ? (double) (i % 5) : 0;
+      gint64 complaints = (gint64) (i % 3);
+
+      report_series_set_ratio (p, i, hits, sends);
+      /* bounce.rate() rounds a day's rate to 6 decimals */
+      if (sent)
+        g_array_index (p->values, double, i) = (double) (gint64) (hits / sends * 1e6 + 0.5) / 1e6;
+      g_array_index (r->values, double, i) = (double) (i % 4);
+      if (sent)
+        report_data_add_rate (d->daily, g_ptr_array_index (d->days, i), (gint64) sends,
+                              (gint64) hits, 0, complaints);
+    }
+  return d;
+}
+
+static void
+test_weekly (void)
+{
+  static const guint lengths[] = { REPORT_CHART_MAX_DAYS, REPORT_CHART_MAX_DAYS + 1, 200, 400 };
+
+  for (gsize c = 0; c < G_N_ELEMENTS (lengths); c++)
+    {
+      guint n_days = lengths[c];
+      g_autoptr(ReportData) d = long_report (n_days);
+      g_autoptr(ReportChart) chart = report_chart_new (d);
+      g_autofree char *html = render (d);
+      const ReportSeries *p = g_ptr_array_index (d->provider_daily, 0);
+      const ReportSeries *r = g_ptr_array_index (d->reason_daily, 0);
+      const ReportSeries *gp, *gr, *gc;
+      guint n_slots = 0, points = 0, bars = 0, differs = 0;
+      gboolean weekly = n_days > REPORT_CHART_MAX_DAYS;
+
+      g_test_message ("%u days", n_days);
+      g_assert_cmpint (chart->weekly, ==, weekly);
+      gp = g_ptr_array_index (chart->provider, 0);
+      gr = g_ptr_array_index (chart->reasons, 0);
+      gc = g_ptr_array_index (chart->complaint, 0);
+      /* The test's own grouping: a slot starts on the first day and, for
+       * weeks, on each Monday (2026-01-07 is a Wednesday: days 5, 12, ...). */
+      for (guint first = 0; first < n_days; n_slots++)
+        {
+          guint last = weekly ? MIN (n_days, first == 0 ? 5 : first + 7) : first + 1;
+          double hits = 0, sends = 0, sum = 0, chits = 0, csends = 0, mean = 0;
+          guint known = 0;
+          double want;
+
+          g_assert_cmpuint (n_slots, <, chart->slots->len);
+          g_assert_cmpstr (g_ptr_array_index (chart->slots, n_slots), ==,
+                           g_ptr_array_index (d->days, first));
+          for (guint i = first; i < last; i++)
+            {
+              double v = g_array_index (p->values, double, i);
+
+              hits += g_array_index (p->hits, double, i);
+              sends += g_array_index (p->sends, double, i);
+              sum += g_array_index (r->values, double, i);
+              if (v >= 0)
+                {
+                  mean += v;
+                  known++;
+                  chits += (double) (i % 3);
+                  csends += g_array_index (p->sends, double, i);
+                }
+            }
+          want = sends > 0 ? (double) (gint64) (hits / sends * 1e6 + 0.5) / 1e6 : -1;
+          if (!weekly)
+            want = g_array_index (p->values, double, first);
+          g_assert_cmpfloat_with_epsilon (g_array_index (gp->values, double, n_slots), want, 1e-12);
+          if (known > 0 && ABS (mean / known - want) > 1e-6)
+            differs++;
+          g_assert_cmpfloat (g_array_index (gr->values, double, n_slots), ==, sum);
+          want = csends > 0 ? chits / csends : -1;
+          if (weekly && csends > 0)
+            want = (double) (gint64) (want * 1e6 + 0.5) / 1e6;
+          g_assert_cmpfloat_with_epsilon (g_array_index (gc->values, double, n_slots), want,
+                                          weekly ? 1e-12 : 1e-6);
+          points += g_array_index (gp->values, double, n_slots) >= 0;
+          points += g_array_index (gc->values, double, n_slots) >= 0;
+          bars += sum > 0;
+          first = last;
+        }
+      g_assert_cmpuint (chart->slots->len, ==, n_slots);
+      if (weekly)
+        {
+          /* The week of 2026-02-16 has no sends: no rate, a gap. */
+          guint k = 0;
+          while (k < chart->slots->len
+                 && strcmp (g_ptr_array_index (chart->slots, k), "2026-02-16") != 0)
+            k++;
+          g_assert_cmpuint (k, <, chart->slots->len);
+          g_assert_cmpfloat (g_array_index (gp->values, double, k), <, 0);
+          /* Averaging the days' rates would have given other figures. */
+          g_assert_cmpuint (differs, >, 0);
+          g_assert_nonnull (strstr (html, ">outcomes per week</text>"));
+          g_assert_nonnull (strstr (html, ">week (UTC, from Monday; labelled by its first day)</text>"));
+          g_assert_nonnull (strstr (html, "Outcomes per week by reason"));
+          g_assert_nonnull (strstr (html, "<title>Google week of 2026-01-12: "));
+          g_assert_null (strstr (html, ">day (UTC)</text>"));
+        }
+      else
+        {
+          g_assert_cmpuint (n_slots, ==, n_days);
+          g_assert_nonnull (strstr (html, ">day (UTC)</text>"));
+          g_assert_nonnull (strstr (html, ">outcomes per day</text>"));
+        }
+      /* One marker per slot with a rate, one bar per slot with outcomes
+       * (plus the legend swatch of each of the three charts). */
+      g_assert_cmpuint (count_of (html, "<circle "), ==, points);
+      g_assert_cmpuint (count_of (html, "<rect "), ==, bars + 3);
+    }
+}
+
 static void
 test_decimal_comma_locale (void)
 {
@@ -309,6 +447,7 @@ main (int argc, char **argv)
   g_test_add_func ("/report-html/self-contained", test_self_contained);
   g_test_add_func ("/report-html/escaping", test_escaping);
   g_test_add_func ("/report-html/charts", test_charts);
+  g_test_add_func ("/report-html/weekly", test_weekly);
   g_test_add_func ("/report-html/decimal-comma-locale", test_decimal_comma_locale);
   g_test_add_func ("/report-html/gap", test_gap);
   g_test_add_func ("/report-html/empty", test_empty);

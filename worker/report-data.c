@@ -9,6 +9,7 @@
 #include "report-data.h"
 
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
 
 static void
@@ -33,6 +34,8 @@ series_free (gpointer p)
   ReportSeries *s = p;
   g_free (s->name);
   g_array_unref (s->values);
+  g_clear_pointer (&s->hits, g_array_unref);
+  g_clear_pointer (&s->sends, g_array_unref);
   g_free (s);
 }
 
@@ -364,6 +367,179 @@ report_data_add_series (GPtrArray *series, const char *name, guint n_days)
   g_array_set_size (s->values, n_days);
   g_ptr_array_add (series, s);
   return s;
+}
+
+static GArray *
+zeros (guint n)
+{
+  GArray *a = g_array_sized_new (FALSE, TRUE, sizeof (double), n);
+
+  g_array_set_size (a, n);
+  return a;
+}
+
+void
+report_series_add_ratio (ReportSeries *s, guint n_days)
+{
+  g_return_if_fail (s != NULL && s->hits == NULL && s->sends == NULL);
+  s->hits = zeros (n_days);
+  s->sends = zeros (n_days);
+}
+
+void
+report_series_set_ratio (ReportSeries *s, guint day, double hits, double sends)
+{
+  g_return_if_fail (s != NULL && s->hits != NULL && day < s->hits->len);
+  g_array_index (s->hits, double, day) = hits;
+  g_array_index (s->sends, double, day) = sends;
+  g_array_index (s->values, double, day) = sends > 0 ? hits / sends : -1.0;
+}
+
+/* ---- the charts' slots ----------------------------------------------------- */
+
+/* Slot of each day of @days (guint per day) into @slot_of, the slots'
+ * labels into @slots; weeks when there are more than
+ * REPORT_CHART_MAX_DAYS days. */
+static gboolean
+chart_slots (GPtrArray *days, GArray *slot_of, GPtrArray *slots)
+{
+  gboolean weekly = days->len > REPORT_CHART_MAX_DAYS;
+
+  for (guint d = 0; d < days->len; d++)
+    {
+      const char *day = g_ptr_array_index (days, d);
+      gboolean starts = TRUE;
+
+      if (weekly && d > 0)
+        {
+          unsigned y, m, dd;
+          GDate date;
+
+          g_date_clear (&date, 1);
+          if (sscanf (day, "%4u-%2u-%2u", &y, &m, &dd) == 3
+              && g_date_valid_dmy ((GDateDay) dd, (GDateMonth) m, (GDateYear) y))
+            {
+              g_date_set_dmy (&date, (GDateDay) dd, (GDateMonth) m, (GDateYear) y);
+              starts = g_date_get_weekday (&date) == G_DATE_MONDAY;
+            }
+        }
+      if (starts)
+        g_ptr_array_add (slots, g_strdup (day));
+      g_array_append_vals (slot_of, &(guint) { slots->len - 1 }, 1);
+    }
+  return weekly;
+}
+
+/* @x (not negative) rounded to the nearest whole number (no libm). */
+static double
+nearest (double x)
+{
+  return (double) (gint64) (x + 0.5);
+}
+
+/* @src by slot: a day's slot is the day's value; a week's is the sum of
+ * its days, or for a rate series (@rate) its days' hits over their sends,
+ * rounded to 6 decimals as bounce.rate() rounds a day's. */
+static void
+chart_group (GPtrArray *target, const ReportSeries *src, GArray *slot_of, guint n_slots,
+             gboolean rate)
+{
+  ReportSeries *s = report_data_add_series (target, src->name, n_slots);
+  guint n = MIN (slot_of->len, src->values->len);
+
+  if (slot_of->len == n_slots)
+    {
+      for (guint k = 0; k < n_slots; k++)
+        g_array_index (s->values, double, k)
+          = k < n ? g_array_index (src->values, double, k) : (rate ? -1.0 : 0.0);
+      return;
+    }
+  if (!rate)
+    {
+      for (guint d = 0; d < n; d++)
+        g_array_index (s->values, double, g_array_index (slot_of, guint, d))
+          += MAX (0.0, g_array_index (src->values, double, d));
+      return;
+    }
+  report_series_add_ratio (s, n_slots);
+  for (guint d = 0; src->hits != NULL && src->sends != NULL && d < n
+                    && d < src->hits->len && d < src->sends->len; d++)
+    {
+      guint k = g_array_index (slot_of, guint, d);
+
+      g_array_index (s->hits, double, k) += g_array_index (src->hits, double, d);
+      g_array_index (s->sends, double, k) += g_array_index (src->sends, double, d);
+    }
+  /* A rate without its parts cannot be grouped: every week missing. */
+  for (guint k = 0; k < n_slots; k++)
+    {
+      double sends = g_array_index (s->sends, double, k);
+
+      g_array_index (s->values, double, k)
+        = sends > 0 ? nearest (g_array_index (s->hits, double, k) / sends * 1e6) / 1e6 : -1.0;
+    }
+}
+
+ReportChart *
+report_chart_new (const ReportData *d)
+{
+  ReportChart *c = g_new0 (ReportChart, 1);
+  g_autoptr(GArray) slot_of = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GHashTable) by_day = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_val_if_fail (d != NULL, c);
+  c->slots = g_ptr_array_new_with_free_func (g_free);
+  c->provider = g_ptr_array_new_with_free_func (series_free);
+  c->complaint = g_ptr_array_new_with_free_func (series_free);
+  c->reasons = g_ptr_array_new_with_free_func (series_free);
+  c->weekly = chart_slots (d->days, slot_of, c->slots);
+  for (guint i = 0; i < d->provider_daily->len; i++)
+    chart_group (c->provider, g_ptr_array_index (d->provider_daily, i), slot_of, c->slots->len,
+                 d->provider_daily_is_rate);
+  for (guint i = 0; i < d->reason_daily->len; i++)
+    chart_group (c->reasons, g_ptr_array_index (d->reason_daily, i), slot_of, c->slots->len,
+                 FALSE);
+  if (d->provider_daily_is_rate)
+    {
+      /* The complaint rate of each day: its covered complaints (the rate
+       * times the sends, a whole number) over its sends. */
+      g_autoptr(GPtrArray) days = g_ptr_array_new_with_free_func (series_free);
+      ReportSeries *daily = report_data_add_series (days, "complaint rate", d->days->len);
+
+      report_series_add_ratio (daily, d->days->len);
+      for (guint i = 0; i < d->daily->len; i++)
+        {
+          ReportRate *r = g_ptr_array_index (d->daily, i);
+          g_hash_table_insert (by_day, r->name, r);
+        }
+      for (guint k = 0; k < d->days->len; k++)
+        {
+          const ReportRate *r = g_hash_table_lookup (by_day, g_ptr_array_index (d->days, k));
+
+          if (r != NULL && r->sends > 0 && r->complaint_rate >= 0)
+            {
+              report_series_set_ratio (daily, k, nearest (r->complaint_rate * (double) r->sends),
+                                       (double) r->sends);
+              g_array_index (daily->values, double, k) = r->complaint_rate;
+            }
+          else
+            report_series_set_ratio (daily, k, 0, 0);
+        }
+      chart_group (c->complaint, daily, slot_of, c->slots->len, TRUE);
+    }
+  return c;
+}
+
+void
+report_chart_free (ReportChart *c)
+{
+  if (c == NULL)
+    return;
+  g_ptr_array_unref (c->slots);
+  g_ptr_array_unref (c->provider);
+  g_ptr_array_unref (c->complaint);
+  g_ptr_array_unref (c->reasons);
+  g_free (c);
 }
 
 void

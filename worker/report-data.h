@@ -44,10 +44,15 @@ typedef struct {
 
 /* One line (or one stacked component) of a daily chart: @values has one
  * double per entry of ReportData.days; a negative value is missing (a day
- * without known sends has no rate), and breaks a line there. */
+ * without known sends has no rate), and breaks a line there.  A rate
+ * series may carry what each day's rate is made of, @hits over @sends
+ * (doubles per day, NULL when not given), so that a week's rate can be
+ * computed from its days (report_chart_new()). */
 typedef struct {
   char *name;
   GArray *values;
+  GArray *hits;
+  GArray *sends;
 } ReportSeries;
 
 /**
@@ -237,5 +242,49 @@ void report_data_append_table (GString *out, const ReportData *data);
 void report_data_free (ReportData *data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReportData, report_data_free)
+
+/* Gives @s (a series of @n_days) the arrays of report_series_set_ratio(). */
+void report_series_add_ratio (ReportSeries *s, guint n_days);
+
+/* Day @day of the rate series @s is @hits over @sends (its value too: -1
+ * when @sends is not positive). */
+void report_series_set_ratio (ReportSeries *s, guint day, double hits, double sends);
+
+/* Up to this many days, the charts have one slot per day; beyond, one per
+ * week: 120 daily slots are about 5 pixels each on the report's 800-pixel
+ * charts, the narrowest a bar and its tooltip can still be aimed at, and
+ * a week is the next unit senders plan by (bounced(1), report). */
+#define REPORT_CHART_MAX_DAYS 120
+
+/**
+ * ReportChart:
+ * The x axis and the series of the report's charts (bounced report
+ * --format=html), from the daily figures of a ReportData.
+ * @weekly: the slots are weeks (more than REPORT_CHART_MAX_DAYS days).
+ * @slots: char*, "YYYY-MM-DD": the day, or the first day of the week in the
+ *   period (weeks run from Monday, UTC; the first and the last may be
+ *   partial).
+ * @provider: ReportSeries*, ReportData.provider_daily by slot: a count is
+ *   the sum of its days; a rate is its days' hits over their sends (the
+ *   series must carry them, else the slot is missing), missing when no day
+ *   of it has sends.
+ * @complaint: ReportSeries*, one ("complaint rate"), from ReportData.daily,
+ *   its complaints over its sends; empty when the provider series are not
+ *   rates.
+ * @reasons: ReportSeries*, ReportData.reason_daily by slot (sums).
+ */
+typedef struct {
+  gboolean weekly;
+  GPtrArray *slots;
+  GPtrArray *provider;
+  GPtrArray *complaint;
+  GPtrArray *reasons;
+} ReportChart;
+
+/* Returns: (transfer full) the charts' slots and series of @data. */
+ReportChart *report_chart_new (const ReportData *data);
+void report_chart_free (ReportChart *chart);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReportChart, report_chart_free)
 
 G_END_DECLS

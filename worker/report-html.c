@@ -118,7 +118,7 @@ svg_empty (GString *out, GPtrArray *days, GPtrArray *series)
  * names what the y axis counts ("% of sends", "outcomes"). */
 static void
 svg_axes (GString *out, GPtrArray *days, double ymax, gboolean is_rate, double slot,
-          const char *unit)
+          const char *unit, gboolean weekly)
 {
   double plot_w = REPORT_HTML_CHART_WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
   double plot_h = REPORT_HTML_CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
@@ -174,7 +174,9 @@ svg_axes (GString *out, GPtrArray *days, double ymax, gboolean is_rate, double s
   num (out, MARGIN_LEFT + plot_w / 2);
   g_string_append (out, "\" y=\"");
   num (out, bottom + 40);
-  g_string_append (out, "\">day (UTC)</text>\n<text class=\"axistitle\" text-anchor=\"middle\" "
+  g_string_append (out, weekly ? "\">week (UTC, from Monday; labelled by its first day)"
+                               : "\">day (UTC)");
+  g_string_append (out, "</text>\n<text class=\"axistitle\" text-anchor=\"middle\" "
                         "transform=\"rotate(-90)\" x=\"");
   num (out, -(MARGIN_TOP + plot_h / 2));
   g_string_append (out, "\" y=\"14\">");
@@ -252,7 +254,7 @@ svg_legend (GString *out, GPtrArray *series, gboolean bars)
 }
 
 void
-report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
+report_html_line_chart (GString *out, GPtrArray *days, gboolean weekly, GPtrArray *series,
                         gboolean is_rate, const char *title, const char *unit,
                         const ReportThreshold *thresholds, guint n_thresholds)
 {
@@ -275,7 +277,7 @@ report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
     ymax = MAX (ymax, thresholds[i].value * 1.2);
   ymax = nice_ceiling (ymax);
   slot = plot_w / days->len;
-  svg_axes (out, days, ymax, is_rate, slot, unit);
+  svg_axes (out, days, ymax, is_rate, slot, unit, weekly);
   svg_thresholds (out, thresholds, n_thresholds, ymax);
 
   for (guint s = 0; s < series->len; s++)
@@ -323,7 +325,7 @@ report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
           num (out, bottom - plot_h * v / ymax);
           g_string_append (out, "\"><title>");
           esc (out, ser->name);
-          g_string_append_c (out, ' ');
+          g_string_append (out, weekly ? " week of " : " ");
           esc (out, g_ptr_array_index (days, d));
           g_string_append (out, ": ");
           format_value (out, v, is_rate);
@@ -335,7 +337,8 @@ report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
 }
 
 void
-report_html_stacked_bars (GString *out, GPtrArray *days, GPtrArray *series, const char *title)
+report_html_stacked_bars (GString *out, GPtrArray *days, gboolean weekly, GPtrArray *series,
+                          const char *title)
 {
   double plot_w = REPORT_HTML_CHART_WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
   double plot_h = REPORT_HTML_CHART_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM;
@@ -359,7 +362,8 @@ report_html_stacked_bars (GString *out, GPtrArray *days, GPtrArray *series, cons
   ymax = nice_ceiling (ymax);
   slot = plot_w / days->len;
   bar = MAX (1.0, slot * 0.75);
-  svg_axes (out, days, ymax, FALSE, slot, "outcomes per day");
+  svg_axes (out, days, ymax, FALSE, slot, weekly ? "outcomes per week" : "outcomes per day",
+            weekly);
 
   for (guint d = 0; d < days->len; d++)
     {
@@ -382,7 +386,7 @@ report_html_stacked_bars (GString *out, GPtrArray *days, GPtrArray *series, cons
           num (out, bar);
           g_string_append (out, "\" height=\"");
           num (out, h);
-          g_string_append (out, "\"><title>");
+          g_string_append (out, weekly ? "\"><title>week of " : "\"><title>");
           esc (out, g_ptr_array_index (days, d));
           g_string_append_c (out, ' ');
           esc (out, ser->name);
@@ -676,47 +680,37 @@ report_html_append (GString *out, const ReportData *d)
     ReportThreshold bounce_line[1] = { { d->bounce_threshold, blabel } };
     ReportThreshold complaint_lines[2] = { { d->complaint_threshold, clabel },
                                            { REPORT_COMPLAINT_TARGET, tlabel } };
-    ReportSeries *cs;
+    g_autoptr(ReportChart) chart = report_chart_new (d);
+    const char *per = chart->weekly ? "week" : "day";
+    g_autofree char *provider_title
+      = g_strdup_printf (d->provider_daily_is_rate ? "Hard bounce rate per %s by provider"
+                                                   : "Bounces per %s by provider (no send "
+                                                     "counts known)", per);
+    g_autofree char *count_unit = g_strdup_printf ("bounces per %s", per);
+    g_autofree char *complaint_title = g_strdup_printf ("Complaint rate per %s", per);
+    g_autofree char *reason_title = g_strdup_printf ("Outcomes per %s by reason", per);
 
-    g_string_append (out, "<h2>Daily bounces by mailbox provider</h2>\n");
-    report_html_line_chart (out, d->days, d->provider_daily, d->provider_daily_is_rate,
-                            d->provider_daily_is_rate
-                              ? "Hard bounce rate per day by provider"
-                              : "Bounces per day by provider (no send counts known)",
-                            d->provider_daily_is_rate ? "hard bounces, % of sends"
-                                                      : "bounces per day",
+    g_string_append_printf (out, "<h2>%s bounces by mailbox provider</h2>\n",
+                            chart->weekly ? "Weekly" : "Daily");
+    if (chart->weekly)
+      g_string_append_printf (out, "<p class=\"note\">%u days: the charts have one slot per "
+                              "week (from Monday, UTC); a week's rate is its bounces over its "
+                              "sends, and the first and last weeks may be partial.</p>\n",
+                              d->days->len);
+    report_html_line_chart (out, chart->slots, chart->weekly, chart->provider,
+                            d->provider_daily_is_rate, provider_title,
+                            d->provider_daily_is_rate ? "hard bounces, % of sends" : count_unit,
                             bounce_line, d->provider_daily_is_rate ? 1 : 0);
     if (d->provider_daily_is_rate)
       {
-        /* The complaint rate of each day, against Google's and Yahoo's limits. */
-        g_autoptr(GHashTable) by_day = g_hash_table_new (g_str_hash, g_str_equal);
-        GPtrArray *series = g_ptr_array_new_with_free_func (NULL);
-
-        for (guint i = 0; i < d->daily->len; i++)
-          {
-            ReportRate *r = g_ptr_array_index (d->daily, i);
-            g_hash_table_insert (by_day, r->name, r);
-          }
-        cs = g_new0 (ReportSeries, 1);
-        cs->name = (char *) "complaint rate";
-        cs->values = g_array_sized_new (FALSE, TRUE, sizeof (double), d->days->len);
-        for (guint k = 0; k < d->days->len; k++)
-          {
-            const ReportRate *r = g_hash_table_lookup (by_day, g_ptr_array_index (d->days, k));
-            double v = r != NULL ? r->complaint_rate : -1.0;
-            g_array_append_val (cs->values, v);
-          }
-        g_ptr_array_add (series, cs);
+        /* The complaint rate, against Google's and Yahoo's limits. */
         g_string_append (out, "<h2>Complaints</h2>\n");
-        report_html_line_chart (out, d->days, series, TRUE, "Complaint rate per day",
-                                "complaints, % of sends", complaint_lines, 2);
-        g_array_unref (cs->values);
-        g_free (cs);
-        g_ptr_array_unref (series);
+        report_html_line_chart (out, chart->slots, chart->weekly, chart->complaint, TRUE,
+                                complaint_title, "complaints, % of sends", complaint_lines, 2);
       }
+    g_string_append_printf (out, "<h2>Reasons per %s</h2>\n", per);
+    report_html_stacked_bars (out, chart->slots, chart->weekly, chart->reasons, reason_title);
   }
-  g_string_append (out, "<h2>Reasons per day</h2>\n");
-  report_html_stacked_bars (out, d->days, d->reason_daily, "Outcomes per day by reason");
 
   if (d->incidents->len > 0)
     {

@@ -35,21 +35,22 @@ typedef struct {
 
 /**
  * report_html_line_chart:
- * Appends an inline <svg> of @series (ReportSeries*) over @days, one line
- * per series; values are rates shown as percentages when @is_rate.  @unit
+ * Appends an inline <svg> of @series (ReportSeries*) over @days (the slots:
+ * days, or weeks labelled by their first day when @weekly), one line per
+ * series; values are rates shown as percentages when @is_rate.  @unit
  * titles the y axis; @thresholds (@n_thresholds of them) are drawn as
  * dashed lines with their labels.  Only series with a point get a legend.
  */
-void report_html_line_chart (GString *out, GPtrArray *days, GPtrArray *series,
+void report_html_line_chart (GString *out, GPtrArray *days, gboolean weekly, GPtrArray *series,
                              gboolean is_rate, const char *title, const char *unit,
                              const ReportThreshold *thresholds, guint n_thresholds);
 
 /**
  * report_html_stacked_bars:
- * Appends an inline <svg> with one bar per day, stacking the values of each
- * series of @series in order.
+ * Appends an inline <svg> with one bar per slot of @days (a day, or a week
+ * when @weekly), stacking the values of each series of @series in order.
  */
-void report_html_stacked_bars (GString *out, GPtrArray *days, GPtrArray *series,
-                               const char *title);
+void report_html_stacked_bars (GString *out, GPtrArray *days, gboolean weekly,
+                               GPtrArray *series, const char *title);
 
 G_END_DECLS

@@ -104,6 +104,40 @@ report_series (const PGresult *res, ReportData *d, GPtrArray *target, GPtrArray 
     }
 }
 
+/* What the rates of the series of @target (filled by report_series()
+ * from the same rows) are made of: columns 3 and 4 of @res, the covered
+ * hard bounces and the known sends of each (day, name), so that the
+ * report can give a week's rate (report_chart_new()). */
+static void
+report_series_parts (const PGresult *res, ReportData *d, GPtrArray *target)
+{
+  g_autoptr(GHashTable) day_index = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < d->days->len; i++)
+    g_hash_table_insert (day_index, g_ptr_array_index (d->days, i), GUINT_TO_POINTER (i + 1));
+  for (guint i = 0; i < target->len; i++)
+    {
+      ReportSeries *s = g_ptr_array_index (target, i);
+
+      report_series_add_ratio (s, d->days->len);
+      g_hash_table_insert (by_name, s->name, s);
+    }
+  for (int row = 0; row < PQntuples (res); row++)
+    {
+      guint day = GPOINTER_TO_UINT (g_hash_table_lookup (day_index, PQgetvalue (res, row, 0)));
+      ReportSeries *s = g_hash_table_lookup (by_name, PQgetvalue (res, row, 1));
+
+      /* (the value itself stays covered_rate()'s) */
+      if (day > 0 && s != NULL && !PQgetisnull (res, row, 4))
+        {
+          g_array_index (s->hits, double, day - 1)
+            += PQgetisnull (res, row, 3) ? 0 : store_get_double (res, row, 3);
+          g_array_index (s->sends, double, day - 1) += store_get_double (res, row, 4);
+        }
+    }
+}
+
 ReportData *
 store_report (Store *store, const StoreReportFilter *filter, GError **error_out)
 {
@@ -301,7 +335,8 @@ store_report (Store *store, const StoreReportFilter *filter, GError **error_out)
   if (rates)
     QUERY ("report provider days",
            P CELLS "SELECT to_char(day, 'YYYY-MM-DD'), COALESCE(dp.provider, 'other'),\n"
-           "       bounce.covered_rate(hard, sends)\n"
+           "       bounce.covered_rate(hard, sends), bounce.covered_sum(hard, sends),\n"
+           "       sum(sends)\n"
            "  FROM cells r LEFT JOIN bounce.domain_providers dp ON dp.domain = r.recipient_domain\n"
            " GROUP BY 1, 2");
   else
@@ -311,6 +346,8 @@ store_report (Store *store, const StoreReportFilter *filter, GError **error_out)
            " GROUP BY 1, 2");
   /* A day without known sends has no rate: a gap in the line, not 0. */
   report_series (res, d, d->provider_daily, names, rates ? -1.0 : 0.0);
+  if (rates)
+    report_series_parts (res, d, d->provider_daily);
 
   /* Reason bars: the most frequent reasons, the rest as "other". */
   g_ptr_array_set_size (names, 0);
