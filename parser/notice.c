@@ -205,14 +205,19 @@ notice_command_for (const BounceWordIndex *index, const char *address)
            && bounce_text_next_line (body, len, &end, &line, &line_len)
            && (n == 0 || line_len > 0); n++)
         ;
-      for (gsize i = 0; i < G_N_ELEMENTS (notice_commands); i++)
-        {
-          const char *at = bounce_text_find (p, (gssize) (end - pos), notice_commands[i].phrase);
+      /* Notices wrap long lines anywhere ("(in reply to end of DATA\n
+       * command)"): the phrases are searched in the paragraph with its
+       * runs of white space made one space. */
+      g_autofree char *para = bounce_text_collapse (p, (gssize) (end - pos));
 
-          if (at != NULL && (gsize) (at - p) < best_at)
+      for (gsize i = 0; para != NULL && i < G_N_ELEMENTS (notice_commands); i++)
+        {
+          const char *at = bounce_text_find (para, -1, notice_commands[i].phrase);
+
+          if (at != NULL && (gsize) (at - para) < best_at)
             {
               best = notice_commands[i].command;
-              best_at = (gsize) (at - p);
+              best_at = (gsize) (at - para);
             }
         }
       if (best != NULL)
