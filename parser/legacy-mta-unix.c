@@ -187,9 +187,15 @@ legacy_postfix_recognise (BounceReport *report, const BounceView *view)
           rcpt = legacy_add_named (report, view, line, after - line, NULL, 0);
           if (colon != NULL)
             legacy_text_append (text, colon + 1, line_len - (gsize) (colon + 1 - line));
+          else
+            /* A translated template's "<a> 宛のメールは配信できませんでした。":
+             * the words follow the address. */
+            legacy_text_append (text, after, rest);
           continue;
         }
-      if (rcpt != NULL && line_len > 0 && (line[0] == ' ' || line[0] == '\t'))
+      /* A translated template's lines are not always indented: the
+       * recipient's paragraph runs to the next blank line. */
+      if (rcpt != NULL && !legacy_line_is_blank (line, line_len))
         {
           /* The continuation of "(expanded from\n    <b>): text". */
           if (text->len == 0 && bracketed_head (line, line_len, indent_of (line, line_len)))
