@@ -92,6 +92,9 @@ static const Threshold thresholds[] = {
    * 82.7 % exact, 1 false hard, 18 missed hard over the eight files). */
   /* Written and labelled by the accuracy lead before running it. */
   { "lead.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  /* Localised Exchange, Domino and GMX notices, labelled before the rules
+   * for them were written (first run in the comment of the commit). */
+  { "exchange-intl.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
