@@ -95,6 +95,8 @@ static const Threshold thresholds[] = {
   /* Localised Exchange, Domino and GMX notices, labelled before the rules
    * for them were written (first run in the comment of the commit). */
   { "exchange-intl.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  /* Notices that say in their language whether they will retry. */
+  { "retry-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
