@@ -80,6 +80,8 @@ const char *bounce_text_find (const char *hay, gssize n, const char *needle);
  * the work of a parse with it (a search per recipient over the whole text
  * shows as gigabytes, where seconds would depend on the machine). */
 guint64 bounce_text_searched (void);
+/* Adds @n bytes read by another search (phrase-set.c) to that count. */
+void bounce_text_add_searched (guint64 n);
 
 /* The next address-like word of @text at or after *@pos: the bytes around
  * an '@' that an address may hold (RFC 5322 atext, dots, UTF-8), without

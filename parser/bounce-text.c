@@ -216,6 +216,12 @@ bounce_text_searched (void)
   return searched;
 }
 
+void
+bounce_text_add_searched (guint64 n)
+{
+  searched += n;
+}
+
 static const char *find_counted (const char *hay, gsize len, const char *needle);
 
 const char *

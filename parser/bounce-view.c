@@ -28,6 +28,7 @@
  *     none of them converts a part's text again.
  */
 #include "bounce-private.h"
+#include "phrase-set.h"
 
 #include <string.h>
 
@@ -100,6 +101,39 @@ normalise_line_ends (const char *data, gsize len, gsize *len_out)
   out[w] = '\0';
   *len_out = w;
   return out;
+}
+
+/* Turns every CRLF and lone CR of @buf (@len bytes, ours) into LF in place
+ * (the text only shrinks) and NUL-terminates it (@buf has room for one
+ * byte more); returns @buf.  A buffer GMime or iconv gave us needs no copy
+ * of its own. */
+static char *
+normalise_owned (char *buf, gsize len, gsize *len_out)
+{
+  const char *cr = len > 0 ? memchr (buf, '\r', len) : NULL;
+  gsize w, r;
+
+  if (cr == NULL)
+    {
+      buf[len] = '\0';
+      *len_out = len;
+      return buf;
+    }
+  w = r = (gsize) (cr - buf);
+  for (; r < len; r++)
+    {
+      if (buf[r] == '\r')
+        {
+          buf[w++] = '\n';
+          if (r + 1 < len && buf[r + 1] == '\n')
+            r++;
+        }
+      else
+        buf[w++] = buf[r];
+    }
+  buf[w] = '\0';
+  *len_out = w;
+  return buf;
 }
 
 /* ---- MIME depth and parts, estimated before GMime sees the message ----- */
@@ -275,8 +309,13 @@ bounce_view_part_content (GMimeObject *object, gsize *len_out)
   mem = g_mime_stream_mem_new ();
   if (content != NULL)
     g_mime_data_wrapper_write_to_stream (content, mem);
+  /* The stream's buffer becomes ours (no copy): the stream lets go of it. */
   bytes = g_mime_stream_mem_get_byte_array (GMIME_STREAM_MEM (mem));
-  text = normalise_line_ends ((const char *) bytes->data, bytes->len, &len);
+  g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (mem), FALSE);
+  len = bytes->len;
+  g_byte_array_append (bytes, (const guint8 *) "", 1);
+  text = (char *) g_byte_array_free (bytes, FALSE);
+  text = normalise_owned (text, len, &len);
   *len_out = len;
   return text;
 }
@@ -308,7 +347,10 @@ part_text (GMimeObject *object, gsize *len_out)
           utf8 = g_mime_iconv_strndup (cd, raw, len);
           g_mime_iconv_close (cd);
           if (utf8 != NULL)
-            return normalise_line_ends (utf8, strlen (utf8), len_out);
+            {
+              gsize n = strlen (utf8);
+              return normalise_owned (g_steal_pointer (&utf8), n, len_out);
+            }
         }
     }
   if (g_utf8_validate_len (raw, len, NULL))
@@ -317,7 +359,8 @@ part_text (GMimeObject *object, gsize *len_out)
       return g_steal_pointer (&raw);
     }
   utf8 = g_mime_utils_decode_8bit (parser_options, raw, len);
-  return normalise_line_ends (utf8, strlen (utf8), len_out);
+  len = strlen (utf8);
+  return normalise_owned (g_steal_pointer (&utf8), len, len_out);
 }
 
 /* Walks @object (at MIME depth @depth) into @v: the parts that decide what
@@ -671,19 +714,21 @@ static const char *const returned_markers[] = {
   "Below is a copy of the original message",
 };
 
+static gpointer
+returned_markers_build (gpointer unused)
+{
+  return phrase_set_new (returned_markers, G_N_ELEMENTS (returned_markers));
+}
+
 const char *
 bounce_view_returned_marker (const BounceView *view, const char *from)
 {
-  const char *best = NULL;
-  gsize rest = view->body_len - (gsize) (from - view->body);
+  /* The earliest of the markers, in one pass over the text (phrase-set.c),
+   * not one per marker; built once per process, read by every thread. */
+  static GOnce once = G_ONCE_INIT;
+  const PhraseSet *markers = g_once (&once, returned_markers_build, NULL);
 
-  for (gsize i = 0; i < G_N_ELEMENTS (returned_markers); i++)
-    {
-      const char *p = bounce_text_find (from, (gssize) rest, returned_markers[i]);
-      if (p != NULL && (best == NULL || p < best))
-        best = p;
-    }
-  return best;
+  return phrase_set_find (markers, from, view->body_len - (gsize) (from - view->body), NULL);
 }
 
 const char *
@@ -733,12 +778,25 @@ bounce_view_init (BounceView *view, const char *data, gsize length,
     }
   bounce_view_init_gmime ();
 
-  text = normalise_line_ends (data ? data : "", length, &len);
-  if (!structure_check (text, len, settings, 0, 0, error_out))
-    return FALSE;
+  /* Most mail on disk has LF ends already: then GMime reads the caller's
+   * bytes in place, no copy made (the array is let go, not freed, at
+   * bounce_view_clear()). */
+  if (length > 0 && memchr (data, '\r', length) == NULL)
+    {
+      if (!structure_check (data, length, settings, 0, 0, error_out))
+        return FALSE;
+      view->priv.source = g_byte_array_new_take ((guint8 *) data, length);
+      view->priv.source_borrowed = TRUE;
+    }
+  else
+    {
+      text = normalise_line_ends (data ? data : "", length, &len);
+      if (!structure_check (text, len, settings, 0, 0, error_out))
+        return FALSE;
+      view->priv.source = g_byte_array_new_take ((guint8 *) g_steal_pointer (&text), len);
+    }
 
-  /* The stream reads our buffer in place (no copy); it does not own it. */
-  view->priv.source = g_byte_array_new_take ((guint8 *) g_steal_pointer (&text), len);
+  /* The stream reads the buffer in place (no copy); it does not own it. */
   view->priv.stream = g_mime_stream_mem_new_with_byte_array (view->priv.source);
   g_mime_stream_mem_set_owner (GMIME_STREAM_MEM (view->priv.stream), FALSE);
   view->priv.parser = g_mime_parser_new_with_stream (view->priv.stream);
@@ -790,6 +848,8 @@ bounce_view_clear (BounceView *view)
   g_clear_object (&view->message);
   g_clear_object (&view->priv.parser);
   g_clear_object (&view->priv.stream);
+  if (view->priv.source != NULL && view->priv.source_borrowed)
+    g_byte_array_free (g_steal_pointer (&view->priv.source), FALSE);
   g_clear_pointer (&view->priv.source, g_byte_array_unref);
   g_clear_pointer (&view->priv.from, g_free);
   g_clear_pointer (&view->priv.subject, g_free);
@@ -847,7 +907,9 @@ bounce_view_ensure_returned (BounceView *view)
   text = g_mime_object_to_string (GMIME_OBJECT (view->returned_message), NULL);
   if (text != NULL)
     {
-      view->priv.returned = normalise_line_ends (text, strlen (text), &view->returned_len);
+      gsize len = strlen (text);
+
+      view->priv.returned = normalise_owned (g_steal_pointer (&text), len, &view->returned_len);
       view->returned = view->priv.returned;
     }
 }

@@ -58,6 +58,7 @@ typedef struct {
   /* ---- bounce-view.c's own; nobody else reads or writes these ---- */
   struct {
     GByteArray *source;         /* the normalised bytes GMime reads in place */
+    gboolean source_borrowed;   /* source->data is the caller's (no CR in it) */
     GMimeStream *stream;
     GMimeParser *parser;
     GMimeMessage *returned_decoded; /* an encoded returned message, parsed */
@@ -74,7 +75,8 @@ typedef struct {
  * process, thread-safe; bounce_parse_init() of bounce.h). */
 void bounce_view_init_gmime (void);
 
-/* Builds the view of the message @data (@length bytes) within the limits
+/* Builds the view of the message @data (@length bytes; borrowed for the
+ * view's lifetime when it has LF line ends already) within the limits
  * of @settings (not NULL; borrowed for the view's lifetime): refuses it
  * with BOUNCE_PARSE_ERROR_TOO_LARGE (@error_out set, FALSE returned) when it
  * is larger than settings->max_message_size or its MIME structure deeper or

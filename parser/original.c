@@ -67,12 +67,12 @@ message_id (BounceReport *report, GMimeObject *object)
   return bounce_report_str (report, id);
 }
 
-void
-original_from_message (BounceReport *report, GMimeMessage *message,
-                       const BounceSettings *settings)
+/* The headers of @object, the charset of raw 8-bit values that of @body's
+ * Content-Type (the part the headers' own Content-Type describes). */
+static void
+original_from_object (BounceReport *report, GMimeObject *object, GMimeObject *body,
+                      const BounceSettings *settings)
 {
-  GMimeObject *object = GMIME_OBJECT (message);
-  GMimeObject *body = g_mime_message_get_mime_part (message);
   const char *charset = body ? g_mime_object_get_content_type_parameter (body, "charset") : NULL;
   BounceOriginal *o = &report->original;
 
@@ -92,6 +92,14 @@ original_from_message (BounceReport *report, GMimeMessage *message,
     o->campaign = decoded (report, object, settings->campaign_header, charset);
 }
 
+void
+original_from_message (BounceReport *report, GMimeMessage *message,
+                       const BounceSettings *settings)
+{
+  original_from_object (report, GMIME_OBJECT (message), g_mime_message_get_mime_part (message),
+                        settings);
+}
+
 gboolean
 original_from_text (BounceReport *report, const char *text, gsize len,
                     const BounceSettings *settings)
@@ -99,9 +107,9 @@ original_from_text (BounceReport *report, const char *text, gsize len,
   g_autoptr(GString) headers = g_string_sized_new (len + 2);
   g_autoptr(GMimeStream) stream = NULL;
   g_autoptr(GMimeParser) parser = NULL;
-  g_autoptr(GMimeMessage) message = NULL;
+  g_autoptr(GMimeObject) part = NULL;
   const char *line;
-  gsize line_len, pos = 0;
+  gsize line_len, pos = 0, from_line;
   gboolean started = FALSE;
   const char *prefix = NULL;
   gsize prefix_len = 0;
@@ -142,12 +150,21 @@ original_from_text (BounceReport *report, const char *text, gsize len,
     return FALSE;
   g_string_append_c (headers, '\n');
 
-  stream = g_mime_stream_mem_new_with_buffer (headers->str, headers->len);
+  /* Read as a MIME part, not a message: the same header list, without
+   * the message GMime would build around it (its address lists, date and
+   * body part), which cost as much again as the headers. */
+  /* A quoted copy may start with its mbox From_ line, which GMime's
+   * message format skips and its part format would take for the end of the
+   * headers. */
+  from_line = 0;
+  if (headers->len >= 5 && memcmp (headers->str, "From ", 5) == 0)
+    from_line = (gsize) (strchr (headers->str, '\n') + 1 - headers->str);
+  stream = g_mime_stream_mem_new_with_buffer (headers->str + from_line, headers->len - from_line);
   parser = g_mime_parser_new_with_stream (stream);
-  message = g_mime_parser_construct_message (parser, NULL);
-  if (message == NULL)
+  part = g_mime_parser_construct_part (parser, NULL);
+  if (part == NULL)
     return FALSE;
-  original_from_message (report, message, settings);
+  original_from_object (report, part, part, settings);
   return report->original.message_id != NULL || report->original.subject != NULL
          || report->original.from != NULL || report->original.to != NULL;
 }

@@ -12,7 +12,7 @@ module of the same layer or of a layer below:
                              them, and legacy-util.c reads quoted messages)
   2  notice                  what the notice's words add to a report
   1  bounce-view             the view of a message (MIME walk, texts)
-  0  bounce-report, bounce-text, dsn-*, original, classify*  the ground
+  0  bounce-report, bounce-text, phrase-set, dsn-*, original, classify*  the ground
 
 So no recogniser calls bounce_report_parse() (the circle bounce-parse ->
 legacy -> legacy-util -> bounce-parse is gone), and the view knows nothing
@@ -35,7 +35,7 @@ LAYERS = [
     (3, ["kinds", "legacy", "legacy-*"]),
     (2, ["notice"]),
     (1, ["bounce-view"]),
-    (0, ["bounce-report", "bounce-text", "dsn-*", "original", "classify", "classify-*"]),
+    (0, ["bounce-report", "bounce-text", "phrase-set", "dsn-*", "original", "classify", "classify-*"]),
 ]
 
 
