@@ -135,6 +135,15 @@ msgfile_read (const char *path, gsize max_size, GByteArray *buffer, GError **err
   return msgfile_read_file (path, MSGFILE_FOLLOW, max_size, buffer, NULL, error_out);
 }
 
+/* The algorithm fetched once per process: EVP_sha256() is looked up in
+ * OpenSSL 3's provider store on every digest (a fetch under the store's
+ * lock, which parse threads took in turn). */
+static gpointer
+sha256_fetch (gpointer unused)
+{
+  return EVP_MD_fetch (NULL, "SHA256", NULL);
+}
+
 /* SHA-256 through libcrypto (already loaded by libpq): it uses the CPU's
  * SHA extensions, about ten times GLib's portable GChecksum, which took a
  * fifth of the parse time. */
@@ -142,10 +151,12 @@ void
 msgfile_sha256 (const guint8 *data, gsize len, char *hex_out)
 {
   static const char hex[] = "0123456789abcdef";
+  static GOnce once = G_ONCE_INIT;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
+  const EVP_MD *sha256 = g_once (&once, sha256_fetch, NULL);
 
-  if (!EVP_Digest (data, len, md, &md_len, EVP_sha256 (), NULL) || md_len != 32)
+  if (sha256 == NULL || !EVP_Digest (data, len, md, &md_len, sha256, NULL) || md_len != 32)
     {
       g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
       g_checksum_update (sum, data, len);
