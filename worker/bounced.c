@@ -1,5 +1,6 @@
 /* bounced.c - the bounced(1) program: global options and subcommands */
 #include "bounced-config.h"
+#include "allocator.h"
 #include "commands.h"
 #include "cli.h"
 
@@ -74,7 +75,8 @@ main (int argc, char **argv)
     }
   if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0)
     {
-      printf ("bounced %s (classifier %s)\n", BOUNCED_VERSION, bounce_classifier_version ());
+      printf ("bounced %s (classifier %s, allocator %s)\n", BOUNCED_VERSION,
+              bounce_classifier_version (), allocator_describe ());
       return 0;
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)

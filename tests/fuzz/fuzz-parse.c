@@ -6,7 +6,7 @@
  * back must hold the invariants of bounce.h; a broken one aborts, which
  * libFuzzer records as a crash.
  *
- * Build: CC=clang meson setup build-fuzz -Dfuzz=true \
+ * Build: CC=clang meson setup build-fuzz -Dfuzz=true -Dallocator=glibc \
  *          -Db_sanitize=address,undefined -Db_lundef=false
  * Run:   mkdir -p build-fuzz/corpus-work
  *        nice build-fuzz/tests/fuzz/fuzz-parse -max_len=8192 \
