@@ -40,9 +40,13 @@
  *     claim directory (so that it cannot wake the watcher again at once),
  *     named in the log, and returned to where it was for the first pass
  *     retry-unreadable seconds later (60 by default), or when the run ends.
- *  7. Once a message is acknowledged, its messages row is told where the
- *     file ended (store_relocate(), before the next write, or at once when
- *     the connection is idle), so that an analyst can open it.
+ *  7. Once a message is acknowledged, its messages row names where the
+ *     file ended, so that an analyst can open it.  A new row is written
+ *     with the path the acknowledgement plans (maildir_planned_path()):
+ *     when the file lands there, nothing more is written.  Otherwise (a
+ *     name taken meanwhile, a content stored before, a batch written
+ *     message by message) the row is told afterwards (store_relocate(),
+ *     before the next write, or at once when the connection is idle).
  */
 #include "ingest.h"
 
@@ -70,6 +74,8 @@ typedef struct {
   BounceReport *report;
   gsize size;
   char sha256[65];
+  char *planned;          /* where the row says it is: its planned final
+                           * path (maildir_planned_path()), or NULL */
   gboolean unreadable;    /* could not be read (EACCES, EIO): not stored,
                            * left in place, tried again later */
 } Item;
@@ -89,6 +95,8 @@ typedef struct {
   GError *write_error;    /* why the write failed, or NULL */
   guint stored_new;       /* messages the write stored anew */
   guint write_attempts;   /* transactions its last write tried */
+  gboolean *stored;       /* per item: its row was written by this batch,
+                           * naming item->planned; NULL when unknown */
   GPtrArray *relocations; /* char* sha256, path, ...: where earlier batches'
                            * messages ended, recorded before this write */
   double write_seconds;
@@ -270,6 +278,7 @@ item_clear (Item *item)
 {
   maildir_claim_free (item->claim);
   g_clear_pointer (&item->report, bounce_report_free);
+  g_clear_pointer (&item->planned, g_free);
 }
 
 static Batch *
@@ -291,6 +300,7 @@ batch_free (Batch *batch)
   g_array_unref (batch->items);
   g_clear_error (&batch->write_error);
   g_clear_pointer (&batch->relocations, g_ptr_array_unref);
+  g_free (batch->stored);
   g_free (batch);
 }
 
@@ -671,12 +681,15 @@ writer_run (gpointer data)
       index = g_new (guint, batch->items->len);
       for (guint i = 0; i < batch->items->len; i++)
         {
-          const Item *item = &g_array_index (batch->items, Item, i);
+          Item *item = &g_array_index (batch->items, Item, i);
           StoreItem *it = &items[n];
 
           if (item->unreadable)
             continue;
-          it->source = item->claim->source;
+          /* Invariant 7: the row names where the file is to end. */
+          g_free (item->planned);
+          item->planned = maildir_planned_path (item->md, item->claim, dest_of (item->report));
+          it->source = item->planned != NULL ? item->planned : item->claim->source;
           it->sha256 = item->sha256;
           it->size = item->size;
           it->report = item->report;
@@ -694,8 +707,14 @@ writer_run (gpointer data)
         }
       batch->stored_new = 0;
       batch->write_attempts = 1;
+      g_clear_pointer (&batch->stored, g_free);
       if (store_write_batch (ingest->store, items, n, &error))
-        batch->stored_new = store_last_batch_new (ingest->store);
+        {
+          batch->stored_new = store_last_batch_new (ingest->store);
+          batch->stored = g_new0 (gboolean, batch->items->len);
+          for (guint k = 0; k < n; k++)
+            batch->stored[index[k]] = store_last_batch_stored (ingest->store, k);
+        }
       else if (g_error_matches (error, STORE_ERROR, STORE_ERROR_FAILED))
         {
           g_clear_error (&error);
@@ -875,6 +894,10 @@ batch_acknowledge (Ingest *ingest, Batch *batch)
       if (report->kind == BOUNCE_KIND_ERROR)
         g_warning ("could not parse \"%s\": %s; moved to \"%s\"", item->claim->source,
                    report->error ? report->error : "unknown error", final_path);
+      /* Invariant 7: a row this batch wrote names the planned path. */
+      if (batch->stored != NULL && batch->stored[i] && item->planned != NULL
+          && strcmp (item->planned, final_path) == 0)
+        continue;
       g_ptr_array_add (ingest->relocations, g_strdup (item->sha256));
       g_ptr_array_add (ingest->relocations, g_steal_pointer (&final_path));
     }

@@ -861,31 +861,38 @@ maildir_acknowledge (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
   return maildir_acknowledge_to (md, claim, dest, NULL, error_out);
 }
 
-gboolean
-maildir_acknowledge_to (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
-                        char **final_path_out, GError **error_out)
+/* Where @claim goes for @dest: the directory (@to_fd_out), the name it is
+ * to take (@to_name_out, transfer full; NULL when the name with its flags
+ * is too long and a fresh one must be made, which @planned_only refuses to
+ * do) and, for its path, the folder (NULL: the Maildir itself) and the
+ * part (cur or new). */
+static gboolean
+destination (Maildir *md, const MaildirClaim *claim, MaildirDest dest, gboolean planned_only,
+             int *to_fd_out, char **to_name_out, const char **folder_out, const char **sub_out)
 {
-  const char *folder_name = NULL;
-  const char *sub_name = "cur";
-  int from_fd;
-  g_autofree char *to_name = NULL;
-  int to_fd;
+  char *to_name = NULL;
 
-  g_return_val_if_fail (md != NULL && claim != NULL, FALSE);
-  from_fd = md->claim_fd[claim->from_cur ? SUB_CUR : SUB_NEW];
+  *folder_out = NULL;
+  *sub_out = "cur";
   switch (dest)
     {
     case MAILDIR_DEST_DONE:
       to_name = name_with_seen (claim->name);
-      to_fd = md->done_folder != NULL ? md->done.fd[SUB_CUR] : dirfd (md->dir[SUB_CUR]);
-      folder_name = md->done_folder;
+      *to_fd_out = md->done_folder != NULL ? md->done.fd[SUB_CUR] : dirfd (md->dir[SUB_CUR]);
+      *folder_out = md->done_folder;
       /* A name of up to 255 bytes (NAME_MAX) may not take ":2,S" more: it
        * gets a fresh short name, else the rename fails, the message goes
        * back to new/ and is ingested again on every pass. */
       if (strlen (to_name) > NAME_MAX)
         {
-          char *fresh = name_unique (md, to_name);
+          char *fresh;
 
+          if (planned_only)
+            {
+              g_free (to_name);
+              return FALSE;
+            }
+          fresh = name_unique (md, to_name);
           if (strlen (fresh) > NAME_MAX)
             {
               g_free (fresh);
@@ -905,24 +912,56 @@ maildir_acknowledge_to (Maildir *md, const MaildirClaim *claim, MaildirDest dest
         /* Unread, so that a human sees it; a name with an info part belongs
          * in cur/ (the specification keeps new/ for names without one). */
         to_name = g_strdup (claim->name);
-        to_fd = folder->fd[name_flags (claim->name) != NULL ? SUB_CUR : SUB_NEW];
-        folder_name = dest == MAILDIR_DEST_OTHER ? md->other_folder : md->failed_folder;
-        sub_name = name_flags (claim->name) != NULL ? "cur" : "new";
+        *to_fd_out = folder->fd[name_flags (claim->name) != NULL ? SUB_CUR : SUB_NEW];
+        *folder_out = dest == MAILDIR_DEST_OTHER ? md->other_folder : md->failed_folder;
+        *sub_out = name_flags (claim->name) != NULL ? "cur" : "new";
       }
       break;
     default:
       g_return_val_if_reached (FALSE);
     }
-  {
-    g_autofree char *final_name = NULL;
+  *to_name_out = to_name;
+  return TRUE;
+}
 
-    if (move_keeping_all_to (md, from_fd, claim->name, to_fd, to_name, &final_name) != 0)
-      return set_io_error (error_out, errno, "acknowledge", claim->source);
-    if (final_path_out != NULL)
-      *final_path_out = folder_name != NULL
-                          ? g_build_filename (md->path, folder_name, sub_name, final_name, NULL)
-                          : g_build_filename (md->path, sub_name, final_name, NULL);
-  }
+static char *
+destination_path (const Maildir *md, const char *folder, const char *sub, const char *name)
+{
+  return folder != NULL ? g_build_filename (md->path, folder, sub, name, NULL)
+                        : g_build_filename (md->path, sub, name, NULL);
+}
+
+char *
+maildir_planned_path (Maildir *md, const MaildirClaim *claim, MaildirDest dest)
+{
+  g_autofree char *to_name = NULL;
+  const char *folder, *sub;
+  int to_fd;
+
+  g_return_val_if_fail (md != NULL && claim != NULL, NULL);
+  if (!destination (md, claim, dest, TRUE, &to_fd, &to_name, &folder, &sub))
+    return NULL;
+  return destination_path (md, folder, sub, to_name);
+}
+
+gboolean
+maildir_acknowledge_to (Maildir *md, const MaildirClaim *claim, MaildirDest dest,
+                        char **final_path_out, GError **error_out)
+{
+  const char *folder_name, *sub_name;
+  int from_fd;
+  g_autofree char *to_name = NULL;
+  g_autofree char *final_name = NULL;
+  int to_fd;
+
+  g_return_val_if_fail (md != NULL && claim != NULL, FALSE);
+  from_fd = md->claim_fd[claim->from_cur ? SUB_CUR : SUB_NEW];
+  if (!destination (md, claim, dest, FALSE, &to_fd, &to_name, &folder_name, &sub_name))
+    return FALSE;
+  if (move_keeping_all_to (md, from_fd, claim->name, to_fd, to_name, &final_name) != 0)
+    return set_io_error (error_out, errno, "acknowledge", claim->source);
+  if (final_path_out != NULL)
+    *final_path_out = destination_path (md, folder_name, sub_name, final_name);
   return TRUE;
 }
 

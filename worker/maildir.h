@@ -145,6 +145,17 @@ MaildirClaim *maildir_claim_next (Maildir *md, GError **error_out);
 gboolean maildir_acknowledge (Maildir *md, const MaildirClaim *claim,
                               MaildirDest dest, GError **error_out);
 
+/**
+ * maildir_planned_path:
+ * Where maildir_acknowledge() of @claim to @dest will put it if nothing
+ * takes its name first (it then gets a fresh one), so that the database
+ * row can name the file's last place in the transaction that stores it.
+ * Returns: (transfer full) (nullable): the path, or NULL when it cannot be
+ *   known beforehand (the name, with its flags, is too long: a fresh one
+ *   is made when acknowledging).
+ */
+char *maildir_planned_path (Maildir *md, const MaildirClaim *claim, MaildirDest dest);
+
 /* maildir_acknowledge(), telling where the message ended:
  * @final_path_out: (out) (transfer full) (optional): its path now. */
 gboolean maildir_acknowledge_to (Maildir *md, const MaildirClaim *claim, MaildirDest dest,

@@ -21,6 +21,7 @@ struct _Store {
   PGconn *conn;
   gboolean staged;           /* staging tables exist on this connection */
   guint last_batch_new;      /* messages the last batch stored anew */
+  GByteArray *last_batch_stored;  /* per item of the last batch: stored by it */
 };
 
 /**

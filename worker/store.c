@@ -523,6 +523,7 @@ store_open (const char *conninfo, GError **error_out)
   PQsetNoticeProcessor (conn, store_notice, NULL);
   store = g_new0 (Store, 1);
   store->conn = g_steal_pointer (&conn);
+  store->last_batch_stored = g_byte_array_new ();
   return store;
 }
 
@@ -532,6 +533,7 @@ store_free (Store *store)
   if (store == NULL)
     return;
   g_clear_pointer (&store->conn, PQfinish);
+  g_byte_array_unref (store->last_batch_stored);
   g_free (store);
 }
 
@@ -1086,7 +1088,7 @@ store_copy_staged (Store *store, const GString *messages, const GString *outcome
 
 /* One attempt at the whole batch; the caller rolls back on failure. */
 static gboolean
-write_batch_once (Store *store, const GString *messages, const GString *outcomes,
+write_batch_once (Store *store, const GString *messages, const GString *outcomes, guint n,
                   GError **error_out)
 {
   const char *params[2] = { BOUNCED_VERSION, bounce_classifier_version () };
@@ -1100,17 +1102,31 @@ write_batch_once (Store *store, const GString *messages, const GString *outcomes
                     error_out);
   if (res == NULL)
     return FALSE;
-  /* How many of the batch this transaction stored (its rows carry its
-   * transaction time), unparseable ones apart, for the summary's "new" and
-   * "already stored". */
+  /* Which items of the batch this transaction stored (their rows carry its
+   * transaction time; of copies of one content, the first), and how many
+   * of them, unparseable ones apart, for the summary's "new" and "already
+   * stored". */
   g_clear_pointer (&res, PQclear);
-  res = store_exec (store, "count new messages", PGRES_TUPLES_OK,
-                    "SELECT count(*) FROM bounce.messages m\n"
-                    " WHERE m.sha256 IN (SELECT sha256 FROM pg_temp.bounced_stage_messages)\n"
-                    "   AND m.ingested_at = now() AND m.kind <> 'error'", 0, NULL, error_out);
+  res = store_exec (store, "list new messages", PGRES_TUPLES_OK,
+                    "SELECT f.item, m.kind <> 'error' FROM bounce.messages m\n"
+                    "  JOIN (SELECT sha256, min(item) AS item FROM pg_temp.bounced_stage_messages\n"
+                    "         GROUP BY sha256) f ON f.sha256 = m.sha256\n"
+                    " WHERE m.ingested_at = now()", 0, NULL, error_out);
   if (res == NULL)
     return FALSE;
-  store->last_batch_new = (guint) store_get_int (res, 0, 0);
+  g_byte_array_set_size (store->last_batch_stored, 0);
+  g_byte_array_set_size (store->last_batch_stored, n);
+  memset (store->last_batch_stored->data, 0, n);
+  store->last_batch_new = 0;
+  for (int row = 0; row < PQntuples (res); row++)
+    {
+      gint64 item = store_get_int (res, row, 0);
+
+      if (item >= 0 && item < (gint64) n)
+        store->last_batch_stored->data[item] = 1;
+      if (strcmp (PQgetvalue (res, row, 1), "t") == 0)
+        store->last_batch_new++;
+    }
   return store_command (store, "commit batch", "COMMIT", error_out);
 }
 
@@ -1119,6 +1135,13 @@ store_last_batch_new (const Store *store)
 {
   g_return_val_if_fail (store != NULL, 0);
   return store->last_batch_new;
+}
+
+gboolean
+store_last_batch_stored (const Store *store, guint i)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+  return i < store->last_batch_stored->len && store->last_batch_stored->data[i] != 0;
 }
 
 gboolean
@@ -1192,14 +1215,14 @@ store_write_batch (Store *store, const StoreItem *items, guint n, GError **error
    * second attempt harmless.  Past that, retrying is the caller's. */
   if (PQstatus (store->conn) != CONNECTION_OK && !store_reconnect (store, error_out))
     return FALSE;
-  if (write_batch_once (store, messages, outcomes, &error))
+  if (write_batch_once (store, messages, outcomes, n, &error))
     return TRUE;
   store_rollback (store);
   if (error->code == STORE_ERROR_UNAVAILABLE && PQstatus (store->conn) == CONNECTION_BAD
       && store_reconnect (store, NULL))
     {
       g_clear_error (&error);
-      if (write_batch_once (store, messages, outcomes, &error))
+      if (write_batch_once (store, messages, outcomes, n, &error))
         return TRUE;
       store_rollback (store);
     }

@@ -30,7 +30,8 @@ typedef struct _Store Store;
 /**
  * StoreItem:
  * One ingested message, as the worker hands it to the store.
- * @source: where it came from (path at claim time), borrowed.
+ * @source: the path its messages row names (where it came from, or where
+ *   the worker is to put it once committed), borrowed.
  * @sha256: hex SHA-256 of the raw bytes (the idempotency key), borrowed.
  * @size: size in bytes.
  * @report: the parse result (kind error for unparseable mail), borrowed.
@@ -152,6 +153,11 @@ gboolean store_write_batch (Store *store, const StoreItem *items, guint n,
  * anew, not counting those of kind error (the others were stored before:
  * same content). */
 guint store_last_batch_new (const Store *store);
+
+/* Whether item @i of the last successful store_write_batch() got its
+ * messages row from it (kind error included): the first of its content in
+ * the batch, and not stored before.  Its row names the item's @source. */
+gboolean store_last_batch_stored (const Store *store, guint i);
 
 /**
  * store_relocate:
