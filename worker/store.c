@@ -855,7 +855,7 @@ static const char write_sql[] =
   "      $1, $2, delivered_at\n"
   "    FROM firsts ORDER BY sha256\n"
   "  ON CONFLICT (sha256) DO NOTHING\n"
-  "  RETURNING id, sha256, ingested_at\n"
+  "  RETURNING id, sha256, ingested_at, kind\n"
   "), new_outcomes AS (\n"
   "  INSERT INTO bounce.recipient_outcomes (" STORE_OUTCOME_COLUMNS ")\n"
   "  SELECT " STORE_OUTCOME_VALUES "\n"
@@ -886,7 +886,7 @@ static const char write_sql[] =
   "    FROM new_outcomes n LEFT JOIN bounce.reasons g ON g.reason = n.reason\n"
   "   WHERE n.recipient IS NOT NULL\n"
   "   GROUP BY 1\n"
-  ")\n"
+  "), counted AS (\n"
   "INSERT INTO bounce.recipients AS r (address, domain, outcomes, hard_bounces, soft_bounces,\n"
   "    complaints, delivered, first_event_time, last_event_time, last_message_id,\n"
   "    last_reason, last_status, last_hard_bounce, last_delivered_at, policy_version)\n"
@@ -911,7 +911,9 @@ static const char write_sql[] =
   "      > (r.last_event_time, r.last_message_id) THEN EXCLUDED.last_hard_bounce\n"
   "      ELSE r.last_hard_bounce END,\n"
   "  last_delivered_at = GREATEST(r.last_delivered_at, EXCLUDED.last_delivered_at),\n"
-  "  updated_at = now()";
+  "  updated_at = now()\n"
+  ")\n"
+  "SELECT f.item, n.kind <> 'error' FROM new_messages n JOIN firsts f ON f.sha256 = n.sha256";
 
 void
 store_copy_text (GString *buf, const char *s)
@@ -1098,20 +1100,11 @@ write_batch_once (Store *store, const GString *messages, const GString *outcomes
       || !store_command (store, "begin batch", "BEGIN", error_out)
       || !store_copy_staged (store, messages, outcomes, error_out))
     return FALSE;
-  res = store_exec (store, "insert messages", PGRES_COMMAND_OK, write_sql, 2, params,
-                    error_out);
-  if (res == NULL)
-    return FALSE;
-  /* Which items of the batch this transaction stored (their rows carry its
-   * transaction time; of copies of one content, the first), and how many
-   * of them, unparseable ones apart, for the summary's "new" and "already
+  /* It returns the items it stored (of copies of one content, the first),
+   * and whether each is a report, for the summary's "new" and "already
    * stored". */
-  g_clear_pointer (&res, PQclear);
-  res = store_exec (store, "list new messages", PGRES_TUPLES_OK,
-                    "SELECT f.item, m.kind <> 'error' FROM bounce.messages m\n"
-                    "  JOIN (SELECT sha256, min(item) AS item FROM pg_temp.bounced_stage_messages\n"
-                    "         GROUP BY sha256) f ON f.sha256 = m.sha256\n"
-                    " WHERE m.ingested_at = now()", 0, NULL, error_out);
+  res = store_exec (store, "insert messages", PGRES_TUPLES_OK, write_sql, 2, params,
+                    error_out);
   if (res == NULL)
     return FALSE;
   g_byte_array_set_size (store->last_batch_stored, 0);
