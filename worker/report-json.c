@@ -29,6 +29,15 @@ report_json_string (GString *out, const char *s)
   g_string_append_c (out, '"');
   for (const unsigned char *p = (const unsigned char *) s; *p; p++)
     {
+      /* A run of bytes that need no escape is copied at once. */
+      const unsigned char *run = p;
+
+      while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+        p++;
+      if (p > run)
+        g_string_append_len (out, (const char *) run, p - run);
+      if (*p == '\0')
+        break;
       switch (*p)
         {
         case '"': g_string_append (out, "\\\""); break;
