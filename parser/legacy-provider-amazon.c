@@ -176,6 +176,31 @@ json_arr (JsonObject *o, const char *name)
   return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
+/* The @i-th element of the recipients' @array, an object with its
+ * emailAddress (in @r), added to @report; NULL when it names none. */
+static BounceRecipient *
+ses_nth_recipient (BounceReport *report, const BounceView *view, JsonArray *array, guint i,
+                   JsonObject **r)
+{
+  JsonNode *e = json_array_get_element (array, i);
+  const char *addr;
+
+  *r = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
+  addr = json_str (*r, "emailAddress");
+  return addr != NULL ? legacy_add (report, view, addr, -1, NULL, 0) : NULL;
+}
+
+/* SES's own verdict on @rcpt ("bounceType=... bounceSubType=...",
+ * "delayType=..."): what the notice says of it, and its diagnostic when
+ * SES gave none. */
+static void
+ses_verdict (BounceReport *report, BounceRecipient *rcpt, const char *verdict)
+{
+  bounce_recipient_add_notice (report, rcpt, verdict, -1);
+  if (rcpt->diagnostic == NULL)
+    rcpt->diagnostic = bounce_report_str (report, verdict);
+}
+
 /* Bounce: bouncedRecipients, with bounceType and bounceSubType (SES's own
  * verdict: Permanent/NoEmail, Transient/MailboxFull, ...) as what the
  * notice says of each recipient, and as the diagnostic when SES gives none. */
@@ -192,21 +217,16 @@ ses_bounce (BounceReport *report, const BounceView *view, JsonObject *bounce)
                                subtype ? subtype : "");
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonNode *e = json_array_get_element (array, i);
-      JsonObject *r = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
-      const char *addr = json_str (r, "emailAddress");
-      const char *action = json_str (r, "action");
-      BounceRecipient *rcpt;
+      JsonObject *r;
+      BounceRecipient *rcpt = ses_nth_recipient (report, view, array, i, &r);
+      const char *action;
 
-      if (addr == NULL || (rcpt = legacy_add (report, view, addr, -1, NULL, 0)) == NULL)
+      if (rcpt == NULL)
         continue;
+      action = json_str (r, "action");
       ses_recipient_fields (report, rcpt, r);
       if (verdict != NULL)
-        {
-          bounce_recipient_add_notice (report, rcpt, verdict, -1);
-          if (rcpt->diagnostic == NULL)
-            rcpt->diagnostic = bounce_report_str (report, verdict);
-        }
+        ses_verdict (report, rcpt, verdict);
       if (action != NULL && g_ascii_strcasecmp (action, "delayed") == 0)
         rcpt->action = "delayed";
       else if (g_strcmp0 (type, "Transient") == 0 && rcpt->status != NULL && rcpt->status[0] == '4')
@@ -221,25 +241,19 @@ ses_delay (BounceReport *report, const BounceView *view, JsonObject *delay)
 {
   JsonArray *array = json_arr (delay, "delayedRecipients");
   const char *type = json_str (delay, "delayType");
+  g_autofree char *verdict = type != NULL ? g_strdup_printf ("delayType=%s", type) : NULL;
 
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonNode *e = json_array_get_element (array, i);
-      JsonObject *r = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
-      const char *addr = json_str (r, "emailAddress");
-      BounceRecipient *rcpt;
+      JsonObject *r;
+      BounceRecipient *rcpt = ses_nth_recipient (report, view, array, i, &r);
 
-      if (addr == NULL || (rcpt = legacy_add (report, view, addr, -1, NULL, 0)) == NULL)
+      if (rcpt == NULL)
         continue;
       rcpt->action = "delayed";
       ses_recipient_fields (report, rcpt, r);
-      if (type != NULL)
-        {
-          g_autofree char *verdict = g_strdup_printf ("delayType=%s", type);
-          bounce_recipient_add_notice (report, rcpt, verdict, -1);
-          if (rcpt->diagnostic == NULL)
-            rcpt->diagnostic = bounce_report_str (report, verdict);
-        }
+      if (verdict != NULL)
+        ses_verdict (report, rcpt, verdict);
     }
   ses_reporting_mta (report, delay);
 }
@@ -254,12 +268,10 @@ ses_complaint (BounceReport *report, const BounceView *view, JsonObject *complai
 
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonNode *e = json_array_get_element (array, i);
-      JsonObject *r = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
-      const char *addr = json_str (r, "emailAddress");
-      BounceRecipient *rcpt;
+      JsonObject *r;
+      BounceRecipient *rcpt = ses_nth_recipient (report, view, array, i, &r);
 
-      if (addr == NULL || (rcpt = legacy_add (report, view, addr, -1, NULL, 0)) == NULL)
+      if (rcpt == NULL)
         continue;
       rcpt->action = NULL;
       rcpt->feedback_type = bounce_report_str (report, type ? type : "abuse");
