@@ -100,6 +100,8 @@ static const Threshold thresholds[] = {
   { "exchange-intl.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   /* Notices that say in their language whether they will retry. */
   { "retry-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  /* Delays and permanent errors in the languages the permanence words lacked. */
+  { "temporary-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
