@@ -102,6 +102,8 @@ static const Threshold thresholds[] = {
   { "retry-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   /* Delays and permanent errors in the languages the permanence words lacked. */
   { "temporary-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  /* The sending host refused by name under a recipient's code. */
+  { "client-refused.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
