@@ -73,10 +73,11 @@ typedef struct {
 #define NO_LIMIT (-1)
 static const Threshold thresholds[] = {
   { "smtp-responses.tsv", 98.3, 0, 0, 95.0 },
-  /* False hard 3: the unseen batch brought 2 (un-ver-030 in both layouts,
-   * a 5.1.1 that refuses the sending IP), measured on its first run and
-   * labelled before it; the other cases have 1. */
-  { "cases", 87.0, 3, 12, 90.0 },
+  /* False hard back to 2: the unseen batch's un-ver-030 (a 5.1.1 that
+   * refuses the sending IP, false hard on its first run) is read as the
+   * client blocked since 2026.12.07.3 (client-refused.tsv, the concept's
+   * own cases); the other cases have 1. */
+  { "cases", 90.0, 2, 12, 90.0 },
   { "delayed.tsv", 74.0, 0, 0, 90.0 },
   { "gateways.tsv", 80.0, 0, 2, 90.0 },
   { "m365.tsv", 74.0, 0, 0, 90.0 },
