@@ -57,8 +57,19 @@ incident_free (gpointer p)
   g_free (i->reason_group);
   g_free (i->first_day);
   g_free (i->last_day);
+  g_free (i->first_at);
+  g_free (i->last_at);
   g_ptr_array_unref (i->diagnostics);
   g_free (i);
+}
+
+char *
+report_data_incident_time (const char *at, const char *day)
+{
+  /* "YYYY-MM-DDTHH:MM:SSZ" -> "YYYY-MM-DD HH:MM UTC" */
+  if (at != NULL && strlen (at) >= 16)
+    return g_strdup_printf ("%.10s %.5s UTC", at, at + 11);
+  return g_strdup (day != NULL ? day : "");
 }
 
 ReportIncident *
@@ -770,6 +781,9 @@ report_data_append_json (GString *out, const ReportData *d)
       json_string (b, "reason_group", x->reason_group);
       json_string (b, "first_day", x->first_day);
       json_string (b, "last_day", x->last_day);
+      json_string (b, "unit", x->hourly ? "hour" : "day");
+      json_string (b, "first_at", x->first_at);
+      json_string (b, "last_at", x->last_at);
       json_int (b, "outcomes", x->outcomes);
       json_int (b, "peak", x->peak);
       json_builder_set_member_name (b, "baseline");
@@ -967,10 +981,16 @@ report_data_append_table (GString *out, const ReportData *d)
           const ReportIncident *x = g_ptr_array_index (d->incidents, i);
           g_autofree char *n = report_data_format_int (x->outcomes);
 
+          g_autofree char *from
+            = report_data_incident_time (x->hourly ? x->first_at : NULL, x->first_day);
+          g_autofree char *to
+            = report_data_incident_time (x->hourly ? x->last_at : NULL, x->last_day);
+
           g_string_append_printf (out, "  %s%s, %s refusals: %s to %s, %s outcomes (peak %"
-                                  G_GINT64_FORMAT " a day, baseline %.1f)\n",
+                                  G_GINT64_FORMAT " %s, baseline %.1f)\n",
                                   x->open ? "OPEN " : "", x->provider, x->reason_group,
-                                  x->first_day, x->last_day, n, x->peak, x->baseline);
+                                  from, to, n, x->peak, x->hourly ? "an hour" : "a day",
+                                  x->baseline);
           for (guint k = 0; k < x->diagnostics->len; k++)
             g_string_append_printf (out, "      %s\n",
                                     (const char *) g_ptr_array_index (x->diagnostics, k));

@@ -59,6 +59,10 @@ typedef struct {
  * ReportIncident:
  * A sender-side incident (bounce.incidents): refusals of one reason group
  * at one provider far above their baseline.
+ * @hourly: found by the hour (within a day that is no incident day);
+ *   @peak and @baseline then count an hour.
+ * @first_at, @last_at: (nullable) when it began and ended, UTC
+ *   ("YYYY-MM-DDTHH:MM:SSZ"; the end of its last day or hour).
  * @diagnostics: char*, the commonest diagnostic texts in it.
  */
 typedef struct {
@@ -66,6 +70,9 @@ typedef struct {
   char *reason_group;
   char *first_day;
   char *last_day;
+  gboolean hourly;
+  char *first_at;
+  char *last_at;
   gint64 outcomes;
   gint64 peak;
   double baseline;
@@ -212,6 +219,10 @@ GPtrArray *report_data_verdicts (const ReportData *data);
 
 /* Appends @data's daily figures as CSV (RFC 4180, header line, CRLF). */
 void report_data_append_csv (GString *out, const ReportData *data);
+
+/* When an incident began or ended, for people: @at ("YYYY-MM-DDTHH:MM:SSZ")
+ * as "YYYY-MM-DD HH:MM UTC", else @day.  Returns: (transfer full). */
+char *report_data_incident_time (const char *at, const char *day);
 
 ReportIncident *report_data_add_incident (GPtrArray *incidents, const char *provider,
                                           const char *reason_group, const char *first_day,

@@ -717,11 +717,14 @@ report_html_append (GString *out, const ReportData *d)
       g_string_append_printf (out, "<h2>Sender-side incidents (%" G_GINT64_FORMAT " open)</h2>\n"
                               "<p class=\"note\">Refusals of the sender (blocklistings, "
                               "reputation, authentication, spam verdicts, policy) at one provider, "
-                              "at least 20 a day and 5 times the median of the 14 days before. "
+                              "at least 20 a day and 5 times the median of the 14 days before, "
+                              "or, within a day, at least 20 an hour and 5 times the median of "
+                              "the same hour of the 14 days before. "
                               "They never count toward suppression.</p>\n"
                               "<table><thead><tr><th>provider</th><th>group</th><th>from</th>"
-                              "<th>to</th><th class=\"n\">outcomes</th><th class=\"n\">peak a day"
-                              "</th><th class=\"n\">baseline</th><th>commonest diagnostics</th>"
+                              "<th>to</th><th class=\"n\">outcomes</th><th class=\"n\">peak a day "
+                              "(or an hour)</th><th class=\"n\">baseline</th>"
+                              "<th>commonest diagnostics</th>"
                               "</tr></thead>\n<tbody>\n", d->open_incidents);
       for (guint i = 0; i < d->incidents->len; i++)
         {
@@ -735,9 +738,16 @@ report_html_append (GString *out, const ReportData *d)
           g_string_append (out, "</td><td>");
           esc (out, x->reason_group);
           g_string_append (out, "</td><td>");
-          esc (out, x->first_day);
-          g_string_append (out, "</td><td>");
-          esc (out, x->last_day);
+          {
+            g_autofree char *from
+            = report_data_incident_time (x->hourly ? x->first_at : NULL, x->first_day);
+            g_autofree char *to
+            = report_data_incident_time (x->hourly ? x->last_at : NULL, x->last_day);
+
+            esc (out, from);
+            g_string_append (out, "</td><td>");
+            esc (out, to);
+          }
           g_string_append (out, "</td>");
           cell_int (out, x->outcomes);
           cell_int (out, x->peak);

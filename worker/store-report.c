@@ -251,13 +251,14 @@ store_report (Store *store, const StoreReportFilter *filter, GError **error_out)
          "               JOIN bounce.reasons r ON r.reason = o.reason\n"
          "               LEFT JOIN bounce.domain_providers dp ON dp.domain = o.recipient_domain\n"
          "              WHERE r.grp = i.reason_group AND COALESCE(dp.provider, 'other') = i.provider\n"
-         "                AND o.event_time >= i.first_day::timestamp AT TIME ZONE 'UTC'\n"
-         "                AND o.event_time < (i.last_day + 1)::timestamp AT TIME ZONE 'UTC'\n"
+         "                AND o.event_time >= i.first_at AND o.event_time < i.last_at\n"
          "                AND o.diagnostic IS NOT NULL\n"
          "                AND o.reason IN ('blocked', 'badreputation', 'requireptr', 'authfailure',\n"
          "                                 'spamdetected', 'policyviolation')\n"
          "              GROUP BY o.diagnostic ORDER BY count(*) DESC, o.diagnostic LIMIT 3),\n"
-         "              chr(31))\n"
+         "              chr(31)),\n"
+         "       i.unit, to_char(i.first_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),\n"
+         "       to_char(i.last_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')\n"
          "  FROM p LEFT JOIN LATERAL (\n"
          "    SELECT * FROM bounce.incidents\n"
          "     WHERE (p.since IS NULL OR last_day >= p.since) AND (p.until IS NULL OR first_day <= p.until)\n"
@@ -279,6 +280,9 @@ store_report (Store *store, const StoreReportFilter *filter, GError **error_out)
         x->peak = store_get_int (res, row, 5);
         x->baseline = store_get_double (res, row, 6);
         x->open = g_strcmp0 (store_get_text (res, row, 7), "t") == 0;
+        x->hourly = g_strcmp0 (store_get_text (res, row, 10), "hour") == 0;
+        x->first_at = g_strdup (store_get_text (res, row, 11));
+        x->last_at = g_strdup (store_get_text (res, row, 12));
         for (guint k = 0; diags != NULL && diags[k] != NULL; k++)
           g_ptr_array_add (x->diagnostics, g_strdup (diags[k]));
       }
