@@ -107,6 +107,10 @@ cmd_db (int argc, char **argv, const BounceSettings *settings)
     {
       g_autofree char *started = pgcluster_ensure (&error);
 
+      /* Ready for a worker too (a login as bounced_ingest), as every
+       * command that writes makes it. */
+      if (started != NULL && !store_prepare_private (&error))
+        g_clear_pointer (&started, g_free);
       if (started == NULL)
         {
           g_printerr ("bounced db start: %s\n", error->message);

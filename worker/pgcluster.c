@@ -23,9 +23,22 @@
  *     creates and store.c makes a login, so that no worker runs as a
  *     superuser (a superuser's COPY ... TO PROGRAM would step out of any
  *     sandbox).  In the root case the system user bounced, the one the
- *     packaged units run as, maps to bounced_ingest only.  That user comes
- *     from the sysusers.d entry of the installation; bounced never creates
- *     users itself.
+ *     packaged units run as, maps to bounced_ingest only.  Those users
+ *     come from the sysusers.d entry of the installation; bounced never
+ *     creates users itself.
+ *  1a. In the root case the cluster belongs to a system user of its own,
+ *     bounced-pg, never to bounced, which the workers run as: a compromised
+ *     worker reaches the server through its socket, as bounced_ingest, and
+ *     cannot read the data files (the data directory is bounced-pg's, mode
+ *     0700).  The socket is in a directory of its own,
+ *     /var/lib/bounced/pg-socket (bounced-pg's, group bounced, mode 0750;
+ *     the socket group bounced, mode 0770), given to the server on pg_ctl's
+ *     command line, so that a cluster made by an older bounced gets it
+ *     too; such a cluster, owned by another user, is stopped as that user,
+ *     given to bounced-pg and started again.  The server runs with
+ *     bounced-pg's groups (bounced among them, from the sysusers.d entry),
+ *     which it needs to enter /var/lib/bounced and to give the socket its
+ *     group.
  *  2. The programs come from the PostgreSQL version that created the data
  *     directory (PG_VERSION), or, for a new cluster, the highest version
  *     installed under /usr/lib/postgresql (Debian's layout), else PATH.
@@ -49,8 +62,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PGCLUSTER_SYSTEM_USER    "bounced"
+#define PGCLUSTER_SYSTEM_USER    "bounced"      /* the workers' (the units') */
+#define PGCLUSTER_SERVER_USER    "bounced-pg"   /* the root cluster's (invariant 1a) */
 #define PGCLUSTER_ROOT_HOME      "/var/lib/bounced"
+#define PGCLUSTER_ROOT_SOCKET    PGCLUSTER_ROOT_HOME "/pg-socket"
 #define PGCLUSTER_DATABASE       "bounced"
 #define PGCLUSTER_PORT           "5432"
 #define PGCLUSTER_SOCKET_NAME    ".s.PGSQL." PGCLUSTER_PORT
@@ -69,8 +84,15 @@ typedef struct {
   char *parent_dir;
   char *bin_dir;        /* NULL until found */
   gboolean as_root;
-  uid_t uid;            /* the system user, when as_root */
+  uid_t uid;            /* who programs run as, when as_root: bounced-pg, or
+                         * the owner of an older cluster while it is stopped
+                         * and given to bounced-pg (invariant 1a) */
   gid_t gid;
+  gid_t *groups;        /* and with these supplementary groups */
+  int n_groups;
+  uid_t server_uid;     /* bounced-pg */
+  gid_t server_gid;
+  gid_t worker_gid;     /* the group of bounced, the socket's */
   int lock_fd;
   gboolean keep_root;   /* run the next program as root (it connects as the
                          * administrator, whom only root maps to) */
@@ -82,6 +104,7 @@ cluster_clear (Cluster *c)
   g_clear_pointer (&c->data_dir, g_free);
   g_clear_pointer (&c->parent_dir, g_free);
   g_clear_pointer (&c->bin_dir, g_free);
+  g_clear_pointer (&c->groups, g_free);
   if (c->lock_fd >= 0)
     close (c->lock_fd);   /* releases the flock */
   c->lock_fd = -1;
@@ -118,13 +141,23 @@ admin_role (void)
   return geteuid () == 0 ? PGCLUSTER_SYSTEM_USER : g_get_user_name ();
 }
 
+/* Where the server's socket is: the data directory, or for root a
+ * directory the workers may enter (invariant 1a). */
+static char *
+socket_dir (void)
+{
+  if (geteuid () == 0)
+    return g_strdup (PGCLUSTER_ROOT_SOCKET);
+  return pgcluster_data_dir ();
+}
+
 static char *
 conninfo_for (const char *user)
 {
-  g_autofree char *data_dir = pgcluster_data_dir ();
+  g_autofree char *dir = socket_dir ();
   GString *out = g_string_new ("host=");
 
-  append_conninfo_value (out, data_dir);
+  append_conninfo_value (out, dir);
   g_string_append (out, " port=" PGCLUSTER_PORT " dbname=" PGCLUSTER_DATABASE " user=");
   append_conninfo_value (out, user);
   return g_string_free (out, FALSE);
@@ -160,7 +193,8 @@ drop_privileges (gpointer data)
 {
   const Cluster *c = data;
 
-  if (setgroups (0, NULL) != 0 || setgid (c->gid) != 0 || setuid (c->uid) != 0)
+  if (setgroups ((size_t) c->n_groups, c->groups) != 0 || setgid (c->gid) != 0
+      || setuid (c->uid) != 0)
     _exit (127);
 }
 
@@ -296,27 +330,117 @@ find_bin_dir (Cluster *c, GError **error_out)
 
 /* ---- setting up ------------------------------------------------------ */
 
-/* Root case: the system user the cluster runs as.  bounced does not create
- * users: the package's sysusers.d entry (dist/bounced.sysusers, installed
- * as SYSUSERSDIR/bounced.conf) does, so that uid, home and shell are the
+/* Root case: the system users, bounced (the workers') and bounced-pg (the
+ * cluster's, invariant 1a).  bounced does not create users: the package's
+ * sysusers.d entry (dist/bounced.sysusers, installed as
+ * SYSUSERSDIR/bounced.conf) does, so that uid, home and shell are the
  * distribution's decision. */
+static struct passwd *
+system_user (const char *name, GError **error_out)
+{
+  struct passwd *pw = getpwnam (name);
+
+  if (pw == NULL)
+    g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
+                 "system user \"%s\" does not exist; create it with "
+                 "\"systemd-sysusers bounced.conf\" (the sysusers.d entry bounced installs) "
+                 "or \"useradd --system --home-dir %s %s\", or name a database with --db",
+                 name, PGCLUSTER_ROOT_HOME, name);
+  return pw;
+}
+
 static gboolean
 ensure_system_user (Cluster *c, GError **error_out)
 {
-  struct passwd *pw = getpwnam (PGCLUSTER_SYSTEM_USER);
+  struct passwd *pw = system_user (PGCLUSTER_SYSTEM_USER, error_out);
+  int n = 0;
 
   if (pw == NULL)
+    return FALSE;
+  c->worker_gid = pw->pw_gid;
+  pw = system_user (PGCLUSTER_SERVER_USER, error_out);
+  if (pw == NULL)
+    return FALSE;
+  c->uid = c->server_uid = pw->pw_uid;
+  c->gid = c->server_gid = pw->pw_gid;
+  /* Its groups, looked up here: the child between fork and exec may not. */
+  getgrouplist (PGCLUSTER_SERVER_USER, pw->pw_gid, NULL, &n);
+  g_clear_pointer (&c->groups, g_free);
+  c->groups = g_new0 (gid_t, MAX (n, 1));
+  c->n_groups = MAX (n, 1);
+  if (getgrouplist (PGCLUSTER_SERVER_USER, pw->pw_gid, c->groups, &c->n_groups) < 0)
     {
+      c->groups[0] = pw->pw_gid;
+      c->n_groups = 1;
+    }
+  return TRUE;
+}
+
+/* Root case: the socket's directory, bounced-pg's with the group of
+ * bounced, mode 0750 (invariant 1a), made or put right. */
+static gboolean
+ensure_socket_dir (const Cluster *c, GError **error_out)
+{
+  if ((mkdir (PGCLUSTER_ROOT_SOCKET, 0750) != 0 && errno != EEXIST)
+      || lchown (PGCLUSTER_ROOT_SOCKET, c->server_uid, c->worker_gid) != 0
+      || chmod (PGCLUSTER_ROOT_SOCKET, 0750) != 0)
+    {
+      int e = errno;
+
       g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
-                   "system user \"%s\" does not exist; create it with "
-                   "\"systemd-sysusers bounced.conf\" (the sysusers.d entry bounced installs) "
-                   "or \"useradd --system --home-dir %s %s\", or name a database with --db",
-                   PGCLUSTER_SYSTEM_USER, PGCLUSTER_ROOT_HOME, PGCLUSTER_SYSTEM_USER);
+                   "could not prepare the socket directory \"%s\": %s", PGCLUSTER_ROOT_SOCKET,
+                   g_strerror (e));
       return FALSE;
     }
-  c->uid = pw->pw_uid;
-  c->gid = pw->pw_gid;
   return TRUE;
+}
+
+/* Gives @path and everything under it to @uid:@gid (links themselves, never
+ * what they point to). */
+static gboolean
+chown_tree (const char *path, uid_t uid, gid_t gid, GError **error_out)
+{
+  struct stat st;
+
+  if (lstat (path, &st) != 0 || lchown (path, uid, gid) != 0)
+    {
+      int e = errno;
+
+      g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
+                   "could not give \"%s\" to user \"%s\": %s", path, PGCLUSTER_SERVER_USER,
+                   g_strerror (e));
+      return FALSE;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, error_out);
+
+      if (dir == NULL)
+        return FALSE;
+      for (const char *name; (name = g_dir_read_name (dir)) != NULL;)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (!chown_tree (child, uid, gid, error_out))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Root case: programs run as the owner of the data directory when it has
+ * one that is not root (an older bounced's cluster), else as bounced-pg. */
+static void
+run_as_owner (Cluster *c)
+{
+  struct stat st;
+
+  if (stat (c->data_dir, &st) == 0 && st.st_uid != 0 && st.st_uid != c->server_uid)
+    {
+      c->uid = st.st_uid;
+      c->gid = st.st_gid;
+      c->n_groups = 0;
+    }
 }
 
 static gboolean
@@ -451,7 +575,8 @@ cluster_create (Cluster *c, GError **error_out)
     return FALSE;
   /* The socket lives in the data directory; its path must fit in
    * sun_path, or the server could not create it. */
-  if (strlen (c->data_dir) + 1 + strlen (PGCLUSTER_SOCKET_NAME) >= sizeof addr.sun_path)
+  if (strlen (c->as_root ? PGCLUSTER_ROOT_SOCKET : c->data_dir) + 1
+      + strlen (PGCLUSTER_SOCKET_NAME) >= sizeof addr.sun_path)
     {
       g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
                    "the data directory \"%s\" is too long for a Unix socket path "
@@ -474,15 +599,18 @@ cluster_create (Cluster *c, GError **error_out)
 
       g_set_error (error_out, PGCLUSTER_ERROR, PGCLUSTER_ERROR_FAILED,
                    "could not give \"%s\" to user \"%s\": %s", c->data_dir,
-                   PGCLUSTER_SYSTEM_USER, g_strerror (e));
+                   PGCLUSTER_SERVER_USER, g_strerror (e));
       return FALSE;
     }
 
   initdb = bin (c, "initdb");
   {
+    /* The superuser keeps the name root administers it by (admin_role()),
+     * whoever owns the files. */
     const char *argv[] = { initdb, "--pgdata", c->data_dir, "--encoding", "UTF8",
                            "--locale", "C", "--auth-local=peer",
-                           "--auth-host=reject", "--no-instructions", NULL };
+                           "--auth-host=reject", "--no-instructions",
+                           "--username", admin_role (), NULL };
     g_autoptr(GError) error = NULL;
 
     if (!run (c, argv, NULL, NULL, &error))
@@ -503,13 +631,22 @@ cluster_create (Cluster *c, GError **error_out)
   /* Invariant 1.  The configuration file belongs to the cluster's owner;
    * root writes it and hands it back. */
   conf_path = g_build_filename (c->data_dir, "postgresql.conf", NULL);
-  socket_dir = conf_quote (c->data_dir);
-  conf = g_strdup_printf ("\n# Added by bounced: a private cluster, reachable only through the\n"
-                          "# Unix socket in its data directory.\n"
-                          "listen_addresses = ''\n"
-                          "unix_socket_directories = %s\n"
-                          "unix_socket_permissions = 0700\n"
-                          "port = " PGCLUSTER_PORT "\n", socket_dir);
+  socket_dir = conf_quote (c->as_root ? PGCLUSTER_ROOT_SOCKET : c->data_dir);
+  if (c->as_root)
+    conf = g_strdup_printf ("\n# Added by bounced: a private cluster, reachable only through the\n"
+                            "# Unix socket in %s, for the group of the workers.\n"
+                            "listen_addresses = ''\n"
+                            "unix_socket_directories = %s\n"
+                            "unix_socket_group = '" PGCLUSTER_SYSTEM_USER "'\n"
+                            "unix_socket_permissions = 0770\n"
+                            "port = " PGCLUSTER_PORT "\n", PGCLUSTER_ROOT_SOCKET, socket_dir);
+  else
+    conf = g_strdup_printf ("\n# Added by bounced: a private cluster, reachable only through the\n"
+                            "# Unix socket in its data directory.\n"
+                            "listen_addresses = ''\n"
+                            "unix_socket_directories = %s\n"
+                            "unix_socket_permissions = 0700\n"
+                            "port = " PGCLUSTER_PORT "\n", socket_dir);
   {
     FILE *f = fopen (conf_path, "a");
 
@@ -557,8 +694,14 @@ cluster_start (const Cluster *c, GError **error_out)
 {
   g_autofree char *pg_ctl = bin (c, "pg_ctl");
   g_autofree char *log = g_build_filename (c->data_dir, PGCLUSTER_LOG_NAME, NULL);
+  /* Invariant 1a: the socket's place and group, whatever an older
+   * bounced wrote in postgresql.conf. */
   const char *argv[] = { pg_ctl, "start", "--pgdata", c->data_dir, "--log", log, "--wait",
-                         "--timeout", PGCLUSTER_START_TIMEOUT, "--silent", NULL };
+                         "--timeout", PGCLUSTER_START_TIMEOUT, "--silent",
+                         c->as_root ? "-o" : NULL,
+                         "-c unix_socket_directories=" PGCLUSTER_ROOT_SOCKET
+                         " -c unix_socket_group=" PGCLUSTER_SYSTEM_USER
+                         " -c unix_socket_permissions=0770", NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
   gsize len = 0;
@@ -593,7 +736,8 @@ cluster_create_database (const Cluster *c, GError **error_out)
     return TRUE;
   createdb = bin (c, "createdb");
   {
-    const char *argv[] = { createdb, "--host", c->data_dir, "--port", PGCLUSTER_PORT,
+    g_autofree char *host = socket_dir ();
+    const char *argv[] = { createdb, "--host", host, "--port", PGCLUSTER_PORT,
                            "--username", admin_role (), PGCLUSTER_DATABASE, NULL };
     gboolean ok;
 
@@ -630,6 +774,8 @@ pgcluster_ensure (GError **error_out)
   cluster_init (&c);
   if (!cluster_lock (&c, error_out))
     return NULL;
+  if (c.as_root && !ensure_socket_dir (&c, error_out))
+    return NULL;
   if (!cluster_exists (&c))
     {
       if (!cluster_create (&c, error_out))
@@ -637,6 +783,35 @@ pgcluster_ensure (GError **error_out)
     }
   else if (!find_bin_dir (&c, error_out))
     return NULL;
+  else if (c.as_root)
+    {
+      /* Invariant 1a: a cluster of an older bounced, owned by the workers'
+       * user, stopped as its owner and given to bounced-pg. */
+      run_as_owner (&c);
+      if (c.uid != c.server_uid)
+        {
+          gboolean was_running = FALSE;
+
+          if (!cluster_running (&c, &was_running, error_out))
+            return NULL;
+          if (was_running)
+            {
+              g_autofree char *pg_ctl = bin (&c, "pg_ctl");
+              const char *argv[] = { pg_ctl, "stop", "--pgdata", c.data_dir, "--mode", "fast",
+                                     "--wait", "--silent", NULL };
+
+              if (!run (&c, argv, NULL, NULL, error_out))
+                return NULL;
+            }
+          if (!chown_tree (c.data_dir, c.server_uid, c.server_gid, error_out))
+            return NULL;
+          g_message ("gave the private cluster in \"%s\" to the system user \"%s\"",
+                     c.data_dir, PGCLUSTER_SERVER_USER);
+          g_clear_pointer (&c.groups, g_free);
+          if (!ensure_system_user (&c, error_out))
+            return NULL;
+        }
+    }
   {
     gboolean changed = FALSE;
 
@@ -673,6 +848,8 @@ pgcluster_status (PgclusterState *state_out, GError **error_out)
     }
   if (c.as_root && !ensure_system_user (&c, error_out))
     return FALSE;
+  if (c.as_root)
+    run_as_owner (&c);
   if (!find_bin_dir (&c, error_out) || !cluster_running (&c, &running, error_out))
     return FALSE;
   *state_out = running ? PGCLUSTER_RUNNING : PGCLUSTER_STOPPED;
@@ -691,8 +868,11 @@ pgcluster_stop (gboolean *was_running_out, GError **error_out)
     *was_running_out = FALSE;
   if (!cluster_exists (&c))
     return TRUE;
-  if (!cluster_lock (&c, error_out) || !find_bin_dir (&c, error_out)
-      || !cluster_running (&c, &running, error_out))
+  if (!cluster_lock (&c, error_out))
+    return FALSE;
+  if (c.as_root)
+    run_as_owner (&c);
+  if (!find_bin_dir (&c, error_out) || !cluster_running (&c, &running, error_out))
     return FALSE;
   if (!running)
     return TRUE;

@@ -5,9 +5,11 @@
  * inside its data directory only (no TCP), started on demand and left
  * running for the next run.  The data directory is
  * $XDG_DATA_HOME/bounced/pg (g_get_user_data_dir()), or, for root,
- * /var/lib/bounced/pg owned by the system user "bounced" (which the
- * sysusers.d entry of the installation creates; bounced says so when it is
- * missing), since PostgreSQL refuses to run as root.
+ * /var/lib/bounced/pg owned by the system user "bounced-pg", never by
+ * "bounced", the workers' user (both from the sysusers.d entry of the
+ * installation; bounced says so when one is missing), since PostgreSQL
+ * refuses to run as root; its socket is then in /var/lib/bounced/pg-socket,
+ * which the group bounced may enter.
  *
  * This module runs programs and manages files; it never connects to the
  * server (the store module does, with the conninfo it returns).

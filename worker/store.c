@@ -372,6 +372,12 @@ private_setup (GError **error_out)
                         "END $$", error_out);
 }
 
+gboolean
+store_prepare_private (GError **error_out)
+{
+  return private_setup (error_out);
+}
+
 static char *resolve (const char *db, const char *db_origin, char **origin_out,
                       gboolean admin, GError **error_out);
 

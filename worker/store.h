@@ -195,4 +195,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Store, store_free)
  * (store-report.c): the same module, in files of their own. */
 #include "store-analytics.h"
 
+/* The private cluster (running) made ready for its workers: migrated, and
+ * bounced_ingest allowed to log in (`bounced db start`).  Returns FALSE
+ * with @error_out set on failure. */
+gboolean store_prepare_private (GError **error_out);
+
 G_END_DECLS
