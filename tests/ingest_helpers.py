@@ -56,6 +56,17 @@ class Tap:
         sys.exit(1 if self.failed else 0)
 
 
+def wait_for(cond, patience):
+    """Polls @cond until it holds (a condition, not a delay); its last
+    answer after @patience seconds."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return cond()
+
+
 def pg_env(extra=None):
     env = dict(os.environ)
     if extra:

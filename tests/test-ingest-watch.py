@@ -25,12 +25,7 @@ PATIENCE = 20
 
 
 def wait_for(cond):
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.01)
-    return cond()
+    return h.wait_for(cond, PATIENCE)
 
 
 def main():

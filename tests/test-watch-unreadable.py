@@ -28,12 +28,7 @@ PATIENCE = 30
 
 
 def wait_for(cond):
-    deadline = time.monotonic() + PATIENCE
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
+    return h.wait_for(cond, PATIENCE)
 
 
 def notice(rcpt, msgid):
