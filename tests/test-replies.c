@@ -105,6 +105,15 @@ static const Threshold thresholds[] = {
   { "temporary-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   /* The sending host refused by name under a recipient's code. */
   { "client-refused.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  /* Concepts the unseen batch lacked, each in several systems' and
+   * languages' words, labelled before their rules (first run in the
+   * commit): closed for good, not registered, Hindi, moved without a
+   * code, no MX and no A record; the causes of delays and the words of
+   * expiry; list managers' templates, sizes, relay, rates, the sender's
+   * address on a blocklist, MIME and bare line feeds, anti-spam engines. */
+  { "closed-moved.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  { "delay-expiry-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  { "lists-limits.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
