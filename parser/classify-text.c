@@ -17,7 +17,8 @@
  *    Czech servers send both spellings, often the unaccented one; beyond
  *    them, Latin and Greek letters without their combining marks (by
  *    canonical decomposition: Romanian, Vietnamese, Greek tonos), Greek
- *    final sigma as sigma;
+ *    final sigma as sigma; Cyrillic "ё" as "е" (Russian writes both:
+ *    "удалён", "удален");
  *  - fullwidth ASCII (U+FF01-U+FF5E) as ASCII;
  *  - typographic apostrophes and quotes as ' and ", dashes as -, every
  *    kind of space as one ASCII space, runs of blanks collapsed;
@@ -105,6 +106,8 @@ fold (gunichar c)
       return "\"";
     case 0x2010: case 0x2011: case 0x2012: case 0x2013: case 0x2014: case 0x2015: case 0x2212:
       return "-";
+    case 0x0401: case 0x0451:
+      return "\u0435";
     default:
       break;
     }

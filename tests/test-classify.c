@@ -832,6 +832,8 @@ test_normal_form (void)
     { "Boîte du destinataire PLEINE", "boite du destinataire pleine" },
     { "Empfänger unbekannt, Straße", "empfanger unbekannt, strasse" },
     { "Adresat nie istnieje: skrzynka zapełniona", "adresat nie istnieje: skrzynka zapelniona" },
+    { "Почтовый ящик удалён, ЁЖ", "почтовый ящик удален, еж" },
+    { "Адресат не найден: й и ї остаются", "адресат не найден: й и ї остаются" },
     /* Typographic apostrophes and dashes; fullwidth Latin (Japanese mail). */
     { "couldn\u2019t be found \u2014 sorry", "couldn't be found - sorry" },
     { "\uff35\uff53\uff45\uff52 \uff55\uff4e\uff4b\uff4e\uff4f\uff57\uff4e", "user unknown" },

@@ -76,8 +76,10 @@ static const Threshold thresholds[] = {
   /* False hard back to 2: the unseen batch's un-ver-030 (a 5.1.1 that
    * refuses the sending IP, false hard on its first run) is read as the
    * client blocked since 2026.12.07.3 (client-refused.tsv, the concept's
-   * own cases); the other cases have 1. */
-  { "cases", 90.0, 2, 12, 90.0 },
+   * own cases).  Since 2026.12.07.4 (the concepts of closed-moved,
+   * delay-expiry-words and lists-limits): 95.2 %, 1 false hard
+   * (bl-inf-006), 0 missed hard. */
+  { "cases", 94.0, 1, 0, 90.0 },
   { "delayed.tsv", 74.0, 0, 0, 90.0 },
   { "gateways.tsv", 80.0, 0, 2, 90.0 },
   { "m365.tsv", 74.0, 0, 0, 90.0 },
@@ -111,9 +113,9 @@ static const Threshold thresholds[] = {
    * code, no MX and no A record; the causes of delays and the words of
    * expiry; list managers' templates, sizes, relay, rates, the sender's
    * address on a blocklist, MIME and bare line feeds, anti-spam engines. */
-  { "closed-moved.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
-  { "delay-expiry-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
-  { "lists-limits.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  { "closed-moved.tsv", 99.0, 0, 0, 90.0 },
+  { "delay-expiry-words.tsv", 99.0, 0, 0, 90.0 },
+  { "lists-limits.tsv", 99.0, 0, 0, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
@@ -127,13 +129,16 @@ static const Threshold thresholds[] = {
    * codes and replies whose hard verdict is the point, written and
    * labelled before any run of the classifier on them.  First run: 86.9 %
    * exact (373 of 429 messages), 2 false hard, 11 missed hard, permanence
-   * known 100 %, right 99.8 % (428 of 429). */
-  { "unseen-appliances.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
-  { "unseen-delayed.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
-  { "unseen-nocode.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
-  { "unseen-panels.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
-  { "unseen-regional.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
-  { "unseen-verdict.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+   * known 100 %, right 99.8 % (428 of 429).  Since 2026.12.07.4, whose
+   * concept rules were written from its misses (with cases of our own
+   * labelled first), the batch is no longer unseen: 96.9 % (416 of 429),
+   * 0 false hard, 0 missed hard; these floors keep that. */
+  { "unseen-appliances.tsv", 97.0, 0, 0, 90.0 },
+  { "unseen-delayed.tsv", 95.0, 0, 0, 90.0 },
+  { "unseen-nocode.tsv", 96.0, 0, 0, 90.0 },
+  { "unseen-panels.tsv", 94.0, 0, 0, 90.0 },
+  { "unseen-regional.tsv", 96.0, 0, 0, 90.0 },
+  { "unseen-verdict.tsv", 94.0, 0, 0, 90.0 },
 };
 
 /* ---- rows judged mislabelled ---------------------------------------------- */
