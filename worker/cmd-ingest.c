@@ -37,6 +37,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -501,6 +502,37 @@ compare_counts (gconstpointer a, gconstpointer b, gpointer data)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* The peak resident set of this process image, in KiB (VmHWM of
+ * /proc/self/status), or -1.  Not getrusage()'s ru_maxrss: that also holds
+ * the high-water mark of the process that spawned us, inherited through
+ * vfork() and exec() (a Python parent of 55 MiB makes every child's
+ * ru_maxrss at least 55 MiB). */
+static gint64
+peak_rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  line = strstr (status, "\nVmHWM:");
+  if (line == NULL)
+    return -1;
+  return g_ascii_strtoll (line + strlen ("\nVmHWM:"), NULL, 10);
+}
+
+static const char *peak_command;
+
+static void
+print_peak_rss (void)
+{
+  gint64 peak = peak_rss_kib ();
+
+  if (peak >= 0)
+    g_printerr ("bounced %s: peak resident memory: %" G_GINT64_FORMAT " KiB (VmHWM)\n",
+                peak_command, peak);
+}
+
 /* The summary of `bounced ingest`: messages by kind, outcomes by reason. */
 static void
 print_summary (const IngestCounts *counts, double seconds)
@@ -868,6 +900,10 @@ cmd_ingest_or_watch (Mode mode, int argc, char **argv, const BounceSettings *bas
                   G_GUINT64_FORMAT " transactions tried, %" G_GUINT64_FORMAT
                   " batches committed\n", name, counts->parsed, counts->write_attempts,
                   counts->batches);
+      /* A line of its own (the counters line is compared whole by tests),
+       * at exit, after everything is freed. */
+      peak_command = name;
+      atexit (print_peak_rss);
     }
   if (fflush (stdout) != 0)
     run.status = 1;
