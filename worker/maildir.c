@@ -825,9 +825,12 @@ maildir_claim_next (Maildir *md, GError **error_out)
         MaildirClaim *claim = g_new0 (MaildirClaim, 1);
         struct stat st;
 
-        if (fstatat (md->claim_fd[sub], entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-          claim->mtime = st.st_mtime;
+        /* The file's time stands in only for a name that gives none: a
+         * stat per message is not paid for nothing. */
         claim->name_time = maildir_name_time (entry->d_name);
+        if (claim->name_time == 0
+            && fstatat (md->claim_fd[sub], entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+          claim->mtime = st.st_mtime;
         claim->name = g_strdup (entry->d_name);
         claim->from_cur = sub == SUB_CUR;
         claim->source = g_build_filename (md->path, sub_names[sub], entry->d_name, NULL);

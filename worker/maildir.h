@@ -72,7 +72,7 @@ typedef struct _Maildir Maildir;
  *   the name the specification recommends, "TIME.MUSECPPID.HOST"), as
  *   Unix time; 0 when the name does not start that way.
  * @mtime: the file's modification time when claimed (a rename keeps it),
- *   as Unix time; 0 if unknown.
+ *   as Unix time, read only when @name_time is 0; 0 if unknown or not read.
  */
 typedef struct {
   char *path;
