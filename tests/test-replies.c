@@ -142,7 +142,13 @@ static const Threshold thresholds[] = {
   /* The third blind batch (unseen2-*): the big providers' current
    * wording, sending services' notices, newer MTAs and gateways, nineteen
    * more languages, hard-verdict traps and delayed notices, written and
-   * labelled before any run of the classifier on them. */
+   * labelled before any run of the classifier on them.  First run
+   * (classifier 2026.12.07.3, main 5719f94): 82.7 % exact (410 of 496
+   * messages), 1 false hard (u2-vd-041), 7 missed hard, permanence known
+   * 100 %, right 98.0 % (486 of 496); on 2026.12.07.4 (not written from
+   * them): 82.9 % (411), 1, 7.  Out of "cases" (unseen_batches below)
+   * until rules are written from its misses. */
+  { "unseen2-*", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "unseen2-delayed.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "unseen2-esp.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "unseen2-gateways.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
@@ -1334,6 +1340,24 @@ test_cases_file (gconstpointer data)
   score_check (s);
 }
 
+/* Blind batches whose first run is still the measure of unseen mail: no
+ * rule has been written from their misses yet.  Each is scored as a
+ * whole under its own line of the thresholds table ("<prefix>*") and
+ * stays out of "cases", whose limits guard what the rules were tuned on;
+ * the batch joins "cases" when rules are written for it. */
+static const char *const unseen_batches[] = { "unseen2-" };
+
+static const char *
+unseen_batch (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (unseen_batches); i++)
+    if (g_str_has_prefix (base, unseen_batches[i]))
+      return unseen_batches[i];
+  return NULL;
+}
+
 static void
 test_cases_all (void)
 {
@@ -1342,8 +1366,33 @@ test_cases_all (void)
 
   for (guint f = 0; f < files->len; f++)
     {
-      g_autoptr(GPtrArray) rows = load_rows (files->pdata[f], FALSE);
+      g_autoptr(GPtrArray) rows = NULL;
 
+      if (unseen_batch (files->pdata[f]) != NULL)
+        continue;
+      rows = load_rows (files->pdata[f], FALSE);
+      for (guint i = 0; i < rows->len; i++)
+        score_row (s, rows->pdata[i]);
+    }
+  score_print (s, FALSE);
+  score_check (s);
+}
+
+static void
+test_cases_batch (gconstpointer data)
+{
+  const char *prefix = data;
+  g_autoptr(GPtrArray) files = case_files ();
+  g_autofree char *name = g_strdup_printf ("%s*", prefix);
+  g_autoptr(Score) s = score_new (name);
+
+  for (guint f = 0; f < files->len; f++)
+    {
+      g_autoptr(GPtrArray) rows = NULL;
+
+      if (g_strcmp0 (unseen_batch (files->pdata[f]), prefix) != 0)
+        continue;
+      rows = load_rows (files->pdata[f], FALSE);
       for (guint i = 0; i < rows->len; i++)
         score_row (s, rows->pdata[i]);
     }
@@ -1457,6 +1506,12 @@ main (int argc, char **argv)
       g_test_add_data_func (path, files->pdata[i], test_cases_file);
     }
   g_test_add_func ("/replies/cases/all", test_cases_all);
+  for (gsize i = 0; i < G_N_ELEMENTS (unseen_batches); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/replies/cases/batch/%s", unseen_batches[i]);
+
+      g_test_add_data_func (path, unseen_batches[i], test_cases_batch);
+    }
   g_test_add_func ("/replies/cases/inventory", test_cases_inventory);
   return g_test_run ();
 }
