@@ -28,7 +28,13 @@
  * matcher finds candidate positions with the Aho-Corasick automaton: the
  * words a match must begin with are the pattern's anchors
  * (classify_pattern_anchors), so a pattern must begin with a word or a
- * group of alternatives that each begin with one.
+ * group of alternatives that each begin with one.  The same scan tells
+ * which of the words a match needs (classify_pattern_required: clauses of
+ * literals, one of each clause) occur in the text, so that most patterns
+ * are never tried: their anchors are common words, the rest of their words
+ * are not there.  A term is tested in one place, term_at(), whether a
+ * match tries it or the scan checks a literal's presence
+ * (classify_literal_at), so the two cannot disagree.
  *
  * Invariants:
  *  1. A compiled pattern is immutable: any number of threads may match it.
@@ -48,6 +54,10 @@
 #define PATTERN_GAP_MAX 20u
 /* Steps of one match attempt before it gives up. */
 #define PATTERN_MAX_STEPS 20000u
+/* Of a group's alternatives' needs, the first this many are combined; at
+ * most this many clauses are kept for a pattern (classify_pattern_required). */
+#define REQUIRED_ZIP 4u
+#define REQUIRED_MAX_CLAUSES 16u
 /* Shortest stem: "no*" would match half a language. */
 #define PATTERN_MIN_STEM 3u
 
@@ -67,10 +77,7 @@ typedef struct {
 struct _Node {
   NodeKind kind;
   /* NODE_TERM */
-  char *text;
-  gsize len;
-  gboolean stem;
-  gboolean ideograph;
+  ClassifyLiteral term;
   /* NODE_GROUP */
   Seq *alts;
   guint n_alts;
@@ -145,20 +152,20 @@ add_terms (Compiler *c, GPtrArray *items, gsize start, gsize end, gboolean stem)
         }
       last = own (c, g_new0 (Node, 1));
       last->kind = NODE_TERM;
-      last->text = own (c, g_strndup (c->src + p, q - p));
-      last->len = q - p;
-      last->ideograph = cls == CLASSIFY_CHAR_IDEOGRAPH;
+      last->term.text = own (c, g_strndup (c->src + p, q - p));
+      last->term.len = q - p;
+      last->term.ideograph = cls == CLASSIFY_CHAR_IDEOGRAPH;
       g_ptr_array_add (items, last);
       p = q;
     }
   if (stem)
     {
-      if (last == NULL || last->ideograph || last->len < PATTERN_MIN_STEM)
+      if (last == NULL || last->term.ideograph || last->term.len < PATTERN_MIN_STEM)
         {
           c->why = "a stem (\"*\") needs a word of at least 3 letters before it";
           return FALSE;
         }
-      last->stem = TRUE;
+      last->term.stem = TRUE;
     }
   return TRUE;
 }
@@ -358,7 +365,7 @@ anchors_of (const Seq *seq, ClassifyAnchorFunc func, gpointer user_data)
 
   if (first->kind == NODE_TERM)
     {
-      func (first->text, first->len, user_data);
+      func (&first->term, user_data);
       return;
     }
   for (guint i = 0; i < first->n_alts; i++)
@@ -429,9 +436,11 @@ skip_token (const Ctx *x, gsize pos)
   return word_end (x, pos);
 }
 
-/* Whether @t matches at @p; *@end_out is where the match ends. */
+/* Whether @t matches at @p; *@end_out is where the match ends.  The one
+ * test of a literal: classify_literal_at, which the required words'
+ * presence is checked with, is this function. */
 static gboolean
-term_at (const Ctx *x, const Node *t, gsize p, gsize *end_out)
+term_at (const Ctx *x, const ClassifyLiteral *t, gsize p, gsize *end_out)
 {
   gsize n;
 
@@ -483,7 +492,7 @@ match_from (Ctx *x, const Seq *seq, guint index, gsize pos, gboolean first, cons
         gsize p = first ? pos : skip_separators (x, pos);
         gsize end;
 
-        if (!term_at (x, item, p, &end))
+        if (!term_at (x, &item->term, p, &end))
           return FALSE;
         return match_from (x, seq, index + 1, end, FALSE, k, end_out);
       }
@@ -556,6 +565,110 @@ classify_pattern_search (const ClassifyPattern *pattern, const char *text, gsize
   return FALSE;
 }
 
+gboolean
+classify_literal_at (const ClassifyLiteral *literal, const char *text, gsize len, gsize pos,
+                     gsize *end_out)
+{
+  Ctx x = { text, len, 0 };
+  gsize end;
+
+  g_return_val_if_fail (literal != NULL && text != NULL, FALSE);
+  if (pos >= len || !term_at (&x, literal, pos, &end))
+    return FALSE;
+  if (end_out != NULL)
+    *end_out = end;
+  return TRUE;
+}
+
+/* ---- required words ------------------------------------------------------------ */
+
+/* A clause: literals of which any match needs one (borrowed from the tree). */
+typedef GPtrArray Clause;
+
+static void
+clause_add (Clause *clause, const ClassifyLiteral *literal)
+{
+  for (guint i = 0; i < clause->len; i++)
+    {
+      const ClassifyLiteral *l = g_ptr_array_index (clause, i);
+
+      if (l->len == literal->len && l->stem == literal->stem && l->ideograph == literal->ideograph
+          && memcmp (l->text, literal->text, l->len) == 0)
+        return;
+    }
+  g_ptr_array_add (clause, (gpointer) literal);
+}
+
+/* Appends to @out (GPtrArray of Clause) what every match of @seq needs:
+ * a term needs itself; a gap or an optional group nothing; a group
+ * (A1 A2 | B1 B2 ...) the disjunction of its alternatives' needs, of which
+ * this keeps the clauses "one of the k-th clauses of the alternatives"
+ * (k below REQUIRED_ZIP and below every alternative's count): each is
+ * implied by (A1 and A2) or (B1 and B2), so leaving out the rest of the
+ * distributed product loses precision, never a match.  At most
+ * REQUIRED_MAX_CLAUSES are kept, for the same reason. */
+static void
+required_of (const Seq *seq, GPtrArray *out)
+{
+  for (guint i = 0; i < seq->n && out->len < REQUIRED_MAX_CLAUSES; i++)
+    {
+      const Node *item = seq->items[i];
+
+      if (item->kind == NODE_TERM)
+        {
+          Clause *clause = g_ptr_array_new ();
+
+          clause_add (clause, &item->term);
+          g_ptr_array_add (out, clause);
+        }
+      else if (item->kind == NODE_GROUP && !item->optional)
+        {
+          g_autoptr(GPtrArray) alts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+          guint zip = REQUIRED_ZIP;
+
+          for (guint a = 0; a < item->n_alts; a++)
+            {
+              GPtrArray *need = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+              required_of (&item->alts[a], need);
+              g_ptr_array_add (alts, need);
+              zip = MIN (zip, need->len);
+            }
+          /* An alternative that needs nothing makes the group need nothing. */
+          for (guint k = 0; k < zip && out->len < REQUIRED_MAX_CLAUSES; k++)
+            {
+              Clause *clause = g_ptr_array_new ();
+
+              for (guint a = 0; a < alts->len; a++)
+                {
+                  GPtrArray *need = g_ptr_array_index (alts, a);
+                  Clause *c = g_ptr_array_index (need, k);
+
+                  for (guint l = 0; l < c->len; l++)
+                    clause_add (clause, g_ptr_array_index (c, l));
+                }
+              g_ptr_array_add (out, clause);
+            }
+        }
+    }
+}
+
+void
+classify_pattern_required (const ClassifyPattern *pattern, ClassifyClauseFunc func,
+                           gpointer user_data)
+{
+  g_autoptr(GPtrArray) clauses = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+
+  g_return_if_fail (pattern != NULL && func != NULL);
+  required_of (&pattern->top, clauses);
+  for (guint i = 0; i < clauses->len; i++)
+    {
+      Clause *clause = g_ptr_array_index (clauses, i);
+
+      func ((const ClassifyLiteral *const *) clause->pdata, clause->len, user_data);
+    }
+}
+
 /* ---- examples, for the tests ---------------------------------------------------- */
 
 static void
@@ -569,7 +682,7 @@ example_of (const Seq *seq, GString *out)
         {
           if (out->len > 0)
             g_string_append_c (out, ' ');
-          g_string_append_len (out, item->text, (gssize) item->len);
+          g_string_append_len (out, item->term.text, (gssize) item->term.len);
         }
       else if (item->kind == NODE_GROUP && !item->optional)
         example_of (&item->alts[0], out);

@@ -224,16 +224,44 @@ ClassifyCharClass classify_text_class_before (const char *text, gsize pos);
 
 typedef struct _ClassifyPattern ClassifyPattern;
 
+/* A term of a pattern: one word, matched whole or, for a stem, at a word's
+ * start; or a run of ideographs, matched anywhere.  Borrowed from its
+ * pattern. */
+typedef struct {
+  const char *text;
+  gsize len;
+  gboolean stem;
+  gboolean ideograph;
+} ClassifyLiteral;
+
+/* Whether @literal matches normalised @text (@len bytes) at @pos, as a
+ * pattern's term would; *@end_out (nullable) gets the end. */
+gboolean classify_literal_at (const ClassifyLiteral *literal, const char *text, gsize len,
+                              gsize pos, gsize *end_out);
+
 /* Compiles @source (grammar in classify-pattern.c); NULL with *@why_out
  * (static) on error. */
 ClassifyPattern *classify_pattern_compile (const char *source, const char **why_out);
 void classify_pattern_free (ClassifyPattern *pattern);
 
-typedef void (*ClassifyAnchorFunc) (const char *anchor, gsize len, gpointer user_data);
+typedef void (*ClassifyAnchorFunc) (const ClassifyLiteral *anchor, gpointer user_data);
 
 /* Calls @func with each literal a match must begin with. */
 void classify_pattern_anchors (const ClassifyPattern *pattern, ClassifyAnchorFunc func,
                                gpointer user_data);
+
+/* Called for each clause of what a match needs: one of the @n literals
+ * must match (classify_literal_at) somewhere at or after the match's
+ * start. */
+typedef void (*ClassifyClauseFunc) (const ClassifyLiteral *const *literals, guint n,
+                                    gpointer user_data);
+
+/* Calls @func with the clauses every match of @pattern satisfies (not all
+ * of them, when there are too many to combine): a text where one clause
+ * has no literal cannot match, which a rule index checks before trying
+ * the pattern at an anchor. */
+void classify_pattern_required (const ClassifyPattern *pattern, ClassifyClauseFunc func,
+                                gpointer user_data);
 
 /* Whether @pattern matches normalised @text starting exactly at @start;
  * *@end_out gets the end of the match. */
@@ -331,6 +359,18 @@ extern const unsigned classify_n_builtin_files;
  * reason in the vocabulary, every pattern valid.  On failure, @error_out
  * says which row is wrong. */
 gboolean classify_check_tables (GError **error_out);
+
+/* Called for each text rule found in a text, with where its match is. */
+typedef void (*ClassifyHitFunc) (const ClassifyRule *rule, gsize start, gsize end,
+                                 gpointer user_data);
+
+/* Scans normalised @text with the built-in text and permanence rules and
+ * calls @func for each rule found.  @plain: every anchor occurrence is
+ * tried, without the shortcuts of the index (required words, anchors
+ * checked as terms, a failed start not tried again): what the index must
+ * find all the same. */
+void classify_index_hits (const char *text, gsize len, gboolean plain, ClassifyHitFunc func,
+                          gpointer user_data);
 
 /* Whether @reason is a name of the vocabulary. */
 gboolean classify_reason_known (const char *reason);

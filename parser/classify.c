@@ -70,8 +70,21 @@
 /* Most rules in one set. */
 #define RULES_MAX_RULES 100000u
 
-/* Matcher ids: rule index, or a command cue when this bit is set. */
+/* Matcher ids: an anchor's index, a command cue when CUE_BIT is set, a
+ * required literal when LITERAL_BIT is set. */
 #define CUE_BIT 0x80000000u
+#define LITERAL_BIT 0x40000000u
+/* Anchor occurrences of one scan kept on the stack; more go to the heap. */
+#define SCAN_STACK_CANDIDATES 256u
+/* Required literals whose presence bits live on the stack. */
+#define SCAN_STACK_LITERALS 8192u
+/* Rules whose state during a scan lives on the stack. */
+#define SCAN_STACK_RULES 2048u
+/* A rule's state during a scan (Facts.rule_state): not tried yet, or the
+ * start of its last failed attempt plus one (its required words are
+ * present), or done: it holds, or its required words are absent. */
+#define RULE_UNTRIED 0u
+#define RULE_DONE G_MAXUINT32
 
 /* ---- the vocabulary -------------------------------------------------------- */
 
@@ -130,19 +143,36 @@ const char classify_transient[] = "transient";
 /* ---- rule sets ---------------------------------------------------------------- */
 
 /* What one id of a matcher stands for: the rule and the length of the
- * literal found (a phrase's first part, a word pattern's anchor), or a
- * command cue when CUE_BIT is set. */
+ * literal found (a phrase's first part, a word pattern's anchor), and for
+ * a word pattern the anchor as a literal (an index into the literals). */
 typedef struct {
   guint rule;
   guint len;
+  guint literal;              /* NO_LITERAL for a phrase rule */
 } Anchor;
 
+#define NO_LITERAL G_MAXUINT
+
 /* The text rules of a set, indexed for one scan: the automaton's ids are
- * indexes into @anchors. */
+ * indexes into @anchors, or into @literals with LITERAL_BIT.
+ *
+ * A word pattern is tried only at its anchors, only where the anchor
+ * matches as the pattern's first term would (a whole word, or a stem's
+ * start), and only when the words it needs (classify_pattern_required)
+ * occur in the text: the same scan finds the literals of their clauses,
+ * and a rule one of whose clauses has none present cannot match anywhere,
+ * so it is not tried (most anchors are common words: "mail", "user",
+ * "message").  Rule r's clauses are @clauses[@rule_clauses[r] ..
+ * @rule_clauses[r + 1]); clause c's literals are
+ * @clause_literals[@clauses[c] .. @clauses[c + 1]). */
 typedef struct {
   GPtrArray *rules;           /* ClassifyRule*, borrowed from the set */
   GArray *anchors;            /* Anchor */
   ClassifyMatcher *matcher;
+  GArray *literals;           /* ClassifyLiteral, distinct, borrowed from the patterns */
+  GArray *rule_clauses;       /* guint, one per rule and one more */
+  GArray *clauses;            /* guint, one per clause and one more */
+  GArray *clause_literals;    /* guint, indexes into @literals */
 } RuleIndex;
 
 struct _BounceRules {
@@ -169,21 +199,96 @@ index_clear (RuleIndex *index)
   g_clear_pointer (&index->rules, g_ptr_array_unref);
   g_clear_pointer (&index->anchors, g_array_unref);
   g_clear_pointer (&index->matcher, classify_matcher_free);
+  g_clear_pointer (&index->literals, g_array_unref);
+  g_clear_pointer (&index->rule_clauses, g_array_unref);
+  g_clear_pointer (&index->clauses, g_array_unref);
+  g_clear_pointer (&index->clause_literals, g_array_unref);
 }
 
+/* Literals are the same when classify_literal_at treats them alike. */
+static guint
+literal_hash (gconstpointer key)
+{
+  const ClassifyLiteral *l = key;
+  guint h = 5381u + (l->stem ? 1u : 0u) + (l->ideograph ? 2u : 0u);
+
+  for (gsize i = 0; i < l->len; i++)
+    h = h * 33u + (guchar) l->text[i];
+  return h;
+}
+
+static gboolean
+literal_equal (gconstpointer a, gconstpointer b)
+{
+  const ClassifyLiteral *x = a, *y = b;
+
+  return x->len == y->len && x->stem == y->stem && x->ideograph == y->ideograph
+         && memcmp (x->text, y->text, x->len) == 0;
+}
+
+/* What index_build keeps while it adds one rule after another. */
 typedef struct {
   RuleIndex *index;
+  GHashTable *ids;            /* ClassifyLiteral* (the patterns') -> literal index + 1 */
   guint rule;
-} AnchorAdd;
+  guint first;                /* the rule's first anchor */
+} IndexAdd;
+
+/* The index of @l among the literals, added (and to the automaton, with
+ * LITERAL_BIT) when new. */
+static guint
+literal_id (IndexAdd *add, const ClassifyLiteral *l)
+{
+  RuleIndex *index = add->index;
+  guint id = GPOINTER_TO_UINT (g_hash_table_lookup (add->ids, l));
+
+  if (id == 0)
+    {
+      g_array_append_val (index->literals, *l);
+      id = index->literals->len;
+      g_assert (id < LITERAL_BIT);
+      g_hash_table_insert (add->ids, (gpointer) l, GUINT_TO_POINTER (id));
+      classify_matcher_add (index->matcher, l->text, l->len, LITERAL_BIT | (id - 1));
+    }
+  return id - 1;
+}
 
 static void
-add_anchor (const char *anchor, gsize len, gpointer user_data)
+add_anchor (const char *text, gsize len, guint literal, IndexAdd *add)
 {
-  AnchorAdd *add = user_data;
-  Anchor a = { add->rule, (guint) len };
+  Anchor a = { add->rule, (guint) len, literal };
 
-  classify_matcher_add (add->index->matcher, anchor, len, add->index->anchors->len);
+  classify_matcher_add (add->index->matcher, text, len, add->index->anchors->len);
   g_array_append_val (add->index->anchors, a);
+}
+
+static void
+add_word_anchor (const ClassifyLiteral *anchor, gpointer user_data)
+{
+  IndexAdd *add = user_data;
+  guint literal = literal_id (add, anchor);
+
+  /* Alternatives that begin alike ("user", "user id", "user name") give
+   * one anchor: the pattern is tried at a start once, whichever matches. */
+  for (guint i = add->first; i < add->index->anchors->len; i++)
+    if (g_array_index (add->index->anchors, Anchor, i).literal == literal)
+      return;
+  add_anchor (anchor->text, anchor->len, literal, add);
+}
+
+static void
+add_clause (const ClassifyLiteral *const *literals, guint n, gpointer user_data)
+{
+  IndexAdd *add = user_data;
+  RuleIndex *index = add->index;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint id = literal_id (add, literals[i]);
+
+      g_array_append_val (index->clause_literals, id);
+    }
+  g_array_append_val (index->clauses, index->clause_literals->len);
 }
 
 /* Indexes the rules of @rules that @want accepts; command cues too when
@@ -192,23 +297,42 @@ static void
 index_build (RuleIndex *index, GPtrArray *rules, gboolean (*want) (const ClassifyRule *),
              gboolean cues)
 {
+  g_autoptr(GHashTable) ids = g_hash_table_new (literal_hash, literal_equal);
+  IndexAdd add = { index, ids, 0, 0 };
+  guint zero = 0;
+
   index_clear (index);
   index->rules = g_ptr_array_new ();
   index->anchors = g_array_new (FALSE, FALSE, sizeof (Anchor));
   index->matcher = classify_matcher_new ();
+  index->literals = g_array_new (FALSE, FALSE, sizeof (ClassifyLiteral));
+  index->rule_clauses = g_array_new (FALSE, FALSE, sizeof (guint));
+  index->clauses = g_array_new (FALSE, FALSE, sizeof (guint));
+  index->clause_literals = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (index->clauses, zero);
   for (guint i = 0; i < rules->len; i++)
     {
       ClassifyRule *r = g_ptr_array_index (rules, i);
-      AnchorAdd add = { index, index->rules->len };
+      guint first_clause = index->clauses->len - 1;
 
       if (!want (r))
         continue;
+      add.rule = index->rules->len;
+      add.first = index->anchors->len;
       g_ptr_array_add (index->rules, r);
+      g_array_append_val (index->rule_clauses, first_clause);
       if (r->kind == CLASSIFY_MATCH_WORDS)
-        classify_pattern_anchors (r->pattern, add_anchor, &add);
+        {
+          classify_pattern_anchors (r->pattern, add_word_anchor, &add);
+          classify_pattern_required (r->pattern, add_clause, &add);
+        }
       else
-        add_anchor (r->parts[0], r->part_len[0], &add);
+        add_anchor (r->parts[0], r->part_len[0], NO_LITERAL, &add);
     }
+  {
+    guint end = index->clauses->len - 1;
+    g_array_append_val (index->rule_clauses, end);
+  }
   if (cues)
     for (guint i = 0; i < classify_n_command_cues; i++)
       classify_matcher_add (index->matcher, classify_command_cues[i].phrase,
@@ -796,6 +920,9 @@ typedef struct {
   const char *domain;        /* of the recipient, or NULL */
   /* filled by a scan */
   const RuleIndex *index;
+  const guint64 *present;    /* bits of index->literals, during a scan */
+  guint32 *rule_state;       /* per rule of the index, during a scan */
+  gboolean plain;            /* for the tests: every anchor tried, nothing skipped */
   Hit hits[CLASSIFY_MAX_HITS];
   guint n_hits;
   ClassifyCommand command;
@@ -855,13 +982,86 @@ phrase_verify (const Facts *f, const ClassifyRule *rule, gsize start, gsize end)
   return TRUE;
 }
 
+/* Whether every clause of the @rule-th rule of the index has a literal
+ * present in the text. */
 static gboolean
-on_match (guint id, gsize end, gpointer user_data)
+required_present (const Facts *f, guint rule)
 {
-  Facts *f = user_data;
-  const Anchor *anchor;
+  const RuleIndex *index = f->index;
+  const guint *rule_clauses = (const guint *) (gpointer) index->rule_clauses->data;
+  const guint *clauses = (const guint *) (gpointer) index->clauses->data;
+  const guint *lits = (const guint *) (gpointer) index->clause_literals->data;
+
+  for (guint c = rule_clauses[rule]; c < rule_clauses[rule + 1]; c++)
+    {
+      gboolean any = FALSE;
+
+      for (guint k = clauses[c]; k < clauses[c + 1] && !any; k++)
+        any = (f->present[lits[k] / 64] >> (lits[k] % 64)) & 1;
+      if (!any)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* An anchor of a rule ends at @end: whether the rule holds there. */
+static void
+try_anchor (Facts *f, guint id, gsize end)
+{
+  const Anchor *anchor = &g_array_index (f->index->anchors, Anchor, id);
+  guint32 *state = &f->rule_state[anchor->rule];
   const ClassifyRule *rule;
-  gsize start, match_end = end;
+  gsize start = end - anchor->len, match_end = end;
+
+  /* A rule is kept once; a pattern fails at a start whichever anchor
+   * brought it there. */
+  if (*state == RULE_DONE || (*state == start + 1 && !f->plain) || f->n_hits == CLASSIFY_MAX_HITS)
+    return;
+  rule = g_ptr_array_index (f->index->rules, anchor->rule);
+  if ((rule->flags & CLASSIFY_AFTER_HOST) != 0 && !host_before (f->text, start))
+    return;
+  if (rule->kind == CLASSIFY_MATCH_WORDS)
+    {
+      if (*state == RULE_UNTRIED && !f->plain && !required_present (f, anchor->rule))
+        {
+          *state = RULE_DONE;
+          return;
+        }
+      if (!classify_pattern_match_at (rule->pattern, f->text, f->len, start, &match_end))
+        {
+          *state = (guint32) start + 1;
+          return;
+        }
+    }
+  else if (!phrase_verify (f, rule, start, end))
+    return;
+  *state = RULE_DONE;
+  f->hits[f->n_hits++] = (Hit) { rule, start, match_end };
+}
+
+typedef struct {
+  guint id;
+  gsize end;
+} Candidate;
+
+/* One scan: the anchors found, in the automaton's order, and the required
+ * literals present. */
+typedef struct {
+  Facts *facts;
+  guint64 *present;
+  Candidate stack[SCAN_STACK_CANDIDATES];
+  guint n_stack;
+  GArray *more;               /* Candidate, once the stack is full */
+  guint last_literal;         /* the last anchor literal checked ... */
+  gsize last_end;             /* ... ending here ... */
+  gboolean last_holds;        /* ... and whether it matched as a term */
+} Scan;
+
+static gboolean
+on_occurrence (guint id, gsize end, gpointer user_data)
+{
+  Scan *sc = user_data;
+  Facts *f = sc->facts;
 
   if ((id & CUE_BIT) != 0)
     {
@@ -870,36 +1070,95 @@ on_match (guint id, gsize end, gpointer user_data)
        * later ones are usually quoted transcript lines. */
       if (f->command == CLASSIFY_COMMAND_ANY)
         f->command = cue->command;
-      return TRUE;
     }
-  anchor = &g_array_index (f->index->anchors, Anchor, id);
-  rule = g_ptr_array_index (f->index->rules, anchor->rule);
-  start = end - anchor->len;
-  for (guint i = 0; i < f->n_hits; i++)
-    if (f->hits[i].rule == rule)
-      return TRUE;
-  if (f->n_hits == CLASSIFY_MAX_HITS)
-    return TRUE;
-  if ((rule->flags & CLASSIFY_AFTER_HOST) != 0 && !host_before (f->text, start))
-    return TRUE;
-  if (rule->kind == CLASSIFY_MATCH_WORDS)
+  else if ((id & LITERAL_BIT) != 0)
     {
-      if (!classify_pattern_match_at (rule->pattern, f->text, f->len, start, &match_end))
-        return TRUE;
+      guint l = id & ~LITERAL_BIT;
+      const ClassifyLiteral *literal = &g_array_index (f->index->literals, ClassifyLiteral, l);
+
+      if (((sc->present[l / 64] >> (l % 64)) & 1) == 0
+          && classify_literal_at (literal, f->text, f->len, end - literal->len, NULL))
+        sc->present[l / 64] |= G_GUINT64_CONSTANT (1) << (l % 64);
     }
-  else if (!phrase_verify (f, rule, start, end))
-    return TRUE;
-  f->hits[f->n_hits++] = (Hit) { rule, start, match_end };
+  else
+    {
+      const Anchor *anchor = &g_array_index (f->index->anchors, Anchor, id);
+
+      /* A match begins with one of the pattern's anchors matching as a
+       * term; the same literal ends here for every rule it anchors, and
+       * those outputs come one after another. */
+      if (anchor->literal != NO_LITERAL && !f->plain)
+        {
+          if (anchor->literal != sc->last_literal || end != sc->last_end)
+            {
+              const ClassifyLiteral *literal
+                = &g_array_index (f->index->literals, ClassifyLiteral, anchor->literal);
+
+              sc->last_literal = anchor->literal;
+              sc->last_end = end;
+              sc->last_holds = classify_literal_at (literal, f->text, f->len, end - literal->len, NULL);
+            }
+          if (!sc->last_holds)
+            return TRUE;
+        }
+      if (sc->n_stack < SCAN_STACK_CANDIDATES)
+        sc->stack[sc->n_stack++] = (Candidate) { id, end };
+      else
+        {
+          Candidate c = { id, end };
+
+          if (sc->more == NULL)
+            sc->more = g_array_new (FALSE, FALSE, sizeof (Candidate));
+          g_array_append_val (sc->more, c);
+        }
+    }
   return TRUE;
 }
 
+/* Finds the text rules of @index that hold in @f's text (f->hits) and the
+ * command cues; rules are tried at their anchors in the order the
+ * automaton reports them, once the whole text is scanned. */
 static void
 scan (Facts *f, const RuleIndex *index)
 {
+  guint64 stack_bits[SCAN_STACK_LITERALS / 64];
+  g_autofree guint64 *heap_bits = NULL;
+  guint32 stack_states[SCAN_STACK_RULES];
+  g_autofree guint32 *heap_states = NULL;
+  guint words;
+  Scan sc = { .facts = f, .last_literal = NO_LITERAL };
+
   f->index = index;
   f->n_hits = 0;
-  if (index->matcher != NULL && f->len > 0)
-    classify_matcher_scan (index->matcher, f->text, f->len, on_match, f);
+  if (index->matcher == NULL || f->len == 0)
+    return;
+  words = (index->literals->len + 63) / 64;
+  if (words <= G_N_ELEMENTS (stack_bits))
+    {
+      sc.present = stack_bits;
+      memset (stack_bits, 0, words * sizeof (guint64));
+    }
+  else
+    sc.present = heap_bits = g_new0 (guint64, words);
+  f->present = sc.present;
+  if (index->rules->len <= G_N_ELEMENTS (stack_states))
+    {
+      f->rule_state = stack_states;
+      memset (stack_states, 0, index->rules->len * sizeof (guint32));
+    }
+  else
+    f->rule_state = heap_states = g_new0 (guint32, index->rules->len);
+  classify_matcher_scan (index->matcher, f->text, f->len, on_occurrence, &sc);
+  for (guint i = 0; i < sc.n_stack; i++)
+    try_anchor (f, sc.stack[i].id, sc.stack[i].end);
+  if (sc.more != NULL)
+    {
+      for (guint i = 0; i < sc.more->len; i++)
+        try_anchor (f, g_array_index (sc.more, Candidate, i).id, g_array_index (sc.more, Candidate, i).end);
+      g_array_unref (sc.more);
+    }
+  f->present = NULL;
+  f->rule_state = NULL;
 }
 
 /* How specific a hit is: a phrase's own length, a word pattern's match. */
@@ -1584,6 +1843,25 @@ bounce_rules_foreach (const BounceRules *rules, BounceRuleFunc func, gpointer us
       };
       func (&info, user_data);
     }
+}
+
+/* ---- the rule index, for the tests ------------------------------------------ */
+
+void
+classify_index_hits (const char *text, gsize len, gboolean plain, ClassifyHitFunc func,
+                     gpointer user_data)
+{
+  BounceRecipient none = { 0 };
+  Facts f = { .rcpt = &none, .text = text, .len = len, .plain = plain };
+  const Builtin *b = builtin ();
+
+  g_return_if_fail (text != NULL && func != NULL);
+  scan (&f, &b->text);
+  for (guint i = 0; i < f.n_hits; i++)
+    func (f.hits[i].rule, f.hits[i].start, f.hits[i].end, user_data);
+  scan (&f, &b->permanence);
+  for (guint i = 0; i < f.n_hits; i++)
+    func (f.hits[i].rule, f.hits[i].start, f.hits[i].end, user_data);
 }
 
 /* ---- table checks, for the tests -------------------------------------------- */
