@@ -89,7 +89,16 @@ struct _Node {
 struct _ClassifyPattern {
   Seq top;
   GPtrArray *owned;   /* every allocation of the tree */
+  /* What every match needs (classify_pattern_required), computed once:
+   * clause c is @needs[@need_first[c] .. @need_first[c + 1]). */
+  const ClassifyLiteral **needs;
+  guint *need_first;
+  guint n_clauses;
 };
+
+static void pattern_set_needs (ClassifyPattern *pattern);
+static gboolean clause_occurs (const ClassifyLiteral *const *literals, guint n, const char *text,
+                               gsize len);
 
 void
 classify_pattern_free (ClassifyPattern *pattern)
@@ -353,6 +362,7 @@ classify_pattern_compile (const char *source, const char **why_out)
       *why_out = "a pattern must begin with a word, or with a group whose alternatives do";
       return NULL;
     }
+  pattern_set_needs (pattern);
   return g_steal_pointer (&pattern);
 }
 
@@ -382,6 +392,35 @@ classify_pattern_anchors (const ClassifyPattern *pattern, ClassifyAnchorFunc fun
 
 /* ---- matching ----------------------------------------------------------------- */
 
+/* classify_text_class and classify_text_class_before, with their ASCII
+ * case first: most of the text a pattern walks is ASCII, and these run at
+ * every step. */
+static inline ClassifyCharClass
+char_class (const char *text, gsize len, gsize pos, gsize *char_len_out)
+{
+  guchar c = (guchar) text[pos];
+
+  if (c < 0x80)
+    {
+      *char_len_out = 1;
+      return g_ascii_isalnum (c) ? CLASSIFY_CHAR_WORD : CLASSIFY_CHAR_SEPARATOR;
+    }
+  return classify_text_class (text, len, pos, char_len_out);
+}
+
+static inline ClassifyCharClass
+char_class_before (const char *text, gsize pos)
+{
+  guchar c;
+
+  if (pos == 0)
+    return CLASSIFY_CHAR_SEPARATOR;
+  c = (guchar) text[pos - 1];
+  if (c < 0x80)
+    return g_ascii_isalnum (c) ? CLASSIFY_CHAR_WORD : CLASSIFY_CHAR_SEPARATOR;
+  return classify_text_class_before (text, pos);
+}
+
 typedef struct _Cont Cont;
 struct _Cont {
   const Seq *seq;
@@ -401,7 +440,7 @@ skip_separators (const Ctx *x, gsize pos)
   while (pos < x->len)
     {
       gsize n;
-      if (classify_text_class (x->text, x->len, pos, &n) != CLASSIFY_CHAR_SEPARATOR)
+      if (char_class (x->text, x->len, pos, &n) != CLASSIFY_CHAR_SEPARATOR)
         break;
       pos += n;
     }
@@ -415,7 +454,7 @@ word_end (const Ctx *x, gsize pos)
   while (pos < x->len)
     {
       gsize n;
-      if (classify_text_class (x->text, x->len, pos, &n) != CLASSIFY_CHAR_WORD)
+      if (char_class (x->text, x->len, pos, &n) != CLASSIFY_CHAR_WORD)
         break;
       pos += n;
     }
@@ -431,7 +470,7 @@ skip_token (const Ctx *x, gsize pos)
   pos = skip_separators (x, pos);
   if (pos >= x->len)
     return pos;
-  if (classify_text_class (x->text, x->len, pos, &n) == CLASSIFY_CHAR_IDEOGRAPH)
+  if (char_class (x->text, x->len, pos, &n) == CLASSIFY_CHAR_IDEOGRAPH)
     return pos + n;
   return word_end (x, pos);
 }
@@ -451,7 +490,7 @@ term_at (const Ctx *x, const ClassifyLiteral *t, gsize p, gsize *end_out)
       *end_out = p + t->len;
       return TRUE;
     }
-  if (classify_text_class_before (x->text, p) == CLASSIFY_CHAR_WORD)
+  if (char_class_before (x->text, p) == CLASSIFY_CHAR_WORD)
     return FALSE;
   if (t->stem)
     {
@@ -459,7 +498,7 @@ term_at (const Ctx *x, const ClassifyLiteral *t, gsize p, gsize *end_out)
       return TRUE;
     }
   if (p + t->len < x->len
-      && classify_text_class (x->text, x->len, p + t->len, &n) == CLASSIFY_CHAR_WORD)
+      && char_class (x->text, x->len, p + t->len, &n) == CLASSIFY_CHAR_WORD)
     return FALSE;
   *end_out = p + t->len;
   return TRUE;
@@ -547,13 +586,19 @@ classify_pattern_search (const ClassifyPattern *pattern, const char *text, gsize
   gsize pos = 0;
 
   g_return_val_if_fail (pattern != NULL && text != NULL, FALSE);
+  /* A text without the words a match needs has none; finding that out
+   * takes a search for each of them, not an attempt at every word. */
+  for (guint c = 0; c < pattern->n_clauses; c++)
+    if (!clause_occurs (pattern->needs + pattern->need_first[c],
+                        pattern->need_first[c + 1] - pattern->need_first[c], text, len))
+      return FALSE;
   while (pos < len)
     {
       gsize n, end;
-      ClassifyCharClass cls = classify_text_class (text, len, pos, &n);
+      ClassifyCharClass cls = char_class (text, len, pos, &n);
 
       if (cls == CLASSIFY_CHAR_IDEOGRAPH
-          || (cls == CLASSIFY_CHAR_WORD && classify_text_class_before (text, pos) != CLASSIFY_CHAR_WORD))
+          || (cls == CLASSIFY_CHAR_WORD && char_class_before (text, pos) != CLASSIFY_CHAR_WORD))
         if (classify_pattern_match_at (pattern, text, len, pos, &end))
           {
             *start_out = pos;
@@ -653,20 +698,62 @@ required_of (const Seq *seq, GPtrArray *out)
     }
 }
 
-void
-classify_pattern_required (const ClassifyPattern *pattern, ClassifyClauseFunc func,
-                           gpointer user_data)
+static void
+pattern_set_needs (ClassifyPattern *pattern)
 {
   g_autoptr(GPtrArray) clauses = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  guint total = 0;
 
-  g_return_if_fail (pattern != NULL && func != NULL);
   required_of (&pattern->top, clauses);
+  for (guint i = 0; i < clauses->len; i++)
+    total += ((Clause *) g_ptr_array_index (clauses, i))->len;
+  pattern->n_clauses = clauses->len;
+  pattern->need_first = g_new (guint, clauses->len + 1);
+  pattern->needs = g_new (const ClassifyLiteral *, MAX (total, 1));
+  g_ptr_array_add (pattern->owned, pattern->need_first);
+  g_ptr_array_add (pattern->owned, pattern->needs);
+  total = 0;
   for (guint i = 0; i < clauses->len; i++)
     {
       Clause *clause = g_ptr_array_index (clauses, i);
 
-      func ((const ClassifyLiteral *const *) clause->pdata, clause->len, user_data);
+      pattern->need_first[i] = total;
+      for (guint k = 0; k < clause->len; k++)
+        pattern->needs[total++] = g_ptr_array_index (clause, k);
     }
+  pattern->need_first[clauses->len] = total;
+}
+
+void
+classify_pattern_required (const ClassifyPattern *pattern, ClassifyClauseFunc func,
+                           gpointer user_data)
+{
+  g_return_if_fail (pattern != NULL && func != NULL);
+  for (guint c = 0; c < pattern->n_clauses; c++)
+    func (pattern->needs + pattern->need_first[c], pattern->need_first[c + 1] - pattern->need_first[c],
+          user_data);
+}
+
+/* Whether one of the @n literals matches somewhere in @text. */
+static gboolean
+clause_occurs (const ClassifyLiteral *const *literals, guint n, const char *text, gsize len)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      const ClassifyLiteral *l = literals[i];
+      gsize pos = 0;
+      const char *p;
+
+      while (pos + l->len <= len && (p = memmem (text + pos, len - pos, l->text, l->len)) != NULL)
+        {
+          gsize at = (gsize) (p - text);
+
+          if (classify_literal_at (l, text, len, at, NULL))
+            return TRUE;
+          pos = at + 1;
+        }
+    }
+  return FALSE;
 }
 
 /* ---- examples, for the tests ---------------------------------------------------- */

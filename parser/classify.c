@@ -154,7 +154,8 @@ typedef struct {
 #define NO_LITERAL G_MAXUINT
 
 /* The text rules of a set, indexed for one scan: the automaton's ids are
- * indexes into @anchors, or into @literals with LITERAL_BIT.
+ * indexes into @anchors (phrase rules) or, with LITERAL_BIT, into @literals
+ * (the words that anchor word patterns and the words they need).
  *
  * A word pattern is tried only at its anchors, only where the anchor
  * matches as the pattern's first term would (a whole word, or a stem's
@@ -170,6 +171,12 @@ typedef struct {
   GArray *anchors;            /* Anchor */
   ClassifyMatcher *matcher;
   GArray *literals;           /* ClassifyLiteral, distinct, borrowed from the patterns */
+  /* The word anchors on literal l: @literal_anchors[@literal_first[l] ..
+   * @literal_first[l + 1]), indexes into @anchors in rule order.  The
+   * automaton reports a literal once, whatever the number of rules it
+   * anchors. */
+  guint *literal_first;
+  guint *literal_anchors;
   GArray *rule_clauses;       /* guint, one per rule and one more */
   GArray *clauses;            /* guint, one per clause and one more */
   GArray *clause_literals;    /* guint, indexes into @literals */
@@ -200,6 +207,8 @@ index_clear (RuleIndex *index)
   g_clear_pointer (&index->anchors, g_array_unref);
   g_clear_pointer (&index->matcher, classify_matcher_free);
   g_clear_pointer (&index->literals, g_array_unref);
+  g_clear_pointer (&index->literal_first, g_free);
+  g_clear_pointer (&index->literal_anchors, g_free);
   g_clear_pointer (&index->rule_clauses, g_array_unref);
   g_clear_pointer (&index->clauses, g_array_unref);
   g_clear_pointer (&index->clause_literals, g_array_unref);
@@ -253,10 +262,11 @@ literal_id (IndexAdd *add, const ClassifyLiteral *l)
   return id - 1;
 }
 
+/* A phrase rule's anchor: its first part, a matcher id of its own. */
 static void
-add_anchor (const char *text, gsize len, guint literal, IndexAdd *add)
+add_phrase_anchor (const char *text, gsize len, IndexAdd *add)
 {
-  Anchor a = { add->rule, (guint) len, literal };
+  Anchor a = { add->rule, (guint) len, NO_LITERAL };
 
   classify_matcher_add (add->index->matcher, text, len, add->index->anchors->len);
   g_array_append_val (add->index->anchors, a);
@@ -273,7 +283,10 @@ add_word_anchor (const ClassifyLiteral *anchor, gpointer user_data)
   for (guint i = add->first; i < add->index->anchors->len; i++)
     if (g_array_index (add->index->anchors, Anchor, i).literal == literal)
       return;
-  add_anchor (anchor->text, anchor->len, literal, add);
+  {
+    Anchor a = { add->rule, (guint) anchor->len, literal };
+    g_array_append_val (add->index->anchors, a);
+  }
 }
 
 static void
@@ -327,8 +340,31 @@ index_build (RuleIndex *index, GPtrArray *rules, gboolean (*want) (const Classif
           classify_pattern_required (r->pattern, add_clause, &add);
         }
       else
-        add_anchor (r->parts[0], r->part_len[0], NO_LITERAL, &add);
+        add_phrase_anchor (r->parts[0], r->part_len[0], &add);
     }
+  /* The anchors of each literal, by counting. */
+  {
+    guint n = index->literals->len, *fill;
+
+    index->literal_first = g_new0 (guint, n + 1);
+    index->literal_anchors = g_new (guint, MAX (index->anchors->len, 1));
+    for (guint i = 0; i < index->anchors->len; i++)
+      {
+        guint l = g_array_index (index->anchors, Anchor, i).literal;
+        if (l != NO_LITERAL)
+          index->literal_first[l + 1]++;
+      }
+    for (guint l = 0; l < n; l++)
+      index->literal_first[l + 1] += index->literal_first[l];
+    fill = g_memdup2 (index->literal_first, (n + 1) * sizeof (guint));
+    for (guint i = 0; i < index->anchors->len; i++)
+      {
+        guint l = g_array_index (index->anchors, Anchor, i).literal;
+        if (l != NO_LITERAL)
+          index->literal_anchors[fill[l]++] = i;
+      }
+    g_free (fill);
+  }
   {
     guint end = index->clauses->len - 1;
     g_array_append_val (index->rule_clauses, end);
@@ -1052,10 +1088,22 @@ typedef struct {
   Candidate stack[SCAN_STACK_CANDIDATES];
   guint n_stack;
   GArray *more;               /* Candidate, once the stack is full */
-  guint last_literal;         /* the last anchor literal checked ... */
-  gsize last_end;             /* ... ending here ... */
-  gboolean last_holds;        /* ... and whether it matched as a term */
 } Scan;
+
+static void
+push (Scan *sc, guint id, gsize end)
+{
+  if (sc->n_stack < SCAN_STACK_CANDIDATES)
+    sc->stack[sc->n_stack++] = (Candidate) { id, end };
+  else
+    {
+      Candidate c = { id, end };
+
+      if (sc->more == NULL)
+        sc->more = g_array_new (FALSE, FALSE, sizeof (Candidate));
+      g_array_append_val (sc->more, c);
+    }
+}
 
 static gboolean
 on_occurrence (guint id, gsize end, gpointer user_data)
@@ -1073,46 +1121,48 @@ on_occurrence (guint id, gsize end, gpointer user_data)
     }
   else if ((id & LITERAL_BIT) != 0)
     {
+      const RuleIndex *index = f->index;
       guint l = id & ~LITERAL_BIT;
-      const ClassifyLiteral *literal = &g_array_index (f->index->literals, ClassifyLiteral, l);
+      gboolean anchors = index->literal_first[l] != index->literal_first[l + 1];
+      gboolean known = (sc->present[l / 64] >> (l % 64)) & 1;
+      const ClassifyLiteral *literal;
 
-      if (((sc->present[l / 64] >> (l % 64)) & 1) == 0
-          && classify_literal_at (literal, f->text, f->len, end - literal->len, NULL))
-        sc->present[l / 64] |= G_GUINT64_CONSTANT (1) << (l % 64);
+      if (!anchors && known)
+        return TRUE;
+      literal = &g_array_index (index->literals, ClassifyLiteral, l);
+      /* A match begins with one of its anchors matching as a term, and
+       * needs a literal of each clause to match as one. */
+      if (classify_literal_at (literal, f->text, f->len, end - literal->len, NULL))
+        {
+          sc->present[l / 64] |= G_GUINT64_CONSTANT (1) << (l % 64);
+          if (anchors)
+            push (sc, id, end);
+        }
+      else if (anchors && f->plain)
+        push (sc, id, end);
     }
   else
-    {
-      const Anchor *anchor = &g_array_index (f->index->anchors, Anchor, id);
-
-      /* A match begins with one of the pattern's anchors matching as a
-       * term; the same literal ends here for every rule it anchors, and
-       * those outputs come one after another. */
-      if (anchor->literal != NO_LITERAL && !f->plain)
-        {
-          if (anchor->literal != sc->last_literal || end != sc->last_end)
-            {
-              const ClassifyLiteral *literal
-                = &g_array_index (f->index->literals, ClassifyLiteral, anchor->literal);
-
-              sc->last_literal = anchor->literal;
-              sc->last_end = end;
-              sc->last_holds = classify_literal_at (literal, f->text, f->len, end - literal->len, NULL);
-            }
-          if (!sc->last_holds)
-            return TRUE;
-        }
-      if (sc->n_stack < SCAN_STACK_CANDIDATES)
-        sc->stack[sc->n_stack++] = (Candidate) { id, end };
-      else
-        {
-          Candidate c = { id, end };
-
-          if (sc->more == NULL)
-            sc->more = g_array_new (FALSE, FALSE, sizeof (Candidate));
-          g_array_append_val (sc->more, c);
-        }
-    }
+    push (sc, id, end);
   return TRUE;
+}
+
+/* Tries the rules of candidate @c. */
+static void
+try_candidate (Facts *f, const Candidate *c)
+{
+  const RuleIndex *index = f->index;
+
+  if ((c->id & LITERAL_BIT) == 0)
+    {
+      try_anchor (f, c->id, c->end);
+      return;
+    }
+  {
+    guint l = c->id & ~LITERAL_BIT;
+
+    for (guint k = index->literal_first[l]; k < index->literal_first[l + 1]; k++)
+      try_anchor (f, index->literal_anchors[k], c->end);
+  }
 }
 
 /* Finds the text rules of @index that hold in @f's text (f->hits) and the
@@ -1126,7 +1176,7 @@ scan (Facts *f, const RuleIndex *index)
   guint32 stack_states[SCAN_STACK_RULES];
   g_autofree guint32 *heap_states = NULL;
   guint words;
-  Scan sc = { .facts = f, .last_literal = NO_LITERAL };
+  Scan sc = { .facts = f };
 
   f->index = index;
   f->n_hits = 0;
@@ -1150,11 +1200,11 @@ scan (Facts *f, const RuleIndex *index)
     f->rule_state = heap_states = g_new0 (guint32, index->rules->len);
   classify_matcher_scan (index->matcher, f->text, f->len, on_occurrence, &sc);
   for (guint i = 0; i < sc.n_stack; i++)
-    try_anchor (f, sc.stack[i].id, sc.stack[i].end);
+    try_candidate (f, &sc.stack[i]);
   if (sc.more != NULL)
     {
       for (guint i = 0; i < sc.more->len; i++)
-        try_anchor (f, g_array_index (sc.more, Candidate, i).id, g_array_index (sc.more, Candidate, i).end);
+        try_candidate (f, &g_array_index (sc.more, Candidate, i));
       g_array_unref (sc.more);
     }
   f->present = NULL;
