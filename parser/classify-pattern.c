@@ -97,6 +97,16 @@ struct _ClassifyPattern {
 };
 
 static void pattern_set_needs (ClassifyPattern *pattern);
+
+/* A copy of @size bytes of @data, owned by @pattern. */
+static gpointer
+own_copy (ClassifyPattern *pattern, gconstpointer data, gsize size)
+{
+  gpointer p = g_memdup2 (data, size);
+
+  g_ptr_array_add (pattern->owned, p);
+  return p;
+}
 static gboolean clause_occurs (const ClassifyLiteral *const *literals, guint n, const char *text,
                                gsize len);
 
@@ -627,73 +637,113 @@ classify_literal_at (const ClassifyLiteral *literal, const char *text, gsize len
 
 /* ---- required words ------------------------------------------------------------ */
 
-/* A clause: literals of which any match needs one (borrowed from the tree). */
-typedef GPtrArray Clause;
+/* Clauses being collected: clause i is @lits[@first[i] .. @first[i + 1]),
+ * literals borrowed from the tree; @first has one entry more than there
+ * are clauses. */
+typedef struct {
+  GPtrArray *lits;
+  GArray *first;
+} Needs;
 
 static void
-clause_add (Clause *clause, const ClassifyLiteral *literal)
+needs_init (Needs *n)
 {
-  for (guint i = 0; i < clause->len; i++)
+  guint zero = 0;
+
+  n->lits = g_ptr_array_new ();
+  n->first = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_array_append_val (n->first, zero);
+}
+
+static void
+needs_clear (Needs *n)
+{
+  g_ptr_array_unref (n->lits);
+  g_array_unref (n->first);
+}
+
+static guint
+needs_count (const Needs *n)
+{
+  return n->first->len - 1;
+}
+
+/* Adds @literal to the clause being built (the literals after the last
+ * clause's end), unless an equal one is there. */
+static void
+needs_add (Needs *n, const ClassifyLiteral *literal)
+{
+  for (guint i = g_array_index (n->first, guint, n->first->len - 1); i < n->lits->len; i++)
     {
-      const ClassifyLiteral *l = g_ptr_array_index (clause, i);
+      const ClassifyLiteral *l = g_ptr_array_index (n->lits, i);
 
       if (l->len == literal->len && l->stem == literal->stem && l->ideograph == literal->ideograph
           && memcmp (l->text, literal->text, l->len) == 0)
         return;
     }
-  g_ptr_array_add (clause, (gpointer) literal);
+  g_ptr_array_add (n->lits, (gpointer) literal);
 }
 
-/* Appends to @out (GPtrArray of Clause) what every match of @seq needs:
- * a term needs itself; a gap or an optional group nothing; a group
- * (A1 A2 | B1 B2 ...) the disjunction of its alternatives' needs, of which
- * this keeps the clauses "one of the k-th clauses of the alternatives"
- * (k below REQUIRED_ZIP and below every alternative's count): each is
- * implied by (A1 and A2) or (B1 and B2), so leaving out the rest of the
- * distributed product loses precision, never a match.  At most
- * REQUIRED_MAX_CLAUSES are kept, for the same reason. */
+/* Ends the clause being built. */
 static void
-required_of (const Seq *seq, GPtrArray *out)
+needs_close (Needs *n)
 {
-  for (guint i = 0; i < seq->n && out->len < REQUIRED_MAX_CLAUSES; i++)
+  guint end = n->lits->len;
+
+  g_array_append_val (n->first, end);
+}
+
+/* Appends to @out what every match of @seq needs: a term needs itself; a
+ * gap or an optional group nothing; a group (A1 A2 | B1 B2 ...) the
+ * disjunction of its alternatives' needs, of which this keeps the clauses
+ * "one of the k-th clauses of the alternatives" (k below REQUIRED_ZIP and
+ * below every alternative's count): each is implied by (A1 and A2) or (B1
+ * and B2), so leaving out the rest of the distributed product loses
+ * precision, never a match.  Past @limit clauses in @out no more are
+ * added, for the same reason. */
+static void
+required_of (const Seq *seq, Needs *out, guint limit)
+{
+  for (guint i = 0; i < seq->n && needs_count (out) < limit; i++)
     {
       const Node *item = seq->items[i];
 
       if (item->kind == NODE_TERM)
         {
-          Clause *clause = g_ptr_array_new ();
-
-          clause_add (clause, &item->term);
-          g_ptr_array_add (out, clause);
+          needs_add (out, &item->term);
+          needs_close (out);
         }
       else if (item->kind == NODE_GROUP && !item->optional)
         {
-          g_autoptr(GPtrArray) alts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+          Needs alts;
+          g_autofree guint *alt_first = g_new (guint, item->n_alts);
           guint zip = REQUIRED_ZIP;
 
+          /* The alternatives' clauses one after another in @alts. */
+          needs_init (&alts);
           for (guint a = 0; a < item->n_alts; a++)
             {
-              GPtrArray *need = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+              guint before = needs_count (&alts);
 
-              required_of (&item->alts[a], need);
-              g_ptr_array_add (alts, need);
-              zip = MIN (zip, need->len);
+              alt_first[a] = before;
+              /* Only the first REQUIRED_ZIP of each are used. */
+              required_of (&item->alts[a], &alts, before + REQUIRED_ZIP);
+              zip = MIN (zip, needs_count (&alts) - before);
             }
           /* An alternative that needs nothing makes the group need nothing. */
-          for (guint k = 0; k < zip && out->len < REQUIRED_MAX_CLAUSES; k++)
+          for (guint k = 0; k < zip && needs_count (out) < limit; k++)
             {
-              Clause *clause = g_ptr_array_new ();
-
-              for (guint a = 0; a < alts->len; a++)
+              for (guint a = 0; a < item->n_alts; a++)
                 {
-                  GPtrArray *need = g_ptr_array_index (alts, a);
-                  Clause *c = g_ptr_array_index (need, k);
+                  guint c = alt_first[a] + k;
 
-                  for (guint l = 0; l < c->len; l++)
-                    clause_add (clause, g_ptr_array_index (c, l));
+                  for (guint l = g_array_index (alts.first, guint, c);
+                       l < g_array_index (alts.first, guint, c + 1); l++)
+                    needs_add (out, g_ptr_array_index (alts.lits, l));
                 }
-              g_ptr_array_add (out, clause);
+              needs_close (out);
             }
+          needs_clear (&alts);
         }
     }
 }
@@ -701,27 +751,14 @@ required_of (const Seq *seq, GPtrArray *out)
 static void
 pattern_set_needs (ClassifyPattern *pattern)
 {
-  g_autoptr(GPtrArray) clauses = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
-  guint total = 0;
+  Needs needs;
 
-  required_of (&pattern->top, clauses);
-  for (guint i = 0; i < clauses->len; i++)
-    total += ((Clause *) g_ptr_array_index (clauses, i))->len;
-  pattern->n_clauses = clauses->len;
-  pattern->need_first = g_new (guint, clauses->len + 1);
-  pattern->needs = g_new (const ClassifyLiteral *, MAX (total, 1));
-  g_ptr_array_add (pattern->owned, pattern->need_first);
-  g_ptr_array_add (pattern->owned, pattern->needs);
-  total = 0;
-  for (guint i = 0; i < clauses->len; i++)
-    {
-      Clause *clause = g_ptr_array_index (clauses, i);
-
-      pattern->need_first[i] = total;
-      for (guint k = 0; k < clause->len; k++)
-        pattern->needs[total++] = g_ptr_array_index (clause, k);
-    }
-  pattern->need_first[clauses->len] = total;
+  needs_init (&needs);
+  required_of (&pattern->top, &needs, REQUIRED_MAX_CLAUSES);
+  pattern->n_clauses = needs_count (&needs);
+  pattern->need_first = own_copy (pattern, needs.first->data, needs.first->len * sizeof (guint));
+  pattern->needs = own_copy (pattern, needs.lits->pdata, MAX (needs.lits->len, 1) * sizeof (gpointer));
+  needs_clear (&needs);
 }
 
 void
