@@ -948,9 +948,32 @@ typedef struct {
   gsize end;
 } Hit;
 
+/* A report's recipients repeat their texts: one diagnostic for each of
+ * them, the notice's paragraph for each.  A text scans to the same hits and
+ * command cue whoever it belongs to, so classify_report remembers the last
+ * SCAN_MEMO_SLOTS scans (the diagnostic's and the notice's) for the next
+ * recipient. */
+#define SCAN_MEMO_SLOTS 2u
+
+typedef struct {
+  const RuleIndex *index;
+  char *text;                /* a copy, or NULL */
+  gsize len;
+  ClassifyCommand cue;       /* the first cue's command, or ANY */
+  guint n_hits;
+  Hit hits[CLASSIFY_MAX_HITS];
+  guint64 used;              /* the least recently used slot is replaced */
+} ScanMemoSlot;
+
+typedef struct {
+  ScanMemoSlot slots[SCAN_MEMO_SLOTS];
+  guint64 clock;
+} ScanMemo;
+
 typedef struct {
   BounceReport *report;
   BounceRecipient *rcpt;
+  ScanMemo *memo;            /* nullable */
   const char *text;          /* normalised diagnostic, or "" */
   gsize len;
   const char *domain;        /* of the recipient, or NULL */
@@ -1088,6 +1111,7 @@ typedef struct {
   Candidate stack[SCAN_STACK_CANDIDATES];
   guint n_stack;
   GArray *more;               /* Candidate, once the stack is full */
+  ClassifyCommand first_cue;
 } Scan;
 
 static void
@@ -1116,8 +1140,8 @@ on_occurrence (guint id, gsize end, gpointer user_data)
       const ClassifyCommandCue *cue = &classify_command_cues[id & ~CUE_BIT];
       /* The first cue in the text names the command the reply answered;
        * later ones are usually quoted transcript lines. */
-      if (f->command == CLASSIFY_COMMAND_ANY)
-        f->command = cue->command;
+      if (sc->first_cue == CLASSIFY_COMMAND_ANY)
+        sc->first_cue = cue->command;
     }
   else if ((id & LITERAL_BIT) != 0)
     {
@@ -1182,6 +1206,21 @@ scan (Facts *f, const RuleIndex *index)
   f->n_hits = 0;
   if (index->matcher == NULL || f->len == 0)
     return;
+  if (f->memo != NULL && !f->plain)
+    for (guint i = 0; i < SCAN_MEMO_SLOTS; i++)
+      {
+        ScanMemoSlot *m = &f->memo->slots[i];
+
+        if (m->index == index && m->len == f->len && memcmp (m->text, f->text, f->len) == 0)
+          {
+            memcpy (f->hits, m->hits, m->n_hits * sizeof (Hit));
+            f->n_hits = m->n_hits;
+            if (f->command == CLASSIFY_COMMAND_ANY)
+              f->command = m->cue;
+            m->used = ++f->memo->clock;
+            return;
+          }
+      }
   words = (index->literals->len + 63) / 64;
   if (words <= G_N_ELEMENTS (stack_bits))
     {
@@ -1209,6 +1248,26 @@ scan (Facts *f, const RuleIndex *index)
     }
   f->present = NULL;
   f->rule_state = NULL;
+  /* The first cue in the text names the command the reply answered;
+   * later ones are usually quoted transcript lines. */
+  if (f->command == CLASSIFY_COMMAND_ANY)
+    f->command = sc.first_cue;
+  if (f->memo != NULL && !f->plain)
+    {
+      ScanMemoSlot *m = &f->memo->slots[0];
+
+      for (guint i = 1; i < SCAN_MEMO_SLOTS; i++)
+        if (f->memo->slots[i].used < m->used)
+          m = &f->memo->slots[i];
+      g_free (m->text);
+      m->index = index;
+      m->text = g_memdup2 (f->text, f->len);
+      m->len = f->len;
+      m->cue = sc.first_cue;
+      m->n_hits = f->n_hits;
+      memcpy (m->hits, f->hits, f->n_hits * sizeof (Hit));
+      m->used = ++f->memo->clock;
+    }
 }
 
 /* How specific a hit is: a phrase's own length, a word pattern's match. */
@@ -1643,12 +1702,13 @@ classify_notice_permanence (BounceReport *report, const char *subject, const cha
 }
 
 static void
-classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules *rules)
+classify_recipient (BounceReport *report, BounceRecipient *r, const BounceRules *rules,
+                    ScanMemo *memo)
 {
   const Builtin *b = builtin ();
   char stack[CLASSIFY_STACK_TEXT];
   g_autofree char *heap = NULL;
-  Facts f = { .report = report, .rcpt = r };
+  Facts f = { .report = report, .rcpt = r, .memo = memo };
   const ClassifyRule *hit, *code;
   const char *at;
 
@@ -1830,10 +1890,13 @@ done:
 void
 classify_report (BounceReport *report, const BounceRules *rules)
 {
-  g_return_if_fail (report != NULL);
+  ScanMemo memo = { 0 };
 
+  g_return_if_fail (report != NULL);
   for (guint i = 0; i < report->recipients->len; i++)
-    classify_recipient (report, g_ptr_array_index (report->recipients, i), rules);
+    classify_recipient (report, g_ptr_array_index (report->recipients, i), rules, &memo);
+  for (guint i = 0; i < SCAN_MEMO_SLOTS; i++)
+    g_free (memo.slots[i].text);
 }
 
 /* ---- one answer, for bounced classify ------------------------------------------ */

@@ -9,9 +9,12 @@
  *    occurrence with nothing skipped (classify_index_hits, plain);
  *  - for patterns of every part of the grammar and random texts of their
  *    words, wherever a pattern matches, every clause it needs has a
- *    literal present at or after the match's start.
+ *    literal present at or after the match's start;
+ *  - the recipients of one report, whose texts repeat (classify_report
+ *    remembers its last scans), are each classified as they are alone.
  * Texts are built with a fixed seed, so a failure repeats.
  */
+#include "bounce-private.h"
 #include "classify-private.h"
 
 #include <string.h>
@@ -384,6 +387,86 @@ test_pattern_clauses (void)
     }
 }
 
+/* ---- a report's recipients, one after another ---------------------------------- */
+
+typedef struct {
+  const char *status;
+  const char *command;
+  const char *diagnostic;
+  const char *notice;
+} Answer;
+
+/* Texts repeated, alternated, with and without a notice or a command, so
+ * that a remembered scan would be used where it must not. */
+static const Answer answers[] = {
+  { "5.1.1", NULL, "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown", NULL },
+  { "5.1.1", NULL, "550 5.1.1 <b@example.org>: Recipient address rejected: User unknown", NULL },
+  { "5.2.2", NULL, "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown", NULL },
+  { "5.0.0", "MAIL", "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown", NULL },
+  { "5.0.0", NULL, "host mx.example.org said: 550 sorry, no mailbox here by that name (in reply to RCPT TO command)", NULL },
+  { "5.0.0", "DATA", "host mx.example.org said: 550 sorry, no mailbox here by that name (in reply to RCPT TO command)", NULL },
+  { "5.0.0", NULL, "550 message rejected", "The mailbox is full and cannot accept messages" },
+  { "5.0.0", NULL, "550 message rejected", "Message rejected because it looks like spam" },
+  { "5.0.0", NULL, "550 message rejected", NULL },
+  { "4.4.1", NULL, "connect to mx.example.org[192.0.2.1]:25: Connection timed out", NULL },
+  { NULL, NULL, "connect to mx.example.org[192.0.2.1]:25: Connection timed out", "Mailbox quota exceeded" },
+  { "5.7.1", NULL, "", NULL },
+  { "5.7.1", NULL, NULL, "Mailbox quota exceeded" },
+  { "5.1.1", NULL, "550 5.1.1 <a@example.org>: Recipient address rejected: User unknown", NULL },
+  /* The command named by the text's cue comes back with its scan. */
+  { "5.1.1", NULL, "550 5.1.1 User unknown (in reply to MAIL FROM command)", NULL },
+  { "5.1.1", NULL, "550 5.1.1 User unknown (in reply to MAIL FROM command)", NULL },
+  { "5.1.1", "RCPT", "550 5.1.1 User unknown (in reply to MAIL FROM command)", NULL },
+};
+
+static BounceRecipient *
+add_answer (BounceReport *report, const Answer *a)
+{
+  BounceRecipient *r = bounce_report_add_recipient (report);
+
+  r->recipient = bounce_report_str (report, "user@example.org");
+  r->action = bounce_report_str (report, a->status && a->status[0] == '4' ? "delayed" : "failed");
+  r->status = bounce_report_str (report, a->status);
+  r->command = bounce_report_str (report, a->command);
+  r->diagnostic = bounce_report_str (report, a->diagnostic);
+  r->notice = bounce_report_str (report, a->notice);
+  return r;
+}
+
+/* Every recipient of a report of many is classified as it is alone. */
+static void
+test_recipients (void)
+{
+  g_autoptr(BounceReport) all = bounce_report_new ();
+  guint n = 0;
+
+  all->kind = BOUNCE_KIND_DSN;
+  all->format = "rfc3464";
+  /* Twice over, so that each text comes back after others. */
+  for (guint round = 0; round < 2; round++)
+    for (gsize i = 0; i < G_N_ELEMENTS (answers); i++)
+      add_answer (all, &answers[i]);
+  classify_report (all, NULL);
+  for (guint round = 0; round < 2; round++)
+    for (gsize i = 0; i < G_N_ELEMENTS (answers); i++, n++)
+      {
+        g_autoptr(BounceReport) one = bounce_report_new ();
+        const BounceRecipient *many = g_ptr_array_index (all->recipients, n);
+        const BounceRecipient *alone;
+
+        one->kind = BOUNCE_KIND_DSN;
+        one->format = "rfc3464";
+        alone = add_answer (one, &answers[i]);
+        classify_report (one, NULL);
+        g_test_message ("answer %zu, round %u: %s", i, round, alone->reason);
+        g_assert_cmpstr (many->reason, ==, alone->reason);
+        g_assert_cmpstr (many->evidence, ==, alone->evidence);
+        g_assert_cmpstr (many->status, ==, alone->status);
+        g_assert_cmpstr (many->status_source, ==, alone->status_source);
+        g_assert_cmpint (many->hard_bounce, ==, alone->hard_bounce);
+      }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -392,5 +475,6 @@ main (int argc, char **argv)
   g_test_add_func ("/classify-index/same-hits/examples", test_examples);
   g_test_add_func ("/classify-index/same-hits/random", test_random);
   g_test_add_func ("/classify-index/pattern-clauses", test_pattern_clauses);
+  g_test_add_func ("/classify-index/recipients", test_recipients);
   return g_test_run ();
 }
