@@ -93,6 +93,11 @@ const ClassifyRefinement classify_refinements[] = {
    * "450 4.1.2 Domain not found" is also its answer to a DNS failure that
    * may pass, unknown_address_tempfail_action.) */
   { .name = "transient-dns", .from = "hostunknown", .to = "networkerror", .status = "4.x.x" },
+  /* "Invalid domain name" under a syntax code (x.5.x, RFC 3463 3.6: the
+   * command's arguments): the address as written was refused, the domain
+   * is not shown not to exist (Exchange's and MDaemon's 501 5.5.4). */
+  { .name = "syntax-code", .rule = "illegal-host-domain-name", .from = "hostunknown",
+    .to = "syntaxerror", .status = "x.5.x" },
   /* A connection or DNS failure is transient by nature: when the mail
    * system reports the delivery failed (not delayed), it gave up after
    * its queue lifetime, whatever code it kept (Postfix returns the last

@@ -78,8 +78,9 @@ static const Threshold thresholds[] = {
    * client blocked since 2026.12.07.3 (client-refused.tsv, the concept's
    * own cases).  Since 2026.12.07.4 (the concepts of closed-moved,
    * delay-expiry-words and lists-limits): 95.2 %, 1 false hard
-   * (bl-inf-006), 0 missed hard. */
-  { "cases", 94.0, 1, 0, 90.0 },
+   * (bl-inf-006), 0 missed hard; with deferrals and syntax-codes
+   * (bl-inf-006 read as the syntax error it is): 95.9 %, 0, 0. */
+  { "cases", 95.0, 0, 0, 90.0 },
   { "delayed.tsv", 74.0, 0, 0, 90.0 },
   { "gateways.tsv", 80.0, 0, 2, 90.0 },
   { "m365.tsv", 74.0, 0, 0, 90.0 },
@@ -121,7 +122,7 @@ static const Threshold thresholds[] = {
    * errors noun first in five languages. */
   { "deferrals.tsv", 99.0, 0, 0, 90.0 },
   /* "Invalid domain name" under a syntax code (x.5.x) and under x.1.2. */
-  { "syntax-codes.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  { "syntax-codes.tsv", 99.0, 0, 0, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
