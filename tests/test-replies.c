@@ -123,6 +123,12 @@ static const Threshold thresholds[] = {
   { "deferrals.tsv", 99.0, 0, 0, 90.0 },
   /* "Invalid domain name" under a syntax code (x.5.x) and under x.1.2. */
   { "syntax-codes.tsv", 99.0, 0, 0, 90.0 },
+  /* Concepts the unseen2 batch showed missing, in our own wordings:
+   * non-existence in Swedish, Finnish, Vietnamese, Persian, Bengali and
+   * Thai, moves in Czech and Polish, terminated accounts, retries in seven
+   * languages, sending services' suppression words, Exchange's recipient
+   * restrictions, reputation services, TLS negotiation, loops back. */
+  { "more-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
