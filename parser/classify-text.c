@@ -272,12 +272,16 @@ classify_text_normalise (const char *in, gsize len, char *out)
   return w;
 }
 
-/* Scripts written without spaces between words, or whose words carry their
- * particles (Korean): each character is a word of its own. */
+/* Scripts written without spaces between words (Chinese, Japanese, Thai,
+ * Lao, Myanmar, Khmer), or whose words carry their particles (Korean):
+ * each character is a word of its own. */
 static gboolean
 is_ideographic (gunichar u)
 {
-  return (u >= 0x1100 && u <= 0x11FF)      /* Hangul Jamo */
+  return (u >= 0x0E00 && u <= 0x0EFF)      /* Thai, Lao */
+         || (u >= 0x1000 && u <= 0x109F)   /* Myanmar */
+         || (u >= 0x1100 && u <= 0x11FF)   /* Hangul Jamo */
+         || (u >= 0x1780 && u <= 0x17FF)   /* Khmer */
          || (u >= 0x2E80 && u <= 0x2FFF)   /* CJK radicals */
          || (u >= 0x3040 && u <= 0x9FFF)   /* kana, bopomofo, CJK unified */
          || (u >= 0xA960 && u <= 0xA97F)

@@ -55,7 +55,7 @@
 /* Changes whenever a stored outcome could be classified differently:
  * rules added, removed or reordered, or the decision order changed.  The
  * form is the date of the change and a serial number for that day. */
-#define CLASSIFIER_VERSION "2026.12.07.4"
+#define CLASSIFIER_VERSION "2026.12.08.1"
 
 /* Bytes of a diagnostic examined; providers put the cause in the first
  * lines, and a bounded scan keeps hostile input cheap. */

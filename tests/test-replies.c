@@ -128,7 +128,7 @@ static const Threshold thresholds[] = {
    * Thai, moves in Czech and Polish, terminated accounts, retries in seven
    * languages, sending services' suppression words, Exchange's recipient
    * restrictions, reputation services, TLS negotiation, loops back. */
-  { "more-words.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+  { "more-words.tsv", 99.0, 0, 0, 90.0 },
   { "blind-content.tsv", 92.0, 0, 0, 90.0 },
   { "blind-delayed.tsv", 86.0, 0, 0, 90.0 },
   { "blind-infrastructure.tsv", 91.0, 1, 0, 90.0 },
@@ -159,9 +159,11 @@ static const Threshold thresholds[] = {
    * (classifier 2026.12.07.3, main 5719f94): 82.7 % exact (410 of 496
    * messages), 1 false hard (u2-vd-041), 7 missed hard, permanence known
    * 100 %, right 98.0 % (486 of 496); on 2026.12.07.4 (not written from
-   * them): 82.9 % (411), 1, 7.  Out of "cases" (unseen_batches below)
-   * until rules are written from its misses. */
-  { "unseen2-*", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
+   * them): 82.9 % (411), 1, 7.  Scored as a whole (unseen_batches
+   * below).  Since 2026.12.08.1 rules are written from its misses (with
+   * cases of our own first, more-words.tsv), so it is no longer unseen:
+   * 87.5 % (434), 0 false hard, 1 missed hard; the limits keep that. */
+  { "unseen2-*", 86.5, 0, 1, 90.0 },
   { "unseen2-delayed.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "unseen2-esp.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
   { "unseen2-gateways.tsv", 0.0, NO_LIMIT, NO_LIMIT, 90.0 },
@@ -207,6 +209,9 @@ static const Mislabelled mislabelled[] = {
   { "smtp-responses.tsv:202", TOO_MANY_RECIPIENTS },
   { "smtp-responses.tsv:208", "'Sender denied' refuses the sender: rejected, not userunknown" },
   { "smtp-responses.tsv:212", SENDER_QUOTA },
+  { "smtp-responses.tsv:226", "RESOLVER.RST.AuthRequired: the recipient takes mail from "
+    "authenticated senders only, the restriction bounced-reasons(7) files under rejected with "
+    "Exchange's x.7.133-136 (SenderNotAuthenticatedFor*), not a local policy" },
   { "smtp-responses.tsv:246", "open: a recipient banned by the provider's policy is not shown "
     "to be dead: policyviolation, soft" },
   { "smtp-responses.tsv:251", "the domain takes mail, only not over IPv6 from this sender: "
@@ -1353,11 +1358,11 @@ test_cases_file (gconstpointer data)
   score_check (s);
 }
 
-/* Blind batches whose first run is still the measure of unseen mail: no
- * rule has been written from their misses yet.  Each is scored as a
- * whole under its own line of the thresholds table ("<prefix>*") and
- * stays out of "cases", whose limits guard what the rules were tuned on;
- * the batch joins "cases" when rules are written for it. */
+/* Blind batches scored as a whole under their own line of the thresholds
+ * table ("<prefix>*"), out of "cases": a batch's first run is the measure
+ * of unseen mail (no limits while no rule is written from its misses);
+ * once rules are, its line's limits guard them (unseen2: since
+ * 2026.12.08.1). */
 static const char *const unseen_batches[] = { "unseen2-" };
 
 static const char *
