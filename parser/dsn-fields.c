@@ -474,7 +474,7 @@ dsn_fields_parse (BounceReport *report, const char *text, gsize len,
           g_string_truncate (field, 0);
         }
       if (reader.failed)
-        return -1;
+        break;
       if (blank)
         {
           if (reader.current != NULL)
@@ -484,12 +484,12 @@ dsn_fields_parse (BounceReport *report, const char *text, gsize len,
       if (is_field_start (line, line_len))
         g_string_append_len (field, line, (gssize) line_len);
     }
-  if (field->len > 0)
+  if (field->len > 0 && !reader.failed)
     take_field (&reader, field);
-  if (reader.failed)
-    return -1;
 
-  /* Drop recipients that never named an address; fall back to the
+  /* Drop recipients that never named an address (also when the reading
+   * failed: a caller that goes on without these fields, as the SES notice
+   * reader does, must not keep a recipient without one); fall back to the
    * Original-Recipient when the Final-Recipient is missing, or when it is
    * only a host-internal name (no dot in its domain, as after a source route
    * "@relay:user@host" or a local rewrite) and the Original-Recipient is a
@@ -509,6 +509,8 @@ dsn_fields_parse (BounceReport *report, const char *text, gsize len,
         }
       i++;
     }
+  if (reader.failed)
+    return -1;
   return (int) (report->recipients->len - first);
 }
 
