@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <locale.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,6 +61,13 @@ main (int argc, char **argv)
   BounceSettings settings;
 
   setlocale (LC_ALL, "");
+  /* libcrypto (SHA-256 in the parse threads, TLS in libpq) frees every
+   * thread's state from an atexit handler; a pool thread still running its
+   * own thread-exit destructor at that moment frees the same state again
+   * (a double free ASan caught at the end of an ingest).  Before libpq or
+   * a digest initialises it: no cleanup at exit, the process's end frees
+   * the memory, and each thread frees its own state as it ends. */
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, NULL);
   bounce_settings_init (&settings);
 
   if (argc < 2)
