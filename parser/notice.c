@@ -423,7 +423,11 @@ notice_finish (BounceReport *report, BounceView *view)
       BounceRecipient *r = g_ptr_array_index (report->recipients, i);
       g_autofree char *whole = NULL;
 
-      if (r->diagnostic == NULL || !g_ascii_isdigit (r->diagnostic[0]) || r->diagnostic[3] != '-')
+      /* "550-...": three digits, then the dash (a shorter text ends at a
+       * digit test, before [3] is read). */
+      if (r->diagnostic == NULL || !g_ascii_isdigit (r->diagnostic[0])
+          || !g_ascii_isdigit (r->diagnostic[1]) || !g_ascii_isdigit (r->diagnostic[2])
+          || r->diagnostic[3] != '-')
         continue;
       bounce_view_ensure_body (view);
       whole = bounce_text_join_reply (view->body, view->body_len, r->diagnostic);
